@@ -653,8 +653,3 @@ pub struct TypedIds;
 /// ```
 #[cfg(doctest)]
 pub struct NonExhaustiveModels;
-
-/// The README's Rust examples, compiled as doctests so that they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeExamples;

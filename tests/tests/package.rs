@@ -1,5 +1,6 @@
-//! `servicetitan-runtime` and `servicetitan` are publishable: `cargo package` builds each
-//! from its packaged files alone (the generated crate against the packaged runtime), the
+//! `servicetitan-runtime`, `servicetitan` and `servicetitan-mock` are publishable: `cargo
+//! package` builds each from its packaged files alone (the generated crate and the
+//! stand-in against the packaged runtime), the
 //! packages hold nothing but what the crates need, and they are well within the
 //! registry's size limit (10 MiB per crate file).
 
@@ -46,13 +47,21 @@ fn forget_unpacked_copies() {
 }
 
 #[test]
-fn the_runtime_and_the_generated_crate_package_and_build_from_their_packages() {
+fn the_runtime_the_generated_crate_and_the_stand_in_package_and_build_from_their_packages() {
     let root = servicetitan_tests::workspace_root();
     forget_unpacked_copies();
     // Nor is a registry crate's build checked against its sources: built anew.
     cargo(
         &root,
-        &["clean", "-p", "servicetitan-runtime", "-p", "servicetitan"],
+        &[
+            "clean",
+            "-p",
+            "servicetitan-runtime",
+            "-p",
+            "servicetitan",
+            "-p",
+            "servicetitan-mock",
+        ],
     );
     let out = cargo(
         &root,
@@ -62,6 +71,8 @@ fn the_runtime_and_the_generated_crate_package_and_build_from_their_packages() {
             "servicetitan-runtime",
             "-p",
             "servicetitan",
+            "-p",
+            "servicetitan-mock",
             "--allow-dirty",
         ],
     );
@@ -79,6 +90,16 @@ fn the_runtime_and_the_generated_crate_package_and_build_from_their_packages() {
                 "src/crm/ops.rs",
                 "src/timesheets/models.rs",
                 "examples/list_customers.rs",
+            ][..],
+        ),
+        (
+            "servicetitan-mock",
+            &[
+                "Cargo.toml",
+                "README.md",
+                "api.json",
+                "src/lib.rs",
+                "src/main.rs",
             ][..],
         ),
     ] {
@@ -102,6 +123,7 @@ fn the_runtime_and_the_generated_crate_package_and_build_from_their_packages() {
                         | "Cargo.toml.orig"
                         | "Cargo.lock"
                         | "README.md"
+                        | "api.json"
                         | ".cargo_vcs_info.json"
                 )
         };

@@ -1,10 +1,9 @@
 //! `cargo xtask fresh-resolve`: the workspace checked against the newest versions its
-//! dependency ranges allow, as a user without our Cargo.lock gets them. A copy of the
-//! working tree (`git ls-files`: tracked files and untracked ones not ignored, so that work
-//! not yet committed is what is checked) goes to `target/fresh-resolve/`, its Cargo.lock is
-//! resolved again by `cargo update`, and `cargo check` runs there with `-D warnings`
-//! (target folder `target/fresh-resolve-target/`, kept between runs). It reaches the
-//! registry, so it is not part of CI.
+//! dependency ranges allow, as a user without our Cargo.lock gets them: a copy of the
+//! working tree (`git ls-files`, untracked files not ignored included, so that uncommitted
+//! work is what is checked) in `target/fresh-resolve/`, its Cargo.lock made again by
+//! `cargo update`, then `cargo check` with `-D warnings` (target folder
+//! `target/fresh-resolve-target/`, kept between runs). It reaches the registry: not in CI.
 
 use crate::args::Args;
 use crate::project_root;
@@ -12,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub fn run(_args: &Args) -> Result<(), String> {
     let started = Instant::now();
@@ -25,17 +24,7 @@ pub fn run(_args: &Args) -> Result<(), String> {
 
     eprintln!("== cargo update (newest versions the ranges allow)");
     let t = Instant::now();
-    let out = cargo(&copy)
-        .arg("update")
-        .output()
-        .map_err(|e| format!("running cargo update: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo update failed in {}:\n{}",
-            copy.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    succeed(cargo(&copy).arg("update"))?;
     let updated = t.elapsed();
     let old = Lock::read(&root.join("Cargo.lock"))?;
     let new = Lock::read(&lock)?;
@@ -47,56 +36,27 @@ pub fn run(_args: &Args) -> Result<(), String> {
 
     println!("fresh-resolve: {files} files copied to {}", copy.display());
     print!("{}", changes(&old, &new));
-    let verdict = if ok {
-        "warning-free".to_string()
-    } else if stderr.contains("implied by `-D warnings`") {
-        format!(
-            "NOT warning-free ({} error(s), warnings among them)",
-            errors(&stderr)
-        )
-    } else {
-        format!("FAILED ({} error(s))", errors(&stderr))
+    let verdict = match (ok, stderr.contains("implied by `-D warnings`")) {
+        (true, _) => "warning-free",
+        (false, true) => "NOT warning-free (warnings denied by -D warnings; see above)",
+        (false, false) => "FAILED (see the errors above)",
     };
     println!("build (-D warnings): {verdict}");
-    println!(
-        "wall time: {} (copy {}, update {}, check {})",
-        secs(started.elapsed()),
-        secs(copied),
-        secs(updated),
-        secs(checked)
-    );
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("fresh-resolve: the build is {verdict}"))
-    }
+    let [all, copied, updated, checked] =
+        [started.elapsed(), copied, updated, checked].map(|d| format!("{:.0} s", d.as_secs_f64()));
+    println!("wall time: {all} (copy {copied}, update {updated}, check {checked})");
+    ok.then_some(())
+        .ok_or_else(|| format!("fresh-resolve: the build is {verdict}"))
 }
 
 /// Recreates `to` with the files `git ls-files` lists in `root` (tracked, and untracked
 /// but not ignored; listed files deleted from the working tree are skipped); their count.
 fn copy_worktree(root: &Path, to: &Path) -> Result<usize, String> {
-    let out = Command::new("git")
-        .current_dir(root)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .output()
-        .map_err(|e| format!("running git ls-files: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "git ls-files failed in {}:\n{}",
-            root.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    let ls = "ls-files -z --cached --others --exclude-standard".split(' ');
+    let listed = succeed(Command::new("git").current_dir(root).args(ls))?;
     if to.exists() {
         std::fs::remove_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     }
-    let listed = String::from_utf8(out.stdout).map_err(|e| format!("git ls-files: {e}"))?;
     let mut count = 0;
     for rel in listed.split('\0').filter(|p| !p.is_empty()) {
         let (from, dest) = (root.join(rel), to.join(rel));
@@ -125,30 +85,34 @@ fn check(copy: &Path, target: &Path) -> Result<(bool, String), String> {
         .spawn()
         .map_err(|e| format!("running cargo check: {e}"))?;
     let mut kept = String::new();
-    if let Some(stderr) = child.stderr.take() {
-        for line in BufReader::new(stderr).lines() {
-            let line = line.map_err(|e| format!("reading cargo check's output: {e}"))?;
-            eprintln!("{line}");
-            kept.push_str(&line);
-            kept.push('\n');
-        }
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or("cargo check: no standard error")?;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.map_err(|e| format!("reading cargo check's output: {e}"))?;
+        eprintln!("{line}");
+        kept.push_str(&line);
+        kept.push('\n');
     }
     let status = child.wait().map_err(|e| format!("cargo check: {e}"))?;
     Ok((status.success(), kept))
+}
+
+/// The standard output of a command that must succeed.
+fn succeed(c: &mut Command) -> Result<String, String> {
+    let out = c.output().map_err(|e| format!("{c:?}: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("{c:?} failed:\n{err}"));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn cargo(dir: &Path) -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(dir);
     c
-}
-
-/// The compiler's errors in cargo's output (not its "could not compile" lines).
-fn errors(stderr: &str) -> usize {
-    stderr
-        .lines()
-        .filter(|l| l.starts_with("error") && !l.starts_with("error: could not compile"))
-        .count()
 }
 
 /// What a Cargo.lock says: each package's versions, and the packages the workspace's own
@@ -170,10 +134,8 @@ impl Lock {
         for line in text.lines().chain(["[[package]]"]) {
             if line == "[[package]]" {
                 if let Some((name, version, sourced, deps)) = pkg.take() {
-                    lock.versions
-                        .entry(name.clone())
-                        .or_default()
-                        .insert(version);
+                    let versions = lock.versions.entry(name.clone()).or_default();
+                    versions.insert(version);
                     if !sourced {
                         own.insert(name);
                         lock.direct.extend(deps);
@@ -205,10 +167,8 @@ fn changes(old: &Lock, new: &Lock) -> String {
     let none = BTreeSet::new();
     let (mut changed, mut added, mut removed, mut direct) = (0, 0, 0, String::new());
     for name in names {
-        let (a, b) = (
-            old.versions.get(name).unwrap_or(&none),
-            new.versions.get(name).unwrap_or(&none),
-        );
+        let a = old.versions.get(name).unwrap_or(&none);
+        let b = new.versions.get(name).unwrap_or(&none);
         match (a.is_empty(), b.is_empty()) {
             (true, _) => added += 1,
             (_, true) => removed += 1,
@@ -216,9 +176,11 @@ fn changes(old: &Lock, new: &Lock) -> String {
             _ => continue,
         }
         if old.direct.contains(name) || new.direct.contains(name) {
-            let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
-            let (a, b) = (list(a), list(b));
-            direct.push_str(&format!("  {name} {} -> {}\n", or_none(&a), or_none(&b)));
+            let list = |s: &BTreeSet<String>| match s.is_empty() {
+                true => "(none)".to_string(),
+                false => s.iter().cloned().collect::<Vec<_>>().join(", "),
+            };
+            direct.push_str(&format!("  {name} {} -> {}\n", list(a), list(b)));
         }
     }
     let mut s = format!(
@@ -232,21 +194,4 @@ fn changes(old: &Lock, new: &Lock) -> String {
         s.push_str(&direct);
     }
     s
-}
-
-fn or_none(s: &str) -> &str {
-    if s.is_empty() {
-        "(none)"
-    } else {
-        s
-    }
-}
-
-fn secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 60.0 {
-        format!("{s:.1} s")
-    } else {
-        format!("{}m {:02}s", s as u64 / 60, s as u64 % 60)
-    }
 }
