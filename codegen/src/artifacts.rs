@@ -59,7 +59,8 @@ pub fn workspace_options(
 pub fn read_name_lock(path: &Path) -> Result<NameLock, String> {
     match std::fs::read_to_string(path) {
         Ok(t) => NameLock::parse(&t).map_err(|e| format!("{}: {e}", path.display())),
-        Err(_) => Ok(NameLock::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(NameLock::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
 
@@ -68,7 +69,8 @@ pub fn read_name_lock(path: &Path) -> Result<NameLock, String> {
 pub fn read_domain_table(path: &Path) -> Result<DomainTable, String> {
     match std::fs::read_to_string(path) {
         Ok(t) => DomainTable::parse(&t).map_err(|e| format!("{}: {e}", path.display())),
-        Err(_) => Ok(DomainTable::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DomainTable::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
 

@@ -106,11 +106,31 @@ impl DomainTable {
             .collect();
         let mut candidates: Vec<String> = title.map(names::module_name).into_iter().collect();
         candidates.push(names::module_name(&unversioned.join("_")));
-        candidates.push(names::module_name(&segments.join("_")));
-        let taken = |m: &str| self.entries.values().any(|e| e.module == m);
+        // With its version (`module_name` would take a `_v2` off again).
+        candidates.push(
+            names::snake_ident(&segments.join("_"))
+                .trim_start_matches("r#")
+                .to_string(),
+        );
+        let file_of = |module: &str| {
+            let feature = module.replace('_', "-");
+            match version {
+                Some(v) if !module.ends_with(&format!("_{v}")) => format!("{feature}-{v}.json"),
+                _ => format!("{feature}.json"),
+            }
+        };
+        // Taken: any name of another domain (module, feature, file), or a Rust keyword.
+        let taken = |m: &str| {
+            let (feature, file) = (m.replace('_', "-"), file_of(m));
+            names::snake_ident(m).starts_with("r#")
+                || self
+                    .entries
+                    .values()
+                    .any(|e| e.module == m || e.feature == feature || e.file == file)
+        };
         let mut module = candidates
             .into_iter()
-            .find(|m| m != "value" && !m.starts_with("r#") && !taken(m))
+            .find(|m| m != "value" && !taken(m))
             .unwrap_or_else(|| "domain".into());
         let base = module.clone();
         let mut n = 2;
@@ -119,10 +139,7 @@ impl DomainTable {
             n += 1;
         }
         let feature = module.replace('_', "-");
-        let file = match version {
-            Some(v) => format!("{feature}-{v}.json"),
-            None => format!("{feature}.json"),
-        };
+        let file = file_of(&module);
         DomainEntry {
             key: key.into(),
             module,
@@ -173,8 +190,8 @@ pub fn server_path(url: &str) -> String {
     path.trim_end_matches('/').to_string()
 }
 
-/// Whether a document's paths are a ServiceTitan domain's: every path of a tenant's API
-/// has a `tenant/{...}` pair of segments. A document without paths is let through (it
+/// Whether a document's paths are a ServiceTitan domain's: at least one has a
+/// `tenant/{...}` pair of segments, as every path of a tenant's API does. A document without paths is let through (it
 /// has nothing to generate, and says so elsewhere).
 fn is_tenant_api(root: &Value) -> bool {
     let Some(paths) = root.get("paths").and_then(Value::as_object) else {
@@ -282,7 +299,14 @@ mod tests {
             ("fleet_pro", "fleet-pro", "fleet-pro-v2.json")
         );
         let e = table.entry_for("/crm/v3", Some("CRM"));
-        assert_eq!(e.module, "crm_v3");
+        assert_eq!(
+            (e.module.as_str(), e.file.as_str()),
+            ("crm_v3", "crm-v3.json")
+        );
+        // Nothing that would overwrite crm's document, nor a keyword for a module.
+        let e = table.entry_for("/crmv2", Some("Crm V2"));
+        assert_ne!(e.file, "crm-v2.json");
+        assert_eq!(table.entry_for("/move/v2", Some("Move")).module, "move_v2");
         let e = table.entry_for("/things", None);
         assert_eq!(
             (e.module.as_str(), e.file.as_str()),

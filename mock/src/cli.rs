@@ -28,7 +28,7 @@ const OPTIONS: &[(&str, &str, &str)] = &[
     ("--unordered", "", "lists answer in an order of their own, not by id"),
     ("--no-rate-limit", "", "do not enforce the API's rate limits"),
     ("--chaos", "P", "answer a share P (0 to 1) of requests with a random fault"),
-    ("--fault", "TARGET=F,F*N", "a sequence of faults for an operation id, a path prefix, `token` or `any`; repeatable. F: ok, 503, 429, 429:SECONDS, delay:250ms, revoke, truncate, reset, html, html:STATUS, maintenance"),
+    ("--fault", "TARGET=F,F*N", "a sequence of faults for an operation id, a path prefix, `token` or `any`; repeatable. F is one of the faults below"),
     ("--log", "", "print one line per request to standard error (method, path, status, operation)"),
     ("--help", "", "this text"),
 ];
@@ -37,6 +37,10 @@ pub fn usage() -> String {
     let mut s = String::from("usage: servicetitan-mock [OPTIONS]\n\nA stand-in ServiceTitan on loopback: every operation of the API, validated and answered from the model that generates the client.\n\n");
     for (name, value, what) in OPTIONS {
         s.push_str(&format!("  {:<32} {what}\n", format!("{name} {value}")));
+    }
+    s.push_str("\nfaults (F of --fault):\n");
+    for (spelling, what) in crate::faults::SYNTAX {
+        s.push_str(&format!("  {spelling:<32} {what}\n"));
     }
     s
 }

@@ -5,8 +5,9 @@
 
 use crate::auth::TOKEN_PATH;
 use crate::data::{error_body, Gen};
+use crate::answer::{too_many, unauthorized, Answer, Delivery};
 use crate::faults::Fault;
-use crate::limits::{retry_after, PER_SECOND};
+use crate::limits::PER_SECOND;
 use crate::model::{Body, Input, Operation, Place, Response, Route, Ty};
 use crate::state::{lock, Recorded, Shared};
 use crate::store::{collection_key, conform, Query, Role};
@@ -14,57 +15,6 @@ use crate::validate::{check_json, check_text, Problems};
 use bytes::Bytes;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-
-/// How an answer reaches the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Delivery {
-    Whole,
-    /// Headers, then half the body, then the connection closes.
-    Truncate,
-    /// No answer: the connection is reset.
-    Reset,
-}
-
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Bytes,
-    pub delivery: Delivery,
-}
-
-impl Answer {
-    fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Answer {
-        Answer {
-            status,
-            headers: vec![("content-type", content_type.to_string())],
-            body: body.into(),
-            delivery: Delivery::Whole,
-        }
-    }
-
-    fn json(status: u16, body: impl Into<Bytes>) -> Answer {
-        Answer::new(status, "application/json; charset=utf-8", body)
-    }
-
-    fn value(status: u16, v: &Value) -> Answer {
-        Answer::json(status, serde_json::to_vec(v).unwrap_or_default())
-    }
-
-    /// The API's `ApiErrorResponse`, naming the offending fields.
-    fn error(status: u16, title: &str, problems: &[(String, String)]) -> Answer {
-        Answer::new(
-            status,
-            "application/problem+json; charset=utf-8",
-            serde_json::to_vec(&error_body(status, title, problems)).unwrap_or_default(),
-        )
-    }
-
-    fn header(mut self, name: &'static str, value: String) -> Answer {
-        self.headers.push((name, value));
-        self
-    }
-}
 
 /// Answers one request and records it.
 pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: Bytes) -> Answer {
@@ -101,11 +51,7 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
     // The API's clock, which clients read to know what "now" is there.
     let answer = answer.header("date", crate::data::http_date(shared.clock.now()));
     if shared.settings.log {
-        let status = match answer.delivery {
-            Delivery::Reset => "reset".to_string(),
-            Delivery::Truncate => format!("{} (cut short)", answer.status),
-            Delivery::Whole => answer.status.to_string(),
-        };
+        let status = answer.delivery.describe(answer.status);
         eprintln!(
             "{method} {path} -> {status}{}",
             operation
@@ -126,11 +72,7 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
         body: body.clone(),
         operation,
         fault,
-        status: if answer.delivery == Delivery::Reset {
-            0
-        } else {
-            answer.status
-        },
+        status: answer.delivery.recorded_status(answer.status),
     });
     answer
 }
@@ -201,7 +143,7 @@ async fn answer(shared: &Shared, r: &Request<'_>) -> Handled {
         )
         .filter(|f| *f != Fault::Pass);
     let delivery = match h.fault {
-        Some(f) => match apply(shared, r, f).await {
+        Some(f) => match crate::faults::apply(shared, r.bearer(), f).await {
             Ok(d) => d,
             Err(a) => {
                 h.answer = a;
@@ -222,61 +164,6 @@ async fn answer(shared: &Shared, r: &Request<'_>) -> Handled {
         h.answer.delivery = delivery;
     }
     h
-}
-
-/// A fault's effect: an answer instead of the usual one, or how to deliver the usual one.
-async fn apply(shared: &Shared, r: &Request<'_>, f: Fault) -> Result<Delivery, Answer> {
-    match f {
-        Fault::Pass => Ok(Delivery::Whole),
-        Fault::Delay(d) => {
-            tokio::time::sleep(d).await;
-            Ok(Delivery::Whole)
-        }
-        Fault::Truncate => Ok(Delivery::Truncate),
-        Fault::Reset => Err(Answer {
-            delivery: Delivery::Reset,
-            ..Answer::json(0, Bytes::new())
-        }),
-        Fault::RevokeToken => {
-            if let Some(t) = r.bearer() {
-                lock(&shared.tokens).revoke(t);
-            }
-            Err(unauthorized("The access token was revoked."))
-        }
-        Fault::Status(s) => Err(Answer::error(s, reason(s), &[])),
-        Fault::Html(s) => Err(Answer::new(
-            s,
-            "text/html",
-            format!(
-                "<html><head><title>{s} {}</title></head><body><h1>{s} {}</h1></body></html>",
-                reason(s),
-                reason(s)
-            ),
-        )),
-        Fault::Maintenance => Err(Answer::error(
-            409,
-            "The service is suspended for maintenance. Please try again later.",
-            &[],
-        )),
-        Fault::RateLimited(secs) => Err(too_many(Duration::from_secs(secs))),
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error")
-}
-
-fn unauthorized(why: &str) -> Answer {
-    Answer::error(401, "Unauthorized", &[(String::new(), why.to_string())])
-        .header("www-authenticate", "Bearer".into())
-}
-
-fn too_many(wait: Duration) -> Answer {
-    Answer::error(429, "Too Many Requests", &[])
-        .header("retry-after", retry_after(wait).to_string())
 }
 
 /// Everything after routing and faults.
@@ -479,18 +366,21 @@ fn page_in_body(
         .filter(|(k, _)| !k.eq_ignore_ascii_case("page") && !k.eq_ignore_ascii_case("pageSize"))
         .cloned()
         .collect();
+    // The number as sent: a number, or text the store refuses as the API would.
     let read = |pointer: &str| {
         body.and_then(|b| b.pointer(pointer))
-            .filter(|v| !v.is_null())
+            .and_then(|v| match v {
+                Value::Number(n) => Some(n.to_string()),
+                Value::String(s) => Some(s.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            })
     };
     if let Some(v) = read(page) {
-        q.push(("page".into(), v.to_string().trim_matches('"').to_string()));
+        q.push(("page".into(), v));
     }
     if let Some(v) = size.as_deref().and_then(read) {
-        q.push((
-            "pageSize".into(),
-            v.to_string().trim_matches('"').to_string(),
-        ));
+        q.push(("pageSize".into(), v));
     }
     Some(q)
 }
@@ -526,7 +416,7 @@ fn respond(
     let mut store = lock(&shared.store);
     let q = Query(r.query);
     Ok(match (role, id) {
-        (Role::List(item), _) => {
+        (Role::List(item) | Role::Search(item), _) => {
             let in_body = page_in_body(op, body, r.query);
             let q = in_body.as_deref().map_or(q, Query);
             Answer::json(200, store.page(api, &key, item, op, &q).map_err(bad)?)

@@ -18,8 +18,8 @@
 //!   PATCH or PUT, listed, exported in the next batch, and gone after DELETE;
 //! - rate limits: 60 calls per second per tenant, and the limits the documents give some
 //!   operations (reports: 5 runs a minute), with 429 and `Retry-After`;
-//! - faults on demand ([`Fault`]: statuses, delays, revoked tokens, truncated bodies,
-//!   connection resets, HTML error pages, maintenance) and at random (`chaos`).
+//! - faults on demand ([`Fault`], every kind listed in [`FAULT_SYNTAX`]) and at random
+//!   (`chaos`).
 //!
 //! In a test:
 //!
@@ -38,6 +38,7 @@
 //! As a server for any language: `cargo run -p servicetitan-mock -- --port 8080`, then
 //! `ST_AUTH_URL` and `ST_API_URL` both `http://127.0.0.1:8080`.
 
+mod answer;
 mod auth;
 pub mod cli;
 pub mod data;
@@ -51,7 +52,7 @@ mod state;
 mod store;
 pub mod validate;
 
-pub use faults::{parse_rule, Fault, Target};
+pub use faults::{parse_rule, Fault, Target, SYNTAX as FAULT_SYNTAX};
 pub use server::MockServer;
 pub use state::Recorded;
 

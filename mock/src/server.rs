@@ -2,8 +2,8 @@
 //! received kept for assertions, and the two answers a well-behaved server never gives (a
 //! body cut short, a connection reset) delivered for real.
 
-use crate::faults::{Fault, Faults, Target};
-use crate::handler::{self, Answer, Delivery};
+use crate::faults::{self, Body, Dropped, Fault, Faults, Target};
+use crate::handler;
 use crate::model::Api;
 use crate::state::{lock, Recorded, Shared};
 use crate::store::{roles, Store};
@@ -192,20 +192,6 @@ async fn accept(
     }
 }
 
-type Body = BoxBody<Bytes, std::io::Error>;
-
-/// The error that makes hyper drop a connection without an answer.
-#[derive(Debug)]
-struct Dropped;
-
-impl std::fmt::Display for Dropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped on purpose")
-    }
-}
-
-impl std::error::Error for Dropped {}
-
 async fn serve_one(
     shared: Arc<Shared>,
     req: hyper::Request<hyper::body::Incoming>,
@@ -217,52 +203,7 @@ async fn serve_one(
         Err(_) => return Err(Dropped),
     };
     let answer = handler::handle(&shared, &parts, body).await;
-    match answer.delivery {
-        Delivery::Reset => {
-            reset.store(true, Ordering::SeqCst);
-            Err(Dropped)
-        }
-        Delivery::Whole => Ok(response(answer, |b| {
-            Full::new(b).map_err(|e| match e {}).boxed()
-        })),
-        Delivery::Truncate => Ok(response(answer, |b| {
-            Truncated(Some(b.slice(..b.len() / 2))).boxed()
-        })),
-    }
-}
-
-fn response(answer: Answer, body: impl FnOnce(Bytes) -> Body) -> hyper::Response<Body> {
-    let mut b = hyper::Response::builder().status(answer.status);
-    for (k, v) in &answer.headers {
-        b = b.header(*k, v.as_str());
-    }
-    b = b.header("content-length", answer.body.len().to_string());
-    b.body(body(answer.body)).unwrap_or_else(|_| {
-        hyper::Response::new(
-            Full::new(Bytes::new())
-                .map_err(|e: Infallible| match e {})
-                .boxed(),
-        )
-    })
-}
-
-/// The first half of a body, then an error: hyper stops writing and closes the
-/// connection, so the client reads fewer bytes than `Content-Length` promised.
-struct Truncated(Option<Bytes>);
-
-impl hyper::body::Body for Truncated {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        Poll::Ready(Some(match self.0.take() {
-            Some(half) => Ok(Frame::data(half)),
-            None => Err(std::io::Error::other("body cut short on purpose")),
-        }))
-    }
+    faults::deliver(answer, &reset)
 }
 
 /// A TCP connection that, once told to, closes with a reset rather than an orderly

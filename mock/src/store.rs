@@ -19,6 +19,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub(crate) enum Role {
     /// A paged list of a collection, whose items are of this type.
     List(Ty),
+    /// A list paged in its POST body, on a path below its collection's
+    /// (`/vehicles/search` lists `/vehicles`).
+    Search(Ty),
     /// The export of a collection.
     Export(Ty),
     /// POST on a list's path: a new record.
@@ -36,7 +39,7 @@ pub(crate) enum Role {
 pub(crate) fn roles(api: &Api) -> HashMap<(String, String), Role> {
     let mut out = HashMap::new();
     for d in &api.domains {
-        let lists: HashMap<&str, &Ty> = d
+        let mut lists: HashMap<&str, &Ty> = d
             .operations
             .iter()
             .filter(|o| o.method == "GET" && matches!(o.paging, Some(Paging::Pages(_))))
@@ -45,6 +48,14 @@ pub(crate) fn roles(api: &Api) -> HashMap<(String, String), Role> {
                 _ => None,
             })
             .collect();
+        // A list paged in a POST body lists the collection above its path, unless a GET
+        // list already does.
+        for o in &d.operations {
+            if let (Some(Paging::Body { .. }), Response::Json(Ty::Paged(item))) = (&o.paging, &o.response) {
+                let parent = o.path.rsplit_once('/').map_or("", |p| p.0);
+                lists.entry(parent).or_insert(&**item);
+            }
+        }
         for o in &d.operations {
             let parent = o.path.rsplit_once('/').map_or("", |p| p.0);
             let role = match (&o.paging, &o.response, o.method.as_str()) {
@@ -52,7 +63,7 @@ pub(crate) fn roles(api: &Api) -> HashMap<(String, String), Role> {
                     Role::Export((**item).clone())
                 }
                 (Some(Paging::Body { .. }), Response::Json(Ty::Paged(item)), _) => {
-                    Role::List((**item).clone())
+                    Role::Search((**item).clone())
                 }
                 (_, _, "GET") if lists.contains_key(o.path.as_str()) => {
                     Role::List(lists[o.path.as_str()].clone())
@@ -106,6 +117,10 @@ pub(crate) fn collection_key(
     }
     let id = match role {
         Role::Item(_) => parts.pop().map(record_number),
+        Role::Search(_) => {
+            parts.pop();
+            None
+        }
         _ => None,
     };
     (format!("{prefix}|{tenant}|{}", parts.join("/")), id)

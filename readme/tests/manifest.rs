@@ -16,6 +16,13 @@ fn dependencies(toml: &str) -> BTreeMap<(String, String), String> {
     let mut section = String::new();
     for line in toml.lines() {
         let line = line.split(" #").next().unwrap_or("").trim();
+        let table_form =
+            line.starts_with("[dependencies.") || line.starts_with("[dev-dependencies.");
+        let multi_line = line.contains('{') && !line.contains('}');
+        assert!(
+            !table_form && !multi_line,
+            "a dependency written in a form this test does not read: `{line}`"
+        );
         if line.starts_with('[') {
             section = line.to_string();
         } else if let Some((name, spec)) = line.split_once(" = ") {

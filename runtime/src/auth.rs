@@ -162,16 +162,10 @@ impl TokenCache {
                 class,
                 retry_after,
             };
-            let decision = retry::decide(source.policy, &attempt, retry::jitter());
-            let retry_in = match decision {
-                retry::Decision::Retry(wait) => Some(wait),
-                retry::Decision::Stop => None,
-            };
-            source.hooks.after_token(&outcome(Some(&err), retry_in));
-            match decision {
-                retry::Decision::Retry(wait) => tokio::time::sleep(wait).await,
-                retry::Decision::Stop => return Err(err),
-            }
+            crate::retrying::retry_or_stop(source.policy, &attempt, err, |err, retry_in| {
+                source.hooks.after_token(&outcome(Some(err), retry_in));
+            })
+            .await?;
         }
     }
 

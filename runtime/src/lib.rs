@@ -67,6 +67,7 @@ mod raw;
 mod request;
 mod response;
 mod retry;
+mod retrying;
 mod rows;
 mod scopes;
 #[cfg(feature = "redis")]

@@ -9,7 +9,7 @@
 
 use flate2::write::GzEncoder;
 use servicetitan::runtime as rt;
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{ScriptedServer, Reply};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ async fn main() {
     e.write_all(&plain).expect("gzip");
     let gz = Arc::new(e.finish().expect("gzip"));
     let (p, g) = (plain.clone(), gz.clone());
-    let server = MockServer::with_token("", move |r| {
+    let server = ScriptedServer::with_token("", move |r| {
         let accepts = r
             .header("accept-encoding")
             .is_some_and(|v| v.split(',').any(|e| e.trim() == "gzip"));
@@ -60,7 +60,7 @@ async fn main() {
             .builder("ak", "cid", "secret")
             .rate_limit(None)
             .compression(on);
-        servicetitan::Client::new(rt::Client::new(b).expect("client"), 7)
+        servicetitan_tests::typed_client(b, 7)
     };
     let (zipped, unzipped) = (client(true), client(false));
     fetch(&zipped).await;

@@ -8,7 +8,7 @@
 
 use futures_util::StreamExt;
 use servicetitan::runtime::{self as rt};
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{ScriptedServer, Reply};
 use std::time::Instant;
 
 const PAGE: i64 = 5000;
@@ -25,7 +25,7 @@ fn peak_rss_kib() -> u64 {
 
 async fn child(total: i64) {
     // The server renders each page on demand: it holds one page at a time too.
-    let server = MockServer::with_token("", move |r| {
+    let server = ScriptedServer::with_token("", move |r| {
         let q = r.query_pairs();
         let page: i64 = q.iter().find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok()).unwrap_or(1);
         let (start, end) = ((page - 1) * PAGE, (page * PAGE).min(total));

@@ -6,7 +6,7 @@
 use flate2::write::GzEncoder;
 use serde_json::json;
 use servicetitan::runtime::{self as rt, ErrorKind};
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{ScriptedServer, Reply};
 use std::io::Write;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -16,8 +16,8 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Answers a customers page, gzip-compressed when the request accepts it.
-async fn server(page: Vec<u8>) -> MockServer {
-    MockServer::with_token("", move |r| {
+async fn server(page: Vec<u8>) -> ScriptedServer {
+    ScriptedServer::with_token("", move |r| {
         let accepts = r
             .header("accept-encoding")
             .is_some_and(|v| v.split(',').any(|e| e.trim() == "gzip"));
@@ -39,7 +39,7 @@ fn page(n: usize) -> Vec<u8> {
 }
 
 fn client(b: rt::ClientBuilder) -> servicetitan::Client {
-    servicetitan::Client::new(rt::Client::new(b).expect("client"), 7)
+    servicetitan_tests::typed_client(b, 7)
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use servicetitan::runtime::{
     TokenOutcome,
 };
 use servicetitan::Overrides;
-use servicetitan_tests::{fast_retries, MockServer, Reply};
+use servicetitan_tests::{fast_retries, ScriptedServer, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,12 +17,12 @@ use std::time::{Duration, Instant};
 const TENANT: i64 = 7;
 
 fn client(b: rt::ClientBuilder) -> servicetitan::Client {
-    servicetitan::Client::new(rt::Client::new(b).expect("client"), TENANT)
+    servicetitan_tests::typed_client(b, TENANT)
 }
 
 /// Answers every API call with a redirect to `/elsewhere` (which answers a page).
-async fn redirecting() -> MockServer {
-    MockServer::with_token("", |r| {
+async fn redirecting() -> ScriptedServer {
+    ScriptedServer::with_token("", |r| {
         if r.path == "/elsewhere" {
             Reply::empty_page()
         } else {
@@ -40,7 +40,7 @@ fn team_headers() -> rt::reqwest::header::HeaderMap {
 
 #[tokio::test]
 async fn a_users_own_client_sends_its_header_and_the_runtimes_auth() {
-    let s = MockServer::with_token("", |_| Reply::empty_page()).await;
+    let s = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let own = rt::http_builder()
         .expect("the system's verifier")
         .default_headers(team_headers())
@@ -128,7 +128,7 @@ impl Hook for Counting {
 async fn a_hook_counts_attempts_sees_outcomes_and_adds_headers() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
-    let s = MockServer::with_token("", move |_| {
+    let s = ScriptedServer::with_token("", move |_| {
         if c.fetch_add(1, Ordering::SeqCst) == 0 {
             Reply::status(503)
         } else {
@@ -201,7 +201,7 @@ async fn a_hook_sees_token_requests_and_the_401_that_refreshes_the_token() {
     let tokens = Arc::new(AtomicUsize::new(0));
     let calls = Arc::new(AtomicUsize::new(0));
     let (t, c) = (tokens.clone(), calls.clone());
-    let s = MockServer::start(move |r| {
+    let s = ScriptedServer::start(move |r| {
         if r.path == "/connect/token" {
             let n = t.fetch_add(1, Ordering::SeqCst);
             if n == 0 {
@@ -264,7 +264,7 @@ async fn a_hook_sees_token_requests_and_the_401_that_refreshes_the_token() {
 
 #[tokio::test]
 async fn per_call_overrides_take_effect_for_that_call_only() {
-    let s = MockServer::with_token("", |r| match r.query_value("page").as_deref() {
+    let s = ScriptedServer::with_token("", |r| match r.query_value("page").as_deref() {
         Some("2") => Reply::empty_page().delayed(Duration::from_millis(600)),
         Some("3") => Reply::status(503),
         _ => Reply::empty_page(),
@@ -374,7 +374,7 @@ const ARCHIVE: Operation = Operation::custom(
 async fn the_escape_hatch_calls_any_path_with_auth_limits_retries_and_typed_errors() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
-    let s = MockServer::with_token("", move |r| match r.path.as_str() {
+    let s = ScriptedServer::with_token("", move |r| match r.path.as_str() {
         "/crm/v2/tenant/7/customers/5/notes" => {
             if c.fetch_add(1, Ordering::SeqCst) == 0 {
                 Reply::status(429).header("retry-after", "0")
@@ -515,7 +515,7 @@ fn spans() -> &'static Spans {
 #[tokio::test]
 async fn request_spans_carry_opentelemetry_http_names_the_operation_and_tenant() {
     let spans = spans();
-    let s = MockServer::with_token("", |_| Reply::empty_page()).await;
+    let s = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let tenant = 9_000_001;
     let st = servicetitan::Client::new(
         rt::Client::new(s.builder("ak", "cid", "secret")).expect("client"),

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 use servicetitan_mock::{Fault, MockServer as StandIn, Settings, Target};
-use servicetitan_tests::{workspace_root, MockServer, Reply};
+use servicetitan_tests::{workspace_root, ScriptedServer, Reply};
 use std::collections::BTreeSet;
 
 fn ids(stdout: &str) -> Vec<i64> {
@@ -229,7 +229,7 @@ fn run_example_env(url: &str, name: &str, args: &[&str], env: &[(&str, &str)]) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_tenants_create_and_update_and_download() {
-    let server = MockServer::start(|r| {
+    let server = ScriptedServer::start(|r| {
         let body = String::from_utf8_lossy(&r.body).into_owned();
         match (r.method.as_str(), r.path.as_str()) {
             ("POST", "/connect/token") => {

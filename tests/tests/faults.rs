@@ -9,7 +9,7 @@ use serde_json::json;
 use servicetitan::runtime::{self as rt, ClientBuilder, Error, ErrorKind, RetryPolicy};
 use servicetitan::Client;
 use servicetitan_mock::{Fault, MockServer as StandIn, Settings, Target};
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{ScriptedServer, Reply};
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "fault-secret-value";
@@ -25,10 +25,10 @@ fn client_at(
         max_backoff: Duration::from_millis(100),
         ..RetryPolicy::default()
     });
-    Client::new(rt::Client::new(tune(b)).expect("client"), 42)
+    servicetitan_tests::typed_client(tune(b), 42)
 }
 
-fn client(server: &MockServer, tune: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
+fn client(server: &ScriptedServer, tune: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
     client_at(server.url(), server.url(), tune)
 }
 
@@ -85,7 +85,7 @@ async fn token_endpoint_down() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr")
     };
-    let api = MockServer::start(|_| Reply::status(200)).await;
+    let api = ScriptedServer::start(|_| Reply::status(200)).await;
     let st = client_at(format!("http://{closed}"), api.url(), |b| b);
     let err = failing_call(&st, Duration::from_secs(10)).await;
     assert!(
@@ -98,7 +98,7 @@ async fn token_endpoint_down() {
 #[tokio::test]
 async fn token_endpoint_slow() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::start(|r| {
+    let server = ScriptedServer::start(|r| {
         if r.path == "/connect/token" {
             Reply::json(200, json!({"access_token": "token-1", "expires_in": 900}))
                 .delayed(Duration::from_secs(3))
@@ -134,7 +134,7 @@ async fn a_429_without_retry_after_backs_off_and_succeeds() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let c = n.clone();
-    let server = MockServer::with_token("", move |_| {
+    let server = ScriptedServer::with_token("", move |_| {
         if c.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
             Reply::status(429)
         } else {
@@ -167,7 +167,7 @@ async fn a_truncated_body() {
 #[tokio::test]
 async fn a_connection_reset_mid_body() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::raw(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{\"page\": 1, \"data\": [", true)
     })
     .await;
@@ -181,9 +181,9 @@ async fn a_connection_reset_mid_body() {
 
 /// The first answer of each call breaks off mid-body (cut short, then reset); the next
 /// is whole.
-async fn broken_once(reset: bool) -> MockServer {
+async fn broken_once(reset: bool) -> ScriptedServer {
     let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    MockServer::with_token("", move |r| {
+    ScriptedServer::with_token("", move |r| {
         let first = calls
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
             .is_multiple_of(2);
@@ -245,7 +245,7 @@ async fn a_post_whose_body_breaks_off_is_not_sent_again() {
 #[tokio::test]
 async fn malformed_json() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::bytes(200, "application/json", b"{\"page\": 1,, ]")
     })
     .await;
@@ -258,7 +258,7 @@ async fn malformed_json() {
 async fn a_body_far_larger_than_expected() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let big = vec![b' '; 3 * 1024 * 1024];
-    let server = MockServer::with_token("", move |r| {
+    let server = ScriptedServer::with_token("", move |r| {
         if r.query.contains("ids=777") {
             // No length announced: the limit must hold while reading.
             let mut raw =
@@ -296,7 +296,7 @@ async fn a_body_far_larger_than_expected() {
 async fn redirect_loops_are_not_followed() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server =
-        MockServer::with_token("", |r| Reply::status(302).header("location", &r.path)).await;
+        ScriptedServer::with_token("", |r| Reply::status(302).header("location", &r.path)).await;
     let err = failing_call(&client(&server, |b| b), Duration::from_secs(5)).await;
     assert_eq!(err.status(), Some(302));
     assert_eq!(server.api_requests().len(), 1);
@@ -307,7 +307,7 @@ async fn the_token_endpoint_follows_the_retry_policy_and_retry_after() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let tries = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let t = tries.clone();
-    let server = MockServer::start(move |r| {
+    let server = ScriptedServer::start(move |r| {
         if r.path != "/connect/token" {
             return Reply::empty_page();
         }
@@ -333,7 +333,7 @@ async fn the_token_endpoint_follows_the_retry_policy_and_retry_after() {
     assert_eq!(server.token_requests(), 2);
 
     // No retries in the policy: one try, whatever the token endpoint says.
-    let down = MockServer::start(|_| Reply::json(503, json!({"error": "unavailable"}))).await;
+    let down = ScriptedServer::start(|_| Reply::json(503, json!({"error": "unavailable"}))).await;
     let st = client(&down, |b| b.retry(RetryPolicy::none()));
     let err = failing_call(&st, Duration::from_secs(5)).await;
     assert_eq!(err.status(), Some(503));
@@ -347,7 +347,7 @@ async fn the_token_endpoint_follows_the_retry_policy_and_retry_after() {
 #[tokio::test]
 async fn a_501_is_neither_retried_nor_called_retryable() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::json(501, json!({"title": "Not Implemented"}))
     })
     .await;
@@ -360,4 +360,33 @@ async fn a_501_is_neither_retried_nor_called_retryable() {
         1,
         "the client's retries agree with is_retryable"
     );
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_is_ended_by_the_call_timeout() {
+    use servicetitan::Overrides;
+    // 120 customers are kilobytes: 16 bytes each 50 ms would take minutes.
+    let trickle = Fault::parse("trickle:50ms").expect("the fault's spelling");
+    assert_eq!(trickle, Fault::Trickle(Duration::from_millis(50)));
+    let (m, st) = stand_in("Customers_GetList", [trickle]).await;
+    let t = Instant::now();
+    let err = st
+        .crm()
+        .customers()
+        .get_list()
+        .timeout(Duration::from_millis(600))
+        .retry(RetryPolicy::none())
+        .await
+        .expect_err("the call must time out");
+    let took = t.elapsed();
+    assert!(
+        matches!(err.kind(), ErrorKind::Transport { timeout: true, .. }),
+        "{err:?}"
+    );
+    assert!(took >= Duration::from_millis(550) && took < Duration::from_secs(5), "{took:?}");
+    // The server did answer (headers and a first piece): it was the body that was slow.
+    assert_eq!(answered(&m, "Customers_GetList"), [200]);
+    // The fault is spent: the same call is whole and prompt again.
+    let page = st.crm().customers().get_list().await.expect("the next call");
+    assert_eq!(page.data.len(), 120);
 }

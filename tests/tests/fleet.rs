@@ -260,7 +260,7 @@ async fn without_redis_each_process_keeps_to_its_share_of_the_budget() {
             .expect("url")
             .timeout(Duration::from_millis(200));
         let b = m.builder().redis(settings).rate_limit(Some(limit));
-        servicetitan::Client::new(rt::Client::new(b).expect("client"), TENANT)
+        servicetitan_tests::typed_client(b, TENANT)
     };
     let (a, b) = (client(), client());
     // Each learns the fleet's size at its calls: a's second call sees b.

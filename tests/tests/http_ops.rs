@@ -4,9 +4,9 @@
 use serde_json::json;
 use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
 use servicetitan::{crm, Client};
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{ScriptedServer, Reply};
 
-fn client(server: &MockServer) -> Client {
+fn client(server: &ScriptedServer) -> Client {
     let rt = rt::Client::new(
         server
             .builder("app-key-123", "client-id", "client-secret")
@@ -19,7 +19,7 @@ fn client(server: &MockServer) -> Client {
 #[tokio::test]
 async fn get_with_query_decodes_a_page() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("tn.crm.customers:r", |r| {
+    let server = ScriptedServer::with_token("tn.crm.customers:r", |r| {
         assert_eq!(r.path, "/crm/v2/tenant/42/customers");
         Reply::json(
             200,
@@ -88,7 +88,7 @@ async fn get_with_query_decodes_a_page() {
 #[tokio::test]
 async fn post_json_body_and_typed_response() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |r| {
+    let server = ScriptedServer::with_token("", |r| {
         assert_eq!(
             (r.method.as_str(), r.path.as_str()),
             ("POST", "/crm/v2/tenant/42/booking-provider-tags")
@@ -117,7 +117,7 @@ async fn post_json_body_and_typed_response() {
 #[tokio::test]
 async fn patch_sends_explicit_null_and_leaves_absent_fields_out() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::json(
             200,
             json!({"id": "1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11", "name": null}),
@@ -148,7 +148,7 @@ async fn patch_sends_explicit_null_and_leaves_absent_fields_out() {
 #[tokio::test]
 async fn delete_with_empty_200_and_204() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |r| match r.path.as_str() {
+    let server = ScriptedServer::with_token("", |r| match r.path.as_str() {
         "/crm/v2/tenant/42/customers/9/notes/3" => Reply::status(200),
         "/pricebook/v2/tenant/42/categories/77" => Reply::status(204),
         other => Reply::json(
@@ -179,7 +179,7 @@ async fn delete_with_empty_200_and_204() {
 #[tokio::test]
 async fn download_bytes_and_redirect() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |r| match r.path.as_str() {
+    let server = ScriptedServer::with_token("", |r| match r.path.as_str() {
         "/telecom/v2/tenant/42/calls/12/recording" => {
             Reply::bytes(200, "audio/mpeg", b"ID3\x00\x01binary").header(
                 "content-disposition",
@@ -217,7 +217,7 @@ async fn download_bytes_and_redirect() {
 #[tokio::test]
 async fn path_strings_are_encoded_and_errors_are_typed() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::json(
             404,
             json!({"type": "https://tools.ietf.org/html/rfc7231#section-6.5.4", "title": "Contact not found", "status": 404,
@@ -259,7 +259,7 @@ async fn path_strings_are_encoded_and_errors_are_typed() {
 #[tokio::test]
 async fn decode_errors_name_the_json_path() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::json(200, json!({"page": 1, "pageSize": 50, "hasMore": false, "data": [{"id": 1}, {"id": "not a number"}]}))
     })
     .await;
@@ -278,7 +278,7 @@ async fn decode_errors_name_the_json_path() {
 #[tokio::test]
 async fn array_map_and_object_query_parameters() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
+    let server = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let st = client(&server);
     let mut fields = rt::Map::new();
     fields.insert("Color".to_string(), "Blue".to_string());
@@ -336,7 +336,7 @@ async fn array_map_and_object_query_parameters() {
 #[tokio::test]
 async fn corrected_operations_upload_download_redirect_and_page() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |r| match (r.method.as_str(), r.path.as_str()) {
+    let server = ScriptedServer::with_token("", |r| match (r.method.as_str(), r.path.as_str()) {
         ("POST", "/forms/v2/tenant/42/jobs/7/attachments" | "/pricebook/v2/tenant/42/images") => {
             Reply::json(
                 200,

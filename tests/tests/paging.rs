@@ -4,16 +4,16 @@ use futures_util::StreamExt;
 use serde_json::json;
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan::Client;
-use servicetitan_tests::{MockServer, Recorded, Reply};
+use servicetitan_tests::{ScriptedServer, Recorded, Reply};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-fn client(server: &MockServer) -> Client {
+fn client(server: &ScriptedServer) -> Client {
     let b = server.builder("k", "c", "s").retry(RetryPolicy {
         initial_backoff: Duration::from_millis(5),
         ..RetryPolicy::default()
     });
-    Client::new(rt::Client::new(b).expect("client"), 42)
+    servicetitan_tests::typed_client(b, 42)
 }
 
 /// `total` customers served in pages of the requested size.
@@ -40,7 +40,7 @@ fn customers_page(r: &Recorded, total: i64) -> Reply {
 #[tokio::test]
 async fn all_237_customers_over_pages_of_50_arrive_once() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |r| customers_page(r, 237)).await;
+    let server = ScriptedServer::with_token("", |r| customers_page(r, 237)).await;
     let st = client(&server);
     let items: Vec<_> = st
         .crm()
@@ -78,7 +78,7 @@ async fn all_237_customers_over_pages_of_50_arrive_once() {
 #[tokio::test]
 async fn pages_start_at_the_requested_page() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |r| customers_page(r, 120)).await;
+    let server = ScriptedServer::with_token("", |r| customers_page(r, 120)).await;
     let pages: Vec<_> = client(&server)
         .crm()
         .customers()
@@ -96,7 +96,7 @@ async fn pages_start_at_the_requested_page() {
 #[tokio::test]
 async fn a_dropped_stream_makes_no_further_request() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |r| customers_page(r, 1000)).await;
+    let server = ScriptedServer::with_token("", |r| customers_page(r, 1000)).await;
     let st = client(&server);
     {
         let first: Vec<_> = st
@@ -121,7 +121,7 @@ async fn a_dropped_stream_makes_no_further_request() {
 #[tokio::test]
 async fn an_empty_page_that_says_more_stops_the_stream() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::json(
             200,
             json!({"page": 1, "pageSize": 50, "hasMore": true, "data": []}),
@@ -142,7 +142,7 @@ async fn an_empty_page_that_says_more_stops_the_stream() {
 #[tokio::test]
 async fn errors_end_the_stream_after_being_yielded() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |r| {
+    let server = ScriptedServer::with_token("", |r| {
         if r.query_value("page").as_deref() == Some("2") {
             Reply::json(400, json!({"title": "bad page"}))
         } else {
@@ -183,7 +183,7 @@ fn export_batch(r: &Recorded, total: i64) -> Reply {
 #[tokio::test]
 async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |r| export_batch(r, 350)).await;
+    let server = ScriptedServer::with_token("", |r| export_batch(r, 350)).await;
     let st = client(&server);
     // First run: stop after 150 items, keep the checkpoint.
     let mut items = st
@@ -249,7 +249,7 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
 #[tokio::test]
 async fn a_checkpoint_survives_json_and_resumes_only_its_own_stream() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |r| export_batch(r, 150)).await;
+    let server = ScriptedServer::with_token("", |r| export_batch(r, 150)).await;
     let st = client(&server);
     let export = || {
         st.crm()
@@ -306,7 +306,7 @@ async fn a_checkpoint_survives_json_and_resumes_only_its_own_stream() {
 #[tokio::test]
 async fn export_batches_follow_has_more_and_end_with_the_final_token() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
-    let server = MockServer::with_token("", |r| export_batch(r, 250)).await;
+    let server = ScriptedServer::with_token("", |r| export_batch(r, 250)).await;
     let since: rt::DateTime = "2024-05-01T00:00:00Z".parse().expect("date");
     let batches: Vec<_> = client(&server)
         .crm()
@@ -337,7 +337,7 @@ async fn export_batches_follow_has_more_and_end_with_the_final_token() {
 async fn report_data_pages_keep_their_fields_and_body() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
     use servicetitan::reporting::{ReportDataParameter, ReportDataRequest};
-    let server = MockServer::with_token("", |r| {
+    let server = ScriptedServer::with_token("", |r| {
         let page: i64 = r
             .query_value("page")
             .and_then(|p| p.parse().ok())
@@ -400,7 +400,7 @@ async fn report_data_pages_keep_their_fields_and_body() {
 #[tokio::test]
 async fn report_rows_are_read_by_column_name_whatever_the_order_of_a_pages_fields() {
     use servicetitan::reporting::ReportDataRequest;
-    let server = MockServer::with_token("", |r| {
+    let server = ScriptedServer::with_token("", |r| {
         let page = r.query_value("page").unwrap_or_else(|| "1".into());
         let field = |name: &str| json!({"name": name, "label": name, "dataType": "String"});
         let body = if page == "1" {

@@ -5,7 +5,7 @@ use servicetitan::runtime::{
     self as rt, ClientBuilder, Config, Credentials, Environment, ErrorKind, RetryPolicy,
 };
 use servicetitan::Client;
-use servicetitan_tests::{fast_retries, MockServer, Reply};
+use servicetitan_tests::{fast_retries, ScriptedServer, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 const SECRET: &str = "s3cr3t-client-secret-value";
 const APP_KEY: &str = "ak1.app-key-value-xyz";
 
-fn builder(server: &MockServer) -> ClientBuilder {
+fn builder(server: &ScriptedServer) -> ClientBuilder {
     server.builder(APP_KEY, "cid.client", SECRET)
 }
 
@@ -22,10 +22,10 @@ fn builder(server: &MockServer) -> ClientBuilder {
 async fn first_then(
     first: Reply,
     then: impl Fn() -> Reply + Send + Sync + 'static,
-) -> (MockServer, Arc<AtomicUsize>) {
+) -> (ScriptedServer, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
-    let server = MockServer::with_token("", move |_| {
+    let server = ScriptedServer::with_token("", move |_| {
         if c.fetch_add(1, Ordering::SeqCst) == 0 {
             first.clone()
         } else {
@@ -38,13 +38,13 @@ async fn first_then(
 
 /// The generated client for tenant 42.
 fn tenant42(b: ClientBuilder) -> Client {
-    Client::new(rt::Client::new(b).expect("client"), 42)
+    servicetitan_tests::typed_client(b, 42)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_first_calls_make_one_token_request() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
+    let server = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let st = tenant42(builder(&server));
     let mut tasks = Vec::new();
     for _ in 0..1000 {
@@ -64,9 +64,9 @@ async fn a_thousand_concurrent_first_calls_make_one_token_request() {
 #[tokio::test]
 async fn an_expiring_token_is_refreshed_once() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token_lifetime("", 2, |_| Reply::empty_page()).await;
+    let server = ScriptedServer::with_token_lifetime("", 2, |_| Reply::empty_page()).await;
     let b = builder(&server).token_refresh_margin(Duration::from_millis(500));
-    let st = Client::new(rt::Client::new(b).expect("client"), 42);
+    let st = servicetitan_tests::typed_client(b, 42);
     st.crm().customers().get_list().await.expect("first");
     st.crm()
         .customers()
@@ -90,7 +90,7 @@ async fn an_expiring_token_is_refreshed_once() {
 #[tokio::test]
 async fn a_revoked_token_makes_one_refresh_and_one_retry() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |r| {
+    let server = ScriptedServer::with_token("", |r| {
         if r.header("authorization") == Some("Bearer token-1") {
             Reply::json(401, json!({"title": "Unauthorized"}))
         } else {
@@ -112,7 +112,7 @@ async fn a_revoked_token_makes_one_refresh_and_one_retry() {
 async fn a_persistent_401_is_an_error_after_one_refresh() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server =
-        MockServer::with_token("", |_| Reply::json(401, json!({"title": "Unauthorized"}))).await;
+        ScriptedServer::with_token("", |_| Reply::json(401, json!({"title": "Unauthorized"}))).await;
     let st = tenant42(builder(&server));
     let err = st.crm().customers().get_list().await.expect_err("401");
     assert_eq!(err.status(), Some(401));
@@ -123,7 +123,7 @@ async fn a_persistent_401_is_an_error_after_one_refresh() {
 #[tokio::test]
 async fn a_post_is_not_retried_on_503_but_a_get_is() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |r| {
+    let server = ScriptedServer::with_token("", |r| {
         if r.method == "POST" {
             Reply::json(503, json!({"title": "Service Unavailable"}))
         } else {
@@ -192,7 +192,7 @@ async fn post_is_retried_when_the_caller_opts_in() {
 #[tokio::test]
 async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::start(|r| {
+    let server = ScriptedServer::start(|r| {
         if r.path == "/connect/token" {
             Reply::json(400, json!({"error": "invalid_client"}))
         } else {
@@ -221,11 +221,11 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
     );
     assert!(server.api_requests().is_empty());
 
-    let html = MockServer::start(|_| {
+    let html = ScriptedServer::start(|_| {
         Reply::bytes(502, "text/html", b"<html><body>Bad gateway</body></html>")
     })
     .await;
-    let st = Client::new(rt::Client::new(builder(&html)).expect("client"), 42);
+    let st = servicetitan_tests::typed_client(builder(&html), 42);
     let err = st.crm().customers().get_list().await.expect_err("html");
     assert!(
         matches!(
@@ -248,7 +248,7 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
 #[tokio::test]
 async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_tokens() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
+    let server = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let env = Environment::Custom {
         auth_url: server.url(),
         api_url: server.url(),
@@ -314,7 +314,7 @@ async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_token
 #[tokio::test]
 async fn scopes_fail_fast_and_403_names_them() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("tn.crm.customers:r tn.crm.locations:r", |_| {
+    let server = ScriptedServer::with_token("tn.crm.customers:r tn.crm.locations:r", |_| {
         Reply::json(403, json!({"title": "Forbidden", "status": 403}))
     })
     .await;
@@ -360,9 +360,9 @@ async fn scopes_fail_fast_and_403_names_them() {
 #[tokio::test]
 async fn redirects_are_not_followed() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let other = MockServer::start(|_| Reply::empty_page()).await;
+    let other = ScriptedServer::start(|_| Reply::empty_page()).await;
     let location = format!("{}/steal", other.url());
-    let server = MockServer::with_token("", move |_| {
+    let server = ScriptedServer::with_token("", move |_| {
         Reply::status(302).header("location", &location)
     })
     .await;
@@ -452,7 +452,7 @@ fn config_from_environment_variables() {
 #[tokio::test]
 async fn the_client_side_limit_spaces_calls_per_tenant() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
+    let server = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let limit = rt::RateLimit::new(20, Duration::from_secs(1));
     let st = tenant42(builder(&server).rate_limit(Some(limit)));
     let t = Instant::now();
@@ -471,7 +471,7 @@ async fn the_client_side_limit_spaces_calls_per_tenant() {
 #[tokio::test]
 async fn report_runs_are_limited_per_report() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| {
+    let server = ScriptedServer::with_token("", |_| {
         Reply::json(
             200,
             json!({"page": 1, "pageSize": 50, "hasMore": false, "data": [], "fields": []}),
@@ -482,7 +482,7 @@ async fn report_runs_are_limited_per_report() {
         "ReportCategoryReports_GetData",
         rt::RateLimit::new(2, Duration::from_millis(400)),
     );
-    let st = Client::new(rt::Client::new(b).expect("client"), 42);
+    let st = servicetitan_tests::typed_client(b, 42);
     let body = servicetitan::reporting::ReportDataRequest::new(vec![]);
     // A token bucket allows N calls in T only if N <= burst + rate * T: six runs of one
     // report with a burst of 2 at 5 per second take at least (6 - 2) / 5 = 0.8 s.
@@ -511,7 +511,7 @@ async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
-    let server = MockServer::with_token("", move |r| {
+    let server = ScriptedServer::with_token("", move |r| {
         if r.path.contains("/customers") {
             return Reply::json(409, json!({"title": "Conflict: duplicate", "status": 409}));
         }
@@ -580,11 +580,11 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
 async fn a_server_that_does_not_answer_times_out() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server =
-        MockServer::with_token("", |_| Reply::empty_page().delayed(Duration::from_secs(5))).await;
+        ScriptedServer::with_token("", |_| Reply::empty_page().delayed(Duration::from_secs(5))).await;
     let b = builder(&server)
         .timeout(Duration::from_millis(200))
         .retry(RetryPolicy::none());
-    let st = Client::new(rt::Client::new(b).expect("client"), 42);
+    let st = servicetitan_tests::typed_client(b, 42);
     let t = Instant::now();
     let err = st.crm().customers().get_list().await.expect_err("timeout");
     assert!(
@@ -603,7 +603,7 @@ async fn non_json_error_bodies_are_kept_truncated() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let page = format!("<html><body>{}</body></html>", "x".repeat(10_000));
     let server =
-        MockServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes())).await;
+        ScriptedServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes())).await;
     let st = tenant42(builder(&server));
     let err = st.crm().customers().get_list().await.expect_err("400");
     match err.kind() {

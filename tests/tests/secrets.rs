@@ -4,7 +4,7 @@
 use serde_json::json;
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan::Client;
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{ScriptedServer, Reply};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -37,7 +37,7 @@ async fn no_secret_in_logs_errors_or_debug() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = MockServer::start(|r| match (r.path.as_str(), r.header("authorization")) {
+    let server = ScriptedServer::start(|r| match (r.path.as_str(), r.header("authorization")) {
         ("/connect/token", _) => {
             Reply::json(200, json!({"access_token": TOKEN, "expires_in": 900}))
         }
@@ -77,7 +77,7 @@ async fn no_secret_in_logs_errors_or_debug() {
         texts.push(format!("{err:?}"));
     }
     // A refused token request, too.
-    let bad = MockServer::start(|_| {
+    let bad = ScriptedServer::start(|_| {
         Reply::json(
             401,
             json!({"error": "invalid_client", "error_description": "bad"}),

@@ -3,17 +3,17 @@
 //! against cargo-semver-checks run on the two generated crates.
 
 use crate::args::Args;
-use crate::project_root;
+use crate::inputs::project_root;
 use servicetitan_codegen as codegen;
 use std::process::Command;
 use std::time::Instant;
 
 pub fn run(args: &Args) -> Result<(), String> {
     // The corrections apply to both sides.
-    let shared = crate::Inputs::from_args(args);
+    let shared = crate::inputs::Inputs::from_args(args);
     let output = args.value("--output");
-    let side = |flag: &str| -> Result<crate::Inputs, String> {
-        Ok(crate::Inputs {
+    let side = |flag: &str| -> Result<crate::inputs::Inputs, String> {
+        Ok(crate::inputs::Inputs {
             specs: args.required(flag)?.into(),
             corrections: shared.corrections.clone(),
         })
@@ -50,9 +50,9 @@ impl Report {
 
 /// Generates both sets and compares them; with `semver`, also runs cargo-semver-checks on
 /// the two crates and adds its agreement with the report.
-pub fn report(old: &crate::Inputs, new: &crate::Inputs, semver: bool) -> Result<Report, String> {
+pub fn report(old: &crate::inputs::Inputs, new: &crate::inputs::Inputs, semver: bool) -> Result<Report, String> {
     let t0 = Instant::now();
-    let generate = |inputs: &crate::Inputs| -> Result<codegen::Output, String> {
+    let generate = |inputs: &crate::inputs::Inputs| -> Result<codegen::Output, String> {
         let mut options = inputs.options()?;
         if semver {
             options.runtime_dependency = codegen::runtime_path_dependency(&project_root());

@@ -6,7 +6,7 @@
 //! `target/fresh-resolve-target/`, kept between runs). It reaches the registry: not in CI.
 
 use crate::args::Args;
-use crate::project_root;
+use crate::inputs::project_root;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;

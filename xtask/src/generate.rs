@@ -2,13 +2,13 @@
 //! that they are current), through `codegen::artifacts::ensure`.
 
 use crate::args::Args;
-use crate::project_root;
+use crate::inputs::project_root;
 use servicetitan_codegen::{self as codegen, artifacts};
 use std::time::Instant;
 
 pub fn run(args: &Args) -> Result<(), String> {
     let root = project_root();
-    let inputs = crate::Inputs::from_args(args);
+    let inputs = crate::inputs::Inputs::from_args(args);
     let out_dir = args.path("--out");
     let mut options = inputs.options()?;
     if out_dir.is_some() {

@@ -33,6 +33,12 @@ impl Blocks {
         Blocks { items }
     }
 
+    /// Removes the entry of `file`, if there is one.
+    pub fn remove(&mut self, file: &str) {
+        self.items
+            .retain(|item| !matches!(item, Item::Entry { file: f, .. } if f == file));
+    }
+
     /// The sha256 the entry of `file` records.
     pub fn sha256(&self, file: &str) -> Option<&str> {
         self.items.iter().find_map(|item| match item {
@@ -49,7 +55,11 @@ impl Blocks {
         let lines = vec![
             format!("{ENTRY}{file}"),
             format!("    date: \"{date}\""),
-            format!("    source: {}", source.replace(['\n', '#'], " ")),
+            // A JSON string is a YAML string: quoted, whatever the text holds.
+            format!(
+                "    source: {}",
+                serde_json::to_string(source).unwrap_or_else(|_| "\"\"".into())
+            ),
             format!("    sha256: {sha256}"),
         ];
         let entry = Item::Entry {

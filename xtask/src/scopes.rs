@@ -4,7 +4,7 @@ use crate::args::Args;
 use servicetitan_codegen as codegen;
 
 pub fn run(args: &Args) -> Result<(), String> {
-    let inputs = crate::Inputs::from_args(args);
+    let inputs = crate::inputs::Inputs::from_args(args);
     let sel = codegen::scopes::Selection {
         domains: args.list("--domains"),
         controllers: args.list("--controllers"),

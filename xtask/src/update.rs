@@ -10,7 +10,8 @@
 //! assembled and generated in `target/update/` first.
 
 use crate::args::Args;
-use crate::{diff, project_root, Inputs};
+use crate::diff;
+use crate::inputs::{project_root, Inputs};
 use servicetitan_codegen::diff::{Change, Impact};
 use servicetitan_codegen::{self as codegen, artifacts, domains, load};
 use std::path::{Path, PathBuf};
@@ -20,12 +21,90 @@ pub fn run(args: &Args) -> Result<(), String> {
     let from = PathBuf::from(args.required("--from")?);
     let specs = root.join(artifacts::SPECS);
     let work = root.join("target/update");
+    let staged = stage(&from, &specs, &work, &root)?;
+    // Everything is worked out before anything in the repository changes: the new set
+    // generated, the report made, the provenance and the changelog written in memory.
+    let corrections = Some(root.join(artifacts::CORRECTIONS));
+    let inputs = |specs: &Path| Inputs {
+        specs: specs.to_path_buf(),
+        corrections: corrections.clone(),
+    };
+    let out = codegen::generate(&inputs(&staged.after).options()?).map_err(|d| {
+        format!(
+            "{d}the downloads do not generate: {} error(s); nothing in the repository was changed",
+            d.errors().count()
+        )
+    })?;
+    for w in &out.warnings {
+        eprintln!("{w}");
+    }
+    let semver = !args.flag("--no-semver-checks") && diff::semver_checks_installed();
+    let report = diff::report(&inputs(&staged.before), &inputs(&staged.after), semver)?;
+    let provenance_path = root.join(artifacts::PROVENANCE);
+    let provenance = provenance(&provenance_path, &staged, args.value("--source"))?;
+    let changelog_path = root.join("CHANGELOG.md");
+    let changelog = match report.changes.is_empty() {
+        true => None,
+        false => Some(with_changelog_entry(
+            &changelog_path,
+            &report.changes,
+            &today(),
+        )?),
+    };
+    // Then written.
+    replace_documents(&specs, &staged.after)?;
+    artifacts::ensure(&root, &specs, &out, artifacts::Mode::Write)?;
+    write(&provenance_path, &provenance)?;
+    if let Some(text) = &changelog {
+        write(&changelog_path, text)?;
+    }
+    let kept = work.join("report.md");
+    write(&kept, &report.markdown)?;
+    for w in &staged.written {
+        let new = if w.new_domain { " (a new domain)" } else { "" };
+        println!("{} <- {}{new}", w.file, w.from.display());
+    }
+    print!("{}", report.markdown);
+    if !semver {
+        eprintln!("cargo-semver-checks is not installed (or --no-semver-checks): the report is not checked against it");
+    }
+    eprintln!(
+        "{} document(s) written to {}; the report is in {}{}",
+        staged.written.len(),
+        specs.display(),
+        kept.display(),
+        if changelog.is_some() {
+            ", and its summary in CHANGELOG.md"
+        } else {
+            ""
+        }
+    );
+    report.verdict()
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The documents before and after the update, assembled in `work`, and what was written.
+struct Staged {
+    before: PathBuf,
+    after: PathBuf,
+    written: Vec<Written>,
+    /// Files of `specs/v2` whose domain now comes under another name.
+    removed: Vec<String>,
+}
+
+/// Copies the current documents to `work/before/v2` and `work/after/v2`, then writes each
+/// download of `from` into `after` under its domain's canonical name, replacing the
+/// domain's earlier file.
+fn stage(from: &Path, specs: &Path, work: &Path, root: &Path) -> Result<Staged, String> {
     let table = artifacts::read_domain_table(&root.join(artifacts::DOMAINS_LOCK))?;
-    let mut incoming = read_identified(&from, &table)?;
+    let mut incoming = read_identified(from, &table)?;
     // The documents as they are, kept for the report, and the new set assembled beside.
     let before = fresh_dir(&work.join("before/v2"))?;
     let after = fresh_dir(&work.join("after/v2"))?;
-    for f in load::list_documents(&specs).map_err(|d| d.to_string())? {
+    for f in load::list_documents(specs).map_err(|d| d.to_string())? {
         let name = f.file_name().ok_or("a document without a name")?;
         for dir in [&before, &after] {
             std::fs::copy(&f, dir.join(name)).map_err(|e| format!("{}: {e}", f.display()))?;
@@ -33,12 +112,18 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let current = read_identified(&after, &table)?;
     let mut written = Vec::new();
+    let mut removed = Vec::new();
     for doc in &mut incoming {
         let canonical = doc.canonical_file().to_string();
         // The domain's earlier file, when it was kept under another name.
         for old in current.iter().filter(|c| same_domain(c, doc)) {
             if old.path.file_name() != Some(canonical.as_ref()) {
                 remove(&old.path)?;
+                removed.extend(
+                    old.path
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned()),
+                );
             }
         }
         let bytes = canonical_bytes(doc)?;
@@ -56,66 +141,12 @@ pub fn run(args: &Args) -> Result<(), String> {
             ),
         });
     }
-    // Generate the new set before anything in the repository changes.
-    let inputs = Inputs {
-        specs: after.clone(),
-        corrections: Some(root.join(artifacts::CORRECTIONS)),
-    };
-    let out = codegen::generate(&inputs.options()?).map_err(|d| {
-        format!(
-            "{d}the downloads do not generate: {} error(s); nothing in the repository was changed",
-            d.errors().count()
-        )
-    })?;
-    for w in &out.warnings {
-        eprintln!("{w}");
-    }
-    replace_documents(&specs, &after)?;
-    artifacts::ensure(&root, &specs, &out, artifacts::Mode::Write)?;
-    record_provenance(
-        &root.join(artifacts::PROVENANCE),
-        &written,
-        args.value("--source"),
-    )?;
-    for w in &written {
-        println!(
-            "{} <- {}{}",
-            w.file,
-            w.from.display(),
-            if w.new_domain { " (a new domain)" } else { "" }
-        );
-    }
-    let semver = !args.flag("--no-semver-checks") && diff::semver_checks_installed();
-    let old = Inputs {
-        specs: before,
-        corrections: inputs.corrections.clone(),
-    };
-    let new = Inputs {
-        specs: specs.clone(),
-        corrections: inputs.corrections,
-    };
-    let report = diff::report(&old, &new, semver)?;
-    let kept = work.join("report.md");
-    std::fs::write(&kept, &report.markdown).map_err(|e| format!("{}: {e}", kept.display()))?;
-    print!("{}", report.markdown);
-    if !semver {
-        eprintln!("cargo-semver-checks is not installed (or --no-semver-checks): the report is not checked against it");
-    }
-    if !report.changes.is_empty() {
-        add_changelog_entry(&root.join("CHANGELOG.md"), &report.changes, &today())?;
-    }
-    eprintln!(
-        "{} document(s) written to {}; the report is in {}{}",
-        written.len(),
-        specs.display(),
-        kept.display(),
-        if report.changes.is_empty() {
-            ""
-        } else {
-            ", and its summary in CHANGELOG.md"
-        }
-    );
-    report.verdict()
+    Ok(Staged {
+        before,
+        after,
+        written,
+        removed,
+    })
 }
 
 /// A document written by the update.
@@ -176,24 +207,33 @@ fn remove(path: &Path) -> Result<(), String> {
     std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Makes `specs` hold exactly the documents of `assembled`.
+/// Makes `specs` hold exactly the documents of `assembled`: each copied in (replacing the
+/// file of the same name), then the files it does not hold removed.
 fn replace_documents(specs: &Path, assembled: &Path) -> Result<(), String> {
-    for f in load::list_documents(specs).map_err(|d| d.to_string())? {
-        remove(&f)?;
-    }
+    let mut keep = std::collections::BTreeSet::new();
     for f in load::list_documents(assembled).map_err(|d| d.to_string())? {
         let name = f.file_name().ok_or("a document without a name")?;
         std::fs::copy(&f, specs.join(name)).map_err(|e| format!("{}: {e}", f.display()))?;
+        keep.insert(name.to_os_string());
+    }
+    for f in load::list_documents(specs).map_err(|d| d.to_string())? {
+        if !f.file_name().is_some_and(|n| keep.contains(n)) {
+            remove(&f)?;
+        }
     }
     Ok(())
 }
 
-/// Replaces (or adds) the provenance entry of every written document: today's date, where
-/// it came from (`--source`, else the download's file name), its sha256.
-fn record_provenance(path: &Path, written: &[Written], source: Option<&str>) -> Result<(), String> {
+/// The provenance file with the entry of every written document replaced or added
+/// (today's date, where it came from: `--source`, else the download's file name, its
+/// sha256), and the entries of removed files gone.
+fn provenance(path: &Path, staged: &Staged, source: Option<&str>) -> Result<String, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut blocks = crate::provenance::Blocks::parse(&text);
-    for w in written {
+    for name in &staged.removed {
+        blocks.remove(&format!("{}/{name}", artifacts::SPECS));
+    }
+    for w in &staged.written {
         let file = format!("{}/{}", artifacts::SPECS, w.file);
         if blocks.sha256(&file) == Some(w.sha256.as_str()) {
             continue; // the same bytes as recorded: the entry says where they came from
@@ -209,15 +249,20 @@ fn record_provenance(path: &Path, written: &[Written], source: Option<&str>) -> 
         );
         blocks.set(&file, &today(), &source, &w.sha256);
     }
-    std::fs::write(path, blocks.render()).map_err(|e| format!("{}: {e}", path.display()))
+    Ok(blocks.render())
 }
 
-/// Adds the report's summary under `## Unreleased` at the top of the changelog.
-fn add_changelog_entry(path: &Path, changes: &[Change], date: &str) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|_| "# Changelog\n".into());
+/// The changelog with the report's summary added under `## Unreleased` at its top (a
+/// new changelog when there is none).
+fn with_changelog_entry(path: &Path, changes: &[Change], date: &str) -> Result<String, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "# Changelog\n".into(),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
     let entry = changelog_entry(changes, date);
     let unreleased = "## Unreleased\n";
-    let updated = match text.find(unreleased) {
+    Ok(match text.find(unreleased) {
         Some(i) => {
             let at = i + unreleased.len();
             format!("{}\n{}{}", &text[..at], entry, &text[at..])
@@ -226,8 +271,7 @@ fn add_changelog_entry(path: &Path, changes: &[Change], date: &str) -> Result<()
             let at = text.find("\n## ").map_or(text.len(), |i| i + 1);
             format!("{}{unreleased}\n{entry}\n{}", &text[..at], &text[at..])
         }
-    };
-    std::fs::write(path, updated).map_err(|e| format!("{}: {e}", path.display()))
+    })
 }
 
 /// One changelog entry: the report's changes, breaking first, one line each.

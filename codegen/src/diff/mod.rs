@@ -80,6 +80,32 @@ pub struct Change {
 /// A change as the comparing functions find it: impact, text, Rust items it breaks.
 type Found = (Impact, String, Vec<String>);
 
+/// A new domain's entry: module, feature, and each operation with method, path and scope.
+fn domain_added(m: &str, nd: &Domain) -> String {
+    let ops: Vec<&Operation> = nd.controllers.iter().flat_map(|c| &c.operations).collect();
+    let mut text = format!(
+        "domain added: module `{m}`, feature `{}` ({} operation{})",
+        nd.feature,
+        ops.len(),
+        if ops.len() == 1 { "" } else { "s" }
+    );
+    for o in ops {
+        let scopes = match o.scopes.as_deref() {
+            Some([]) | None => "no scope declared".to_string(),
+            Some(s) => format!("scope `{}`", s.join("`, `")),
+        };
+        let _ = write!(
+            text,
+            "\n  - `{}`: `{} {}{}`, {scopes}",
+            o.id,
+            o.method.as_str(),
+            nd.prefix,
+            o.path.as_str()
+        );
+    }
+    text
+}
+
 /// Every change from `old` to `new`, sorted by impact, module and text.
 pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let mut out = Vec::new();
@@ -115,27 +141,7 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
     }
     for (m, nd) in &news {
         let Some(od) = olds.get(m) else {
-            let ops: Vec<&Operation> = nd.controllers.iter().flat_map(|c| &c.operations).collect();
-            let mut text = format!(
-                "domain added: module `{m}`, feature `{}` ({} operation{})",
-                nd.feature,
-                ops.len(),
-                if ops.len() == 1 { "" } else { "s" }
-            );
-            for o in ops {
-                let scopes = match o.scopes.as_deref() {
-                    Some([]) | None => "no scope declared".to_string(),
-                    Some(s) => format!("scope `{}`", s.join("`, `")),
-                };
-                let _ = write!(
-                    text,
-                    "\n  - `{}`: `{} {}{}`, {scopes}",
-                    o.id,
-                    o.method.as_str(),
-                    nd.prefix,
-                    o.path.as_str()
-                );
-            }
+            let text = domain_added(m, nd);
             push((Impact::Additive, text, vec![]), m, Subject::Domain);
             continue;
         };

@@ -3,7 +3,8 @@
 //!
 //! Files: [`tokens`] (identifiers, types as tokens, doc text, formatting), `crate_files`
 //! (`Cargo.toml`, `lib.rs`, `client.rs`, the crate README, each domain's `mod.rs`),
-//! `models` (types), `ops` (request builders), `examples_table` (the round-trip table of
+//! `models` (types), `ops` (request builders), `streams` (what lists and exports add:
+//! paging traits, stream methods, id-list batches, incremental sync), `examples_table` (the round-trip table of
 //! the examples test) and `calls_table` (the stand-in server's every-operation test): test
 //! support, not part of the crate. `mock_model` writes the model as data for the stand-in
 //! server (`mock/api.json`).
@@ -14,6 +15,7 @@ mod examples_table;
 pub mod mock_model;
 mod models;
 mod ops;
+mod streams;
 pub mod tokens;
 
 use crate::ir::*;

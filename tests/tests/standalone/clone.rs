@@ -73,14 +73,18 @@ async fn main() {
         numbers.push(p.expect("a page").page);
     }
     let mut items = search().items();
-    let mut ids = std::collections::BTreeSet::new();
+    let (mut count, mut ids) = (0, std::collections::BTreeMap::new());
     while let Some(v) = items.next().await {
-        ids.insert(v.expect("a vehicle").id.expect("an id"));
+        let v = v.expect("a vehicle");
+        count += 1;
+        ids.insert(v.id.expect("an id"), v.vin.expect("a vin"));
     }
-    let one = st.fleet_pro().vehicles().get(*ids.iter().next().expect("a vehicle")).await.expect("read one");
+    // The list's records are the collection's: each read back by its id, the same.
+    let (id, vin) = ids.iter().nth(41).expect("42 vehicles or more");
+    let one = st.fleet_pro().vehicles().get(*id).await.expect("read one");
     println!("pages {numbers:?}");
-    println!("vehicles {} distinct {} of {}", ids.len(), ids.len(), m.settings().records);
-    println!("read {}", one.vin.is_some());
+    println!("vehicles {count} distinct {} of {}", ids.len(), m.settings().records);
+    println!("read {}", one.id == Some(*id) && one.vin.as_ref() == Some(vin));
 }
 "#;
 

@@ -147,7 +147,7 @@ fn parse_floor(xtask: &Path, specs: &Path, rounds: usize) -> Result<Duration, St
 /// `cargo xtask parse-floor`: the median time to parse every document of a folder into
 /// `serde_json::Value`, in milliseconds (run from the release build by `bench`).
 pub fn parse_floor_job(args: &Args) -> Result<(), String> {
-    let inputs = crate::Inputs::from_args(args);
+    let inputs = crate::inputs::Inputs::from_args(args);
     let rounds = args.count("--rounds", 5)?;
     let files = codegen::load::list_documents(&inputs.specs).map_err(|d| d.to_string())?;
     let d = median(rounds.max(1), || {

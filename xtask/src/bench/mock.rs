@@ -5,7 +5,7 @@
 
 use super::{cargo_bin, median, timed_ok, Targets};
 use crate::args::Args;
-use crate::project_root;
+use crate::inputs::project_root;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;

@@ -26,7 +26,7 @@ pub mod mock;
 mod runtime;
 
 use crate::args::Args;
-use crate::project_root;
+use crate::inputs::project_root;
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,5 +1,14 @@
 //! Faults on demand (rules: a sequence of answers for an operation or a path, then as
 //! usual) and at random (chaos: a share of requests, reproducible for a seed).
+//!
+//! A kind of fault lives here whole: its variant and command-line spelling ([`Fault`],
+//! [`Fault::parse`], [`SYNTAX`], which the help text prints) in this file, its effect (an
+//! answer instead of the usual one, or how the usual one is delivered) in `effect.rs`.
+
+mod effect;
+mod trickle;
+
+pub(crate) use effect::{apply, deliver, Body, Dropped};
 
 use crate::data::{hash, splitmix};
 use std::collections::VecDeque;
@@ -27,12 +36,30 @@ pub enum Fault {
     Maintenance,
     /// 429 with `Retry-After` in whole seconds.
     RateLimited(u64),
+    /// The usual answer, its body a few bytes at a time, one piece each this long: a
+    /// server that answers, but too slowly to wait for.
+    Trickle(Duration),
 }
 
+/// How the command line writes each fault, with what it does: the help text and the
+/// README list these.
+pub const SYNTAX: &[(&str, &str)] = &[
+    ("ok", "no fault: the usual answer"),
+    ("503", "this status, with the API's error body"),
+    ("429, 429:SECONDS", "429 with Retry-After (1 s unless said)"),
+    ("delay:250ms, delay:2s", "wait, then answer as usual"),
+    ("revoke", "401, and the request's token stops working"),
+    ("truncate", "the usual answer cut off half way"),
+    ("trickle:100ms", "the usual answer, its body 16 bytes each 100 ms"),
+    ("reset", "the connection reset, no answer"),
+    ("html, html:STATUS", "an HTML error page (502 unless said)"),
+    ("maintenance", "409 \"suspended for maintenance\", as reporting answers"),
+];
+
 impl Fault {
-    /// Reads a fault as the command line writes it: `ok` (no fault), `503`, `delay:250ms`, `delay:2s`,
-    /// `revoke`, `truncate`, `reset`, `html`, `html:504`, `maintenance`, `429`,
-    /// `429:3` (Retry-After 3).
+    /// Reads a fault as the command line writes it ([`SYNTAX`]): `ok` (no fault), `503`,
+    /// `delay:250ms`, `delay:2s`, `revoke`, `truncate`, `trickle:100ms`, `reset`, `html`,
+    /// `html:504`, `maintenance`, `429`, `429:3` (Retry-After 3).
     pub fn parse(text: &str) -> Result<Fault, String> {
         let (name, arg) = match text.split_once(':') {
             Some((n, a)) => (n, Some(a)),
@@ -46,6 +73,7 @@ impl Fault {
         };
         Ok(match (name, arg) {
             ("delay", Some(d)) => Fault::Delay(duration(d)?),
+            ("trickle", Some(d)) => Fault::Trickle(duration(d)?),
             ("ok", None) => Fault::Pass,
             ("revoke", None) => Fault::RevokeToken,
             ("truncate", None) => Fault::Truncate,

@@ -1,0 +1,362 @@
+//! The client: sends requests, with auth headers, retries and typed errors.
+//!
+//! Rooms: this one (the [`Client`] and [`TenantClient`] handles, what a call reads back),
+//! `attempt.rs` (the attempt loop: prepare, send once, the 401 rule, refusals, the retry
+//! tail) and `admission.rs` (what an attempt waits for: a token whose scopes cover the
+//! operation, the limits, with Redis or without).
+
+mod admission;
+mod attempt;
+
+use crate::auth::TokenCache;
+use crate::config::{check_url, ClientBuilder, Credentials, Environment, Secret};
+use crate::error::{transport, Error, ErrorKind};
+use crate::hooks::{AttemptInfo, AttemptOutcome};
+use crate::options::CallOptions;
+use crate::request::{multipart_form, Body, Operation, Part, Request};
+use crate::response;
+use crate::retry::{self, RetryPolicy};
+use crate::types::{Download, Redirect};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// The future of a call.
+pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+
+struct Inner {
+    http: reqwest::Client,
+    environment: Environment,
+    api_url: url::Url,
+    token_url: String,
+    app_key: Option<Secret>,
+    credentials: std::collections::HashMap<i64, Credentials>,
+    default_credentials: Option<Credentials>,
+    retry: RetryPolicy,
+    margin: Duration,
+    check_scopes: bool,
+    max_response_bytes: u64,
+    tokens: TokenCache,
+    limiter: crate::limit::Limiter,
+    tenant_limit: Option<crate::RateLimit>,
+    operation_limits: bool,
+    operation_limit_overrides: std::collections::HashMap<String, crate::RateLimit>,
+    clock: response::ServerClock,
+    counts: Counts,
+    hooks: crate::hooks::Hooks,
+    /// The fleet's limits and tokens, when Redis is configured.
+    #[cfg(feature = "redis")]
+    shared: Option<crate::shared::Shared>,
+}
+
+/// What the client has sent, for summaries and benchmarks.
+#[derive(Default)]
+struct Counts {
+    requests: std::sync::atomic::AtomicU64,
+    retries: std::sync::atomic::AtomicU64,
+}
+
+/// Counts of what a [`Client`] has sent since it was built (all tenants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ClientCounts {
+    /// HTTP requests to the API, every attempt counted.
+    pub requests: u64,
+    /// Attempts that were retries of a failed one (after a 429, a 5xx, a broken
+    /// connection; a 401's one token refresh is not counted).
+    pub retries: u64,
+    /// Token requests.
+    pub token_requests: u64,
+    /// Rate-limit and token decisions this process made alone because the fleet's Redis
+    /// (feature `redis`) did not answer in time; always 0 without Redis.
+    pub shared_fallbacks: u64,
+}
+
+/// A connection pool, credentials and token cache, for any number of tenants. Cheap to
+/// clone; clones share everything.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("environment", &self.inner.environment)
+            .field(
+                "tenants",
+                &self.inner.credentials.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds the client. Fails on invalid URLs, and on plain `http://` to anything but a
+    /// loopback address.
+    pub fn new(b: ClientBuilder) -> Result<Client, Error> {
+        let api_url = check_url("API URL", b.environment.api_url())?;
+        let token_url = b.environment.token_url();
+        check_url("token URL", &token_url)?;
+        let http = crate::http::client(crate::http::Settings {
+            timeout: b.timeout,
+            connect_timeout: b.connect_timeout,
+            compression: b.compression,
+            own: b.http_client.as_ref(),
+            finish: b.configure_http.as_ref(),
+        })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                environment: b.environment,
+                api_url,
+                token_url,
+                app_key: b.app_key,
+                credentials: b.credentials,
+                default_credentials: b.default_credentials,
+                retry: b.retry,
+                margin: b.token_refresh_margin,
+                check_scopes: b.check_scopes,
+                max_response_bytes: b.max_response_bytes,
+                tokens: TokenCache::default(),
+                limiter: Default::default(),
+                tenant_limit: b.tenant_limit,
+                operation_limits: b.operation_limits,
+                operation_limit_overrides: b.operation_limit_overrides,
+                clock: response::ServerClock::default(),
+                counts: Counts::default(),
+                hooks: b.hooks,
+                #[cfg(feature = "redis")]
+                shared: b
+                    .redis
+                    .as_ref()
+                    .map(crate::shared::Shared::new)
+                    .transpose()?,
+            }),
+        })
+    }
+
+    /// The client bound to one tenant.
+    pub fn tenant(&self, tenant: i64) -> TenantClient {
+        TenantClient {
+            client: self.clone(),
+            tenant,
+            options: CallOptions::default(),
+        }
+    }
+
+    /// The environment the client talks to.
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    /// How many token requests this client has made (all tenants).
+    pub fn token_requests(&self) -> u64 {
+        self.inner
+            .tokens
+            .fetches
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What this client has sent so far: requests, retries, token requests.
+    pub fn counts(&self) -> ClientCounts {
+        use std::sync::atomic::Ordering::Relaxed;
+        ClientCounts {
+            requests: self.inner.counts.requests.load(Relaxed),
+            retries: self.inner.counts.retries.load(Relaxed),
+            token_requests: self.token_requests(),
+            shared_fallbacks: self.shared_fallbacks(),
+        }
+    }
+
+    fn shared_fallbacks(&self) -> u64 {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.inner.shared {
+            return shared.fallbacks.load(std::sync::atomic::Ordering::Relaxed);
+        }
+        0
+    }
+
+    /// The API's clock: the `Date` of its latest answer plus the time since, or `None`
+    /// before the first answer (or when answers carry no `Date`).
+    pub fn server_now(&self) -> Option<crate::types::DateTime> {
+        self.inner.clock.now()
+    }
+
+    fn credentials(&self, tenant: i64) -> Result<&Credentials, Error> {
+        self.inner
+            .credentials
+            .get(&tenant)
+            .or(self.inner.default_credentials.as_ref())
+            .ok_or_else(|| Error::config(format!("no credentials for tenant {tenant}")))
+    }
+
+    /// Sends `req` until it is answered with a success (2xx) whose whole body (within
+    /// `max_response_bytes`) could be read, retrying as [`crate::retry::decide`] says: a
+    /// body that breaks off mid-read is a transport failure like any other, so an
+    /// idempotent call is sent again and nothing half-read is returned. `prepare` takes
+    /// what it needs from the response head first.
+    async fn execute_read<P: Send>(
+        &self,
+        tenant: i64,
+        req: Request,
+        options: &CallOptions,
+        prepare: fn(&reqwest::Response) -> P,
+    ) -> Result<(P, bytes::Bytes), Error> {
+        let limit = self.inner.max_response_bytes;
+        let read = move |resp: reqwest::Response| async move {
+            let head = prepare(&resp);
+            let bytes = response::read_body(resp, limit).await?;
+            Ok((head, bytes))
+        };
+        self.attempts(
+            tenant,
+            req,
+            options,
+            |status| (200..300).contains(&status),
+            read,
+        )
+        .await
+    }
+
+    /// Sends `req` until it is answered with a success or a redirect (2xx, 3xx): for
+    /// operations whose result is where a file is. The body is not read.
+    async fn execute_redirect(
+        &self,
+        tenant: i64,
+        req: Request,
+        options: &CallOptions,
+    ) -> Result<reqwest::Response, Error> {
+        let keep = |resp: reqwest::Response| std::future::ready(Ok(resp));
+        self.attempts(
+            tenant,
+            req,
+            options,
+            |status| (200..400).contains(&status),
+            keep,
+        )
+        .await
+    }
+}
+
+/// A [`Client`] bound to one tenant: what generated operations call.
+#[derive(Clone)]
+pub struct TenantClient {
+    client: Client,
+    tenant: i64,
+    options: CallOptions,
+}
+
+impl crate::options::Overrides for TenantClient {
+    fn call_options(&mut self) -> &mut CallOptions {
+        &mut self.options
+    }
+}
+
+impl fmt::Debug for TenantClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantClient")
+            .field("tenant", &self.tenant)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TenantClient {
+    /// The tenant every call goes to.
+    pub fn tenant(&self) -> i64 {
+        self.tenant
+    }
+    /// The shared client (pool, credentials, tokens) this one is bound from.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends, takes what `prepare` needs from the response head, reads the whole body
+    /// (within `max_response_bytes`; a read that breaks off is retried like a failed
+    /// send), and hands both to `finish`; every error names the operation.
+    fn send_with<P: Send + 'static, T: Send + 'static>(
+        &self,
+        req: Request,
+        prepare: fn(&reqwest::Response) -> P,
+        finish: fn(P, bytes::Bytes) -> Result<T, Error>,
+    ) -> ResponseFuture<T> {
+        let this = self.clone();
+        Box::pin(async move {
+            let op = req.op;
+            let (head, bytes) = this
+                .client
+                .execute_read(this.tenant, req, &this.options, prepare)
+                .await?;
+            finish(head, bytes).map_err(|e| e.with_operation(op.id))
+        })
+    }
+
+    /// Sends and decodes a JSON response.
+    pub fn send_json<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        req: Request,
+    ) -> ResponseFuture<T> {
+        self.send_with(req, |_| (), |(), bytes| response::decode(&bytes))
+    }
+
+    /// Sends a request whose success has no body worth reading (the body is still read, so
+    /// the connection goes back to the pool).
+    pub fn send_empty(&self, req: Request) -> ResponseFuture<()> {
+        self.send_with(req, |_| (), |(), _| Ok(()))
+    }
+
+    /// Sends and returns the body as bytes (file downloads).
+    pub fn send_bytes(&self, req: Request) -> ResponseFuture<Download> {
+        self.send_with(
+            req,
+            |resp| {
+                let h = resp.headers();
+                let content_type = response::header(h, reqwest::header::CONTENT_TYPE);
+                let file_name = response::header(h, reqwest::header::CONTENT_DISPOSITION)
+                    .and_then(|d| response::file_name(&d));
+                (content_type, file_name)
+            },
+            |(content_type, file_name), bytes| {
+                Ok(Download {
+                    content_type,
+                    file_name,
+                    bytes,
+                })
+            },
+        )
+    }
+
+    /// Sends and returns the body as text.
+    pub fn send_text(&self, req: Request) -> ResponseFuture<String> {
+        self.send_with(
+            req,
+            |_| (),
+            |(), bytes| Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        )
+    }
+
+    /// Sends a request answered with a redirect, and returns where it points.
+    pub fn send_redirect(&self, req: Request) -> ResponseFuture<Redirect> {
+        let this = self.clone();
+        Box::pin(async move {
+            let op = req.op;
+            let resp = this
+                .client
+                .execute_redirect(this.tenant, req, &this.options)
+                .await?;
+            let status = resp.status().as_u16();
+            match response::header(resp.headers(), reqwest::header::LOCATION) {
+                Some(location) => Ok(Redirect { status, location }),
+                None => Err(Error::new(ErrorKind::Decode {
+                    path: "Location".into(),
+                    message: format!("HTTP {status} without a Location header"),
+                })
+                .with_operation(op.id)),
+            }
+        })
+    }
+}
