@@ -17,7 +17,10 @@ pub(crate) enum Delivery {
     /// No answer: the connection is reset.
     Reset,
     /// Headers, then the body `chunk` bytes at a time, one chunk each `every`.
-    Trickle { chunk: usize, every: Duration },
+    Trickle {
+        chunk: usize,
+        every: Duration,
+    },
 }
 
 impl Delivery {
@@ -98,4 +101,3 @@ pub(crate) fn too_many(wait: Duration) -> Answer {
     Answer::error(429, "Too Many Requests", &[])
         .header("retry-after", retry_after(wait).to_string())
 }
-

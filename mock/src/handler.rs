@@ -3,14 +3,15 @@
 //! (429), validation (400), and the answer, from the state where the operation has a
 //! role in it, otherwise generated from the response type.
 
-use crate::auth::TOKEN_PATH;
-use crate::data::{error_body, Gen};
 use crate::answer::{too_many, unauthorized, Answer, Delivery};
+use crate::auth::TOKEN_PATH;
+use crate::data::Gen;
 use crate::faults::Fault;
 use crate::limits::PER_SECOND;
 use crate::model::{Body, Input, Operation, Place, Response, Route, Ty};
+use crate::roles::{collection_key, Role};
 use crate::state::{lock, Recorded, Shared};
-use crate::store::{collection_key, conform, Query, Role};
+use crate::store::{conform, Query};
 use crate::validate::{check_json, check_text, Problems};
 use bytes::Bytes;
 use serde_json::Value;
@@ -368,13 +369,12 @@ fn page_in_body(
         .collect();
     // The number as sent: a number, or text the store refuses as the API would.
     let read = |pointer: &str| {
-        body.and_then(|b| b.pointer(pointer))
-            .and_then(|v| match v {
-                Value::Number(n) => Some(n.to_string()),
-                Value::String(s) => Some(s.clone()),
-                Value::Null => None,
-                other => Some(other.to_string()),
-            })
+        body.and_then(|b| b.pointer(pointer)).and_then(|v| match v {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        })
     };
     if let Some(v) = read(page) {
         q.push(("page".into(), v));

@@ -47,6 +47,7 @@ mod handler;
 mod limits;
 pub mod model;
 mod reports;
+mod roles;
 mod server;
 mod state;
 mod store;

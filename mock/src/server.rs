@@ -5,13 +5,11 @@
 use crate::faults::{self, Body, Dropped, Fault, Faults, Target};
 use crate::handler;
 use crate::model::Api;
+use crate::roles::roles;
 use crate::state::{lock, Recorded, Shared};
-use crate::store::{roles, Store};
+use crate::store::Store;
 use crate::Settings;
-use bytes::Bytes;
-use http_body_util::{combinators::BoxBody, BodyExt, Full};
-use hyper::body::Frame;
-use std::convert::Infallible;
+use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};

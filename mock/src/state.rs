@@ -4,7 +4,8 @@
 
 use crate::faults::{Fault, Faults};
 use crate::model::Api;
-use crate::store::{Clock, Role, Store};
+use crate::roles::Role;
+use crate::store::{Clock, Store};
 use crate::{auth, limits, Settings};
 use bytes::Bytes;
 use std::collections::HashMap;

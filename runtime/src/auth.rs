@@ -163,7 +163,11 @@ impl TokenCache {
                 retry_after,
             };
             crate::retrying::retry_or_stop(source.policy, &attempt, err, |err, retry_in| {
-                source.hooks.after_token(&outcome(Some(err), retry_in));
+                source.hooks.after_token(&TokenOutcome {
+                    error: Some(err),
+                    retry_in,
+                    ..outcome(None, None)
+                });
             })
             .await?;
         }

@@ -8,8 +8,8 @@
 //! `cargo bench -p servicetitan-tests --bench compression`
 
 use flate2::write::GzEncoder;
-use servicetitan::runtime as rt;
-use servicetitan_tests::{ScriptedServer, Reply};
+
+use servicetitan_tests::{Reply, ScriptedServer};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@
 
 use futures_util::StreamExt;
 use servicetitan::runtime::{self as rt};
-use servicetitan_tests::{ScriptedServer, Reply};
+use servicetitan_tests::{Reply, ScriptedServer};
 use std::time::Instant;
 
 const PAGE: i64 = 5000;

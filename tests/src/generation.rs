@@ -86,4 +86,3 @@ pub fn generate(set: &str) -> servicetitan_codegen::Output {
     servicetitan_codegen::generate(&options(set))
         .unwrap_or_else(|d| panic!("generation of {set} failed:\n{d}"))
 }
-

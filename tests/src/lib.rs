@@ -56,6 +56,22 @@ pub fn stand_in_client(m: &servicetitan_mock::MockServer, tenant: i64) -> servic
     typed_client(m.builder(), tenant)
 }
 
+/// A sort field the documents list compiles; one they do not list, or free text, does not
+/// (the other half of `tests/tests/typed_sort.rs`).
+///
+/// ```
+/// use servicetitan::crm::CustomersGetListSort;
+/// use servicetitan::runtime::Sort;
+///
+/// async fn newest_first(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let page = st.crm().customers().get_list()
+///         .sort(Sort::desc(CustomersGetListSort::ModifiedOn))
+///         .await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+///
 /// ```compile_fail,E0599
 /// use servicetitan::crm::CustomersGetListSort;
 /// use servicetitan::runtime::Sort;

@@ -89,20 +89,3 @@ impl Drop for LogScan {
         self.assert_clean(&logs);
     }
 }
-
-/// A sort field the documents list compiles; one they do not list, or free text, does not
-/// (the other half of `tests/tests/typed_sort.rs`).
-///
-/// ```
-/// use servicetitan::crm::CustomersGetListSort;
-/// use servicetitan::runtime::Sort;
-///
-/// async fn newest_first(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
-///     let page = st.crm().customers().get_list()
-///         .sort(Sort::desc(CustomersGetListSort::ModifiedOn))
-///         .await?;
-///     println!("{}", page.data.len());
-///     Ok(())
-/// }
-/// ```
-///

@@ -3,6 +3,8 @@
 //! headers, delays, broken bodies, resets), which the stand-in ServiceTitan
 //! (`servicetitan_mock::MockServer`), built to answer as the API does, does not.
 
+use crate::builder_at;
+use servicetitan_runtime::ClientBuilder;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -137,7 +139,9 @@ impl Drop for ScriptedServer {
 
 impl ScriptedServer {
     /// Starts a server whose every answer comes from `handler`.
-    pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> ScriptedServer {
+    pub async fn start(
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> ScriptedServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1");
@@ -173,7 +177,7 @@ impl ScriptedServer {
         Self::with_token_lifetime(scope, 900, api).await
     }
 
-    /// As [`MockServer::with_token`], with tokens that live `expires_in` seconds.
+    /// As [`ScriptedServer::with_token`], with tokens that live `expires_in` seconds.
     pub async fn with_token_lifetime(
         scope: &str,
         expires_in: u64,
@@ -181,7 +185,7 @@ impl ScriptedServer {
     ) -> ScriptedServer {
         let scope = scope.to_string();
         let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        MockServer::start(move |r| {
+        ScriptedServer::start(move |r| {
             if r.path == "/connect/token" {
                 let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 let mut body = serde_json::json!({"access_token": format!("token-{n}"), "expires_in": expires_in, "token_type": "Bearer"});
@@ -354,4 +358,3 @@ pub fn customers_page(n: usize) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({"page": 1, "pageSize": n, "hasMore": true, "totalCount": 123_456, "data": items}))
         .expect("json")
 }
-

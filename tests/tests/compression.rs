@@ -6,7 +6,7 @@
 use flate2::write::GzEncoder;
 use serde_json::json;
 use servicetitan::runtime::{self as rt, ErrorKind};
-use servicetitan_tests::{ScriptedServer, Reply};
+use servicetitan_tests::{Reply, ScriptedServer};
 use std::io::Write;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -9,7 +9,7 @@ use servicetitan::runtime::{
     TokenOutcome,
 };
 use servicetitan::Overrides;
-use servicetitan_tests::{fast_retries, ScriptedServer, Reply};
+use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

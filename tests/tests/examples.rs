@@ -7,7 +7,7 @@
 
 use serde_json::json;
 use servicetitan_mock::{Fault, MockServer as StandIn, Settings, Target};
-use servicetitan_tests::{workspace_root, ScriptedServer, Reply};
+use servicetitan_tests::{workspace_root, Reply, ScriptedServer};
 use std::collections::BTreeSet;
 
 fn ids(stdout: &str) -> Vec<i64> {

@@ -4,7 +4,7 @@
 use serde_json::json;
 use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
 use servicetitan::{crm, Client};
-use servicetitan_tests::{ScriptedServer, Reply};
+use servicetitan_tests::{Reply, ScriptedServer};
 
 fn client(server: &ScriptedServer) -> Client {
     let rt = rt::Client::new(

@@ -4,7 +4,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan::Client;
-use servicetitan_tests::{ScriptedServer, Recorded, Reply};
+use servicetitan_tests::{Recorded, Reply, ScriptedServer};
 use std::collections::BTreeSet;
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! process-wide environment variables, which no other test may see change.
 
 use servicetitan::runtime::{self as rt, RetryPolicy};
-use servicetitan_tests::{builder_at, ScriptedServer, Reply};
+use servicetitan_tests::{builder_at, Reply, ScriptedServer};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -124,8 +124,7 @@ fn once() -> RetryPolicy {
 async fn proxy_settings_from_the_environment_are_honoured() {
     let api = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let proxy = Proxy::start().await;
-    let client =
-        |b: rt::ClientBuilder| servicetitan_tests::typed_client(b, 7);
+    let client = |b: rt::ClientBuilder| servicetitan_tests::typed_client(b, 7);
 
     // HTTP_PROXY: the token request and the call go through the proxy.
     set(&[

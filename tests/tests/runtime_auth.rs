@@ -5,7 +5,7 @@ use servicetitan::runtime::{
     self as rt, ClientBuilder, Config, Credentials, Environment, ErrorKind, RetryPolicy,
 };
 use servicetitan::Client;
-use servicetitan_tests::{fast_retries, ScriptedServer, Reply};
+use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -112,7 +112,8 @@ async fn a_revoked_token_makes_one_refresh_and_one_retry() {
 async fn a_persistent_401_is_an_error_after_one_refresh() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server =
-        ScriptedServer::with_token("", |_| Reply::json(401, json!({"title": "Unauthorized"}))).await;
+        ScriptedServer::with_token("", |_| Reply::json(401, json!({"title": "Unauthorized"})))
+            .await;
     let st = tenant42(builder(&server));
     let err = st.crm().customers().get_list().await.expect_err("401");
     assert_eq!(err.status(), Some(401));
@@ -580,7 +581,8 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
 async fn a_server_that_does_not_answer_times_out() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server =
-        ScriptedServer::with_token("", |_| Reply::empty_page().delayed(Duration::from_secs(5))).await;
+        ScriptedServer::with_token("", |_| Reply::empty_page().delayed(Duration::from_secs(5)))
+            .await;
     let b = builder(&server)
         .timeout(Duration::from_millis(200))
         .retry(RetryPolicy::none());
@@ -603,7 +605,8 @@ async fn non_json_error_bodies_are_kept_truncated() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let page = format!("<html><body>{}</body></html>", "x".repeat(10_000));
     let server =
-        ScriptedServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes())).await;
+        ScriptedServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes()))
+            .await;
     let st = tenant42(builder(&server));
     let err = st.crm().customers().get_list().await.expect_err("400");
     match err.kind() {

@@ -4,7 +4,7 @@
 use serde_json::json;
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan::Client;
-use servicetitan_tests::{ScriptedServer, Reply};
+use servicetitan_tests::{Reply, ScriptedServer};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

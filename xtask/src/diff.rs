@@ -50,7 +50,11 @@ impl Report {
 
 /// Generates both sets and compares them; with `semver`, also runs cargo-semver-checks on
 /// the two crates and adds its agreement with the report.
-pub fn report(old: &crate::inputs::Inputs, new: &crate::inputs::Inputs, semver: bool) -> Result<Report, String> {
+pub fn report(
+    old: &crate::inputs::Inputs,
+    new: &crate::inputs::Inputs,
+    semver: bool,
+) -> Result<Report, String> {
     let t0 = Instant::now();
     let generate = |inputs: &crate::inputs::Inputs| -> Result<codegen::Output, String> {
         let mut options = inputs.options()?;

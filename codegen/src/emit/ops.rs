@@ -388,4 +388,3 @@ fn builder(d: &Domain, c: &Controller, o: &Operation) -> TokenStream {
         }
     }
 }
-

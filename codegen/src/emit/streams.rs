@@ -201,7 +201,13 @@ fn pages_impls(o: &Operation, p: &Pages<'_>, b: &Ident) -> TokenStream {
 }
 
 /// `ExportRequest` and `.batches()`, `.items()`, `.changes()` of an export.
-fn export_impls(o: &Operation, item: &Ty, from: &str, stream_methods: bool, b: &Ident) -> TokenStream {
+fn export_impls(
+    o: &Operation,
+    item: &Ty,
+    from: &str,
+    stream_methods: bool,
+    b: &Ident,
+) -> TokenStream {
     let item = ty_tokens(item, From::Ops);
     let methods = if stream_methods {
         quote! {

@@ -88,9 +88,7 @@ pub(crate) fn deliver(
             return Err(Dropped);
         }
         Delivery::Whole => response(answer, |b| Full::new(b).map_err(|e| match e {}).boxed()),
-        Delivery::Truncate => response(answer, |b| {
-            Truncated(Some(b.slice(..b.len() / 2))).boxed()
-        }),
+        Delivery::Truncate => response(answer, |b| Truncated(Some(b.slice(..b.len() / 2))).boxed()),
         Delivery::Trickle { chunk, every } => {
             response(answer, |b| super::trickle::body(b, chunk, every))
         }

@@ -50,10 +50,16 @@ pub const SYNTAX: &[(&str, &str)] = &[
     ("delay:250ms, delay:2s", "wait, then answer as usual"),
     ("revoke", "401, and the request's token stops working"),
     ("truncate", "the usual answer cut off half way"),
-    ("trickle:100ms", "the usual answer, its body 16 bytes each 100 ms"),
+    (
+        "trickle:100ms",
+        "the usual answer, its body 16 bytes each 100 ms",
+    ),
     ("reset", "the connection reset, no answer"),
     ("html, html:STATUS", "an HTML error page (502 unless said)"),
-    ("maintenance", "409 \"suspended for maintenance\", as reporting answers"),
+    (
+        "maintenance",
+        "409 \"suspended for maintenance\", as reporting answers",
+    ),
 ];
 
 impl Fault {

@@ -7,7 +7,6 @@ use super::attempt::Call;
 use super::Client;
 use crate::error::{Error, ErrorKind};
 use crate::request::Operation;
-use std::time::Duration;
 
 impl Client {
     /// What every attempt waits for before it is sent: a valid token for the call, whose
@@ -15,7 +14,11 @@ impl Client {
     /// the operation's own. With Redis, both come from one round trip (the token fetched
     /// apart only when the fleet has none); without, or when Redis does not answer, from
     /// this process's token cache and limiter.
-    pub(super) async fn ready(&self, tenant: i64, call: &Call) -> Result<crate::auth::Token, Error> {
+    pub(super) async fn ready(
+        &self,
+        tenant: i64,
+        call: &Call,
+    ) -> Result<crate::auth::Token, Error> {
         let op = call.op;
         let source = crate::auth::TokenSource {
             http: &self.inner.http,
@@ -48,7 +51,7 @@ impl Client {
                         match shared.begin(client_id, tenant, &limits, margin).await {
                             Ok((w, _)) => wait = w,
                             Err(_) => {
-                                wait = Duration::ZERO;
+                                wait = std::time::Duration::ZERO;
                                 self.acquire_alone(tenant, client_id, &limits).await;
                             }
                         }
@@ -146,9 +149,7 @@ impl Client {
     pub(super) fn shared(&self) -> Option<&crate::shared::Shared> {
         self.inner.shared.as_ref()
     }
-
 }
 
 /// A limit a call waits for: the tenant's (path `None`), or the operation's for a path.
 type Limit<'c> = (Option<&'c str>, crate::RateLimit);
-

@@ -48,7 +48,9 @@ impl Client {
             let token = self.ready(tenant, &call).await?;
             let span = request_span(&call, tenant, attempt);
             let t0 = Instant::now();
-            let result = self.send_attempt(&call, tenant, attempt, &token, &span).await?;
+            let result = self
+                .send_attempt(&call, tenant, attempt, &token, &span)
+                .await?;
             let outcome = |status, error, retry_in| AttemptOutcome {
                 operation: op,
                 tenant,
@@ -65,10 +67,17 @@ impl Client {
                 span: &span,
             };
             let (status, verdict) = match result {
-                Err(e) => (None, Verdict::Failed(transport(&e).with_operation(op.id), retry::TRANSPORT, None)),
+                Err(e) => (
+                    None,
+                    Verdict::Failed(transport(&e).with_operation(op.id), retry::TRANSPORT, None),
+                ),
                 Ok(resp) => {
                     let status = Some(resp.status().as_u16());
-                    (status, self.judge(answer, resp, &mut after_401, is_result, &read).await)
+                    (
+                        status,
+                        self.judge(answer, resp, &mut after_401, is_result, &read)
+                            .await,
+                    )
                 }
             };
             let (error, class, retry_after) = match verdict {
@@ -94,7 +103,11 @@ impl Client {
                 retry_after,
             };
             crate::retrying::retry_or_stop(policy, &failed, error, |error, wait| {
-                self.inner.hooks.after(&outcome(status, Some(error), wait));
+                self.inner.hooks.after(&AttemptOutcome {
+                    error: Some(error),
+                    retry_in: wait,
+                    ..outcome(status, None, None)
+                });
                 if let Some(wait) = wait {
                     self.inner
                         .counts
@@ -185,7 +198,12 @@ impl Client {
     /// What every attempt of a call sends: the URL, the body, the credentials. Fails on
     /// what no attempt could fix (a body that cannot be serialized, a bad part, no
     /// credentials for the tenant).
-    pub(super) fn prepare(&self, tenant: i64, req: Request, options: &CallOptions) -> Result<Call, Error> {
+    pub(super) fn prepare(
+        &self,
+        tenant: i64,
+        req: Request,
+        options: &CallOptions,
+    ) -> Result<Call, Error> {
         if let Some((parameter, message)) = req.invalid {
             return Err(Error::new(ErrorKind::InvalidParameter {
                 parameter,
@@ -357,4 +375,3 @@ enum SendBody {
     Json(bytes::Bytes),
     Multipart(Vec<(String, Part)>),
 }
-

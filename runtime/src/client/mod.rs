@@ -10,19 +10,17 @@ mod attempt;
 
 use crate::auth::TokenCache;
 use crate::config::{check_url, ClientBuilder, Credentials, Environment, Secret};
-use crate::error::{transport, Error, ErrorKind};
-use crate::hooks::{AttemptInfo, AttemptOutcome};
+use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
-use crate::request::{multipart_form, Body, Operation, Part, Request};
+use crate::request::Request;
 use crate::response;
-use crate::retry::{self, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::types::{Download, Redirect};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tracing::Instrument;
+use std::time::Duration;
 
 /// The future of a call.
 pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
