@@ -50,31 +50,22 @@ fn forget_unpacked_copies() {
 fn the_runtime_the_generated_crate_and_the_stand_in_package_and_build_from_their_packages() {
     let root = servicetitan_tests::workspace_root();
     forget_unpacked_copies();
+    let packages = ["servicetitan-runtime", "servicetitan", "servicetitan-mock"];
+    let with = |command: &str, extra: &[&str]| -> Vec<String> {
+        let mut args = vec![command.to_string()];
+        for p in packages {
+            args.extend(["-p".to_string(), p.to_string()]);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
     // Nor is a registry crate's build checked against its sources: built anew.
-    cargo(
-        &root,
-        &[
-            "clean",
-            "-p",
-            "servicetitan-runtime",
-            "-p",
-            "servicetitan",
-            "-p",
-            "servicetitan-mock",
-        ],
-    );
+    let clean = with("clean", &[]);
+    cargo(&root, &clean.iter().map(String::as_str).collect::<Vec<_>>());
+    let package = with("package", &["--allow-dirty"]);
     let out = cargo(
         &root,
-        &[
-            "package",
-            "-p",
-            "servicetitan-runtime",
-            "-p",
-            "servicetitan",
-            "-p",
-            "servicetitan-mock",
-            "--allow-dirty",
-        ],
+        &package.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     for (name, must) in [
         (

@@ -93,24 +93,7 @@ fn page_number(at: &PageAt) -> (TokenStream, TokenStream) {
 /// operation continues.
 pub(super) fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
     match paging {
-        Paging::Pages {
-            page,
-            item,
-            at,
-            stream_methods,
-            incremental,
-            labelled,
-        } => {
-            let pages = Pages {
-                page,
-                item,
-                at,
-                stream_methods: *stream_methods,
-                incremental: incremental.as_deref(),
-                labelled: *labelled,
-            };
-            pages_impls(o, &pages, b)
-        }
+        Paging::Pages { .. } => pages_impls(o, paging, b),
         Paging::Export {
             item,
             from,
@@ -119,32 +102,25 @@ pub(super) fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> Toke
     }
 }
 
-/// What a paged list's builder needs to stream.
-struct Pages<'a> {
-    page: &'a Ty,
-    item: &'a Ty,
-    at: &'a PageAt,
-    stream_methods: bool,
-    incremental: Option<&'a Incremental>,
-    labelled: bool,
-}
-
 /// `PagedRequest` and `.pages()`, `.items()`, `.rows()`, `.changes()` of a paged list.
-fn pages_impls(o: &Operation, p: &Pages<'_>, b: &Ident) -> TokenStream {
-    let Pages {
+fn pages_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
+    let Paging::Pages {
         page,
         item,
         at,
         stream_methods,
         incremental,
         labelled,
-    } = *p;
-
+    } = paging
+    else {
+        return quote!();
+    };
+    let (stream_methods, labelled) = (*stream_methods, *labelled);
     let page_ty = ty_tokens(page, From::Ops);
     let item = ty_tokens(item, From::Ops);
     let (set, get) = page_number(at);
     let split = split_ids(o);
-    let changes = match incremental {
+    let changes = match incremental.as_deref() {
         Some(inc) if stream_methods => incremental_impl(inc, b, &item),
         _ => quote!(),
     };
