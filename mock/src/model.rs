@@ -1,235 +1,20 @@
 //! The API as data: `api.json`, written by `cargo xtask generate` from the same model that
-//! generates the client (`codegen/src/emit/mock_model.rs`), read once at start, and the
-//! routing of a request path to its operation.
+//! generates the client, in the format of `servicetitan-api-model` (the types below are
+//! that crate's), read once at start, and the routing of a request path to its operation.
 
-use serde::Deserialize;
-use std::collections::HashMap;
-
-/// The model format this crate reads (`codegen`'s `mock_model::FORMAT`).
-const FORMAT: u32 = 1;
+pub use servicetitan_api_model::{
+    Body, Domain, Field, Input, Limit, Model, Operation, Paging, Param, Place, Response, Segment,
+    Ty, TypeDef,
+};
+use std::collections::{BTreeMap, HashMap};
 
 /// The model the crate was built with.
 const API_JSON: &str = include_str!("../api.json");
 
-/// A type, as the model writes it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ty {
-    Bool,
-    I32,
-    I64,
-    F64,
-    String,
-    Decimal,
-    DateTime,
-    Date,
-    TimeSpan,
-    Uuid,
-    Binary,
-    Json,
-    ApiError,
-    File,
-    Ref(String),
-    Vec(Box<Ty>),
-    Map(Box<Ty>),
-    Paged(Box<Ty>),
-    Export(Box<Ty>),
-    Data(Box<Ty>),
-    Flags(Box<Ty>),
-    /// `+Field` or `-Field`, the field one of the enum's values.
-    Sort(Box<Ty>),
-    /// Comma-separated ids of type `of`, at most `max` of them.
-    Ids {
-        of: Box<Ty>,
-        max: Option<usize>,
-    },
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum TypeDef {
-    Struct {
-        fields: Vec<Field>,
-        /// Set when the struct is a page of these items with more to it (reporting).
-        #[serde(default)]
-        page_item: Option<Ty>,
-        /// The page's rows are lists of values labelled by its `fields` (a report's).
-        #[serde(default)]
-        labelled_rows: bool,
-    },
-    Enum {
-        values: Vec<String>,
-        flags: bool,
-    },
-    IntEnum {
-        values: Vec<i64>,
-    },
-    Union {
-        variants: Vec<Ty>,
-    },
-    Alias {
-        ty: Ty,
-    },
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Field {
-    pub wire: String,
-    pub ty: Ty,
-    pub required: bool,
-    pub nullable: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Place {
-    Path,
-    Query,
-    Part,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Param {
-    pub wire: String,
-    #[serde(rename = "in")]
-    pub place: Place,
-    pub ty: Ty,
-    pub required: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Body {
-    Json { json: Ty, required: bool },
-    Multipart { multipart: Vec<Param> },
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Response {
-    Json(Ty),
-    Empty,
-    Bytes,
-    Text,
-    Redirect,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Paging {
-    /// Pages, by this query parameter.
-    Pages(String),
-    /// Export batches, continued by this query parameter.
-    Export(String),
-    /// Pages numbered in the JSON body (a POST filter): the JSON pointers of the page
-    /// number and of the page size in the body.
-    Body { page: String, size: Option<String> },
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct Limit {
-    pub calls: u32,
-    pub seconds: u64,
-}
-
-/// One operation of the API.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Operation {
-    pub id: String,
-    pub method: String,
-    /// As the document writes it: `/tenant/{tenant}/customers/{id}`.
-    pub path: String,
-    pub scopes: Option<Vec<String>>,
-    pub params: Vec<Param>,
-    pub body: Option<Body>,
-    pub response: Response,
-    pub paging: Option<Paging>,
-    #[serde(default)]
-    pub limit: Option<Limit>,
-    /// The domain answers 409 "suspended for maintenance" at times (reporting).
-    #[serde(default)]
-    pub maintenance: bool,
-    /// The document's example of the success response, placeholders made real.
-    #[serde(default)]
-    pub example: Option<serde_json::Value>,
-    /// Filled after reading: the domain's module and the parsed path.
-    #[serde(skip)]
-    pub module: String,
-    #[serde(skip)]
-    pub segments: Vec<Segment>,
-}
-
-impl Operation {
-    /// The operation's arguments in the generated method's order: path parameters,
-    /// required query parameters, then the JSON body or the required multipart parts.
-    pub fn required_inputs(&self) -> Vec<Input<'_>> {
-        let mut out: Vec<Input> = self
-            .params
-            .iter()
-            .filter(|p| p.place == Place::Path)
-            .chain(
-                self.params
-                    .iter()
-                    .filter(|p| p.place == Place::Query && p.required),
-            )
-            .map(Input::Param)
-            .collect();
-        match &self.body {
-            Some(Body::Json { json, .. }) => out.push(Input::Body(json)),
-            Some(Body::Multipart { multipart }) => {
-                out.extend(multipart.iter().filter(|p| p.required).map(Input::Param))
-            }
-            None => {}
-        }
-        out
-    }
-
-    pub fn param(&self, wire: &str) -> Option<&Param> {
-        self.params.iter().find(|p| p.wire == wire)
-    }
-
-    /// Whether the operation reads or changes one record of a collection: its path ends
-    /// in a parameter (`/customers/{id}`).
-    pub fn is_item(&self) -> bool {
-        matches!(self.segments.last(), Some(Segment::Param(_)))
-    }
-}
-
-/// One required input of an operation.
-#[derive(Debug, Clone, Copy)]
-pub enum Input<'a> {
-    Param(&'a Param),
-    Body(&'a Ty),
-}
-
-/// A path segment of an operation's template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
-    Literal(String),
-    Tenant,
-    Param(String),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Domain {
-    pub module: String,
-    pub title: String,
-    /// `/crm/v2`.
-    pub prefix: String,
-    pub operations: Vec<Operation>,
-}
-
-#[derive(Debug, Deserialize)]
-struct File {
-    format: u32,
-    types: HashMap<String, TypeDef>,
-    domains: Vec<Domain>,
-}
-
 /// The whole API, indexed for routing.
 #[derive(Debug)]
 pub struct Api {
-    pub types: HashMap<String, TypeDef>,
+    pub types: BTreeMap<String, TypeDef>,
     pub domains: Vec<Domain>,
     /// Domain index by the prefix's segments (`["crm", "v2"]`), longest first.
     prefixes: Vec<(Vec<String>, usize)>,
@@ -254,37 +39,19 @@ impl Api {
 
     /// Reads a model in the format `cargo xtask generate` writes.
     pub fn parse(text: &str) -> Result<Api, String> {
-        let file: File =
-            serde_json::from_str(text).map_err(|e| format!("the API model does not read: {e}"))?;
-        if file.format != FORMAT {
-            return Err(format!(
-                "the API model is of format {}, this mock reads format {FORMAT}",
-                file.format
-            ));
-        }
-        let mut domains = file.domains;
+        let model = Model::from_json(text)?;
+        let domains = model.domains;
         let mut by_id = HashMap::new();
         let mut prefixes = Vec::new();
-        for (di, d) in domains.iter_mut().enumerate() {
+        for (di, d) in domains.iter().enumerate() {
             prefixes.push((split(&d.prefix), di));
-            for (oi, o) in d.operations.iter_mut().enumerate() {
-                o.module = d.module.clone();
-                o.segments = split(&o.path)
-                    .into_iter()
-                    .map(
-                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                            Some("tenant") => Segment::Tenant,
-                            Some(p) => Segment::Param(p.to_string()),
-                            None => Segment::Literal(s),
-                        },
-                    )
-                    .collect();
+            for (oi, o) in d.operations.iter().enumerate() {
                 by_id.insert((d.module.clone(), o.id.clone()), (di, oi));
             }
         }
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Ok(Api {
-            types: file.types,
+            types: model.types,
             domains,
             prefixes,
             by_id,
@@ -433,8 +200,11 @@ mod tests {
     }
 
     #[test]
-    fn a_model_of_another_format_is_refused() {
-        let e = Api::parse(r#"{"format": 99, "types": {}, "domains": []}"#).unwrap_err();
-        assert!(e.contains("format 99"), "{e}");
+    fn a_model_that_does_not_read_is_refused_saying_where() {
+        let e = Api::parse(r#"{"types": {}, "domains": [{"module": 1}]}"#).unwrap_err();
+        assert!(
+            e.contains("the API model does not read") && e.contains("line 1"),
+            "{e}"
+        );
     }
 }

@@ -188,11 +188,18 @@ fn runtime_modules_have_no_cycle() {
 fn hand_written() -> Vec<(String, String)> {
     let root = servicetitan_tests::workspace_root();
     let mut out = Vec::new();
-    let mut stack: Vec<std::path::PathBuf> =
-        ["codegen", "runtime", "mock", "tests", "xtask", "readme"]
-            .iter()
-            .map(|d| root.join(d))
-            .collect();
+    let mut stack: Vec<std::path::PathBuf> = [
+        "codegen",
+        "runtime",
+        "mock",
+        "tests",
+        "xtask",
+        "readme",
+        "api-model",
+    ]
+    .iter()
+    .map(|d| root.join(d))
+    .collect();
     stack.push(root.join("generated/examples"));
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
@@ -443,6 +450,37 @@ fn each_kind_of_change_has_one_room() {
         !main.contains("pub fn") && !main.contains("pub struct"),
         "xtask's main.rs defines what jobs import"
     );
+    // The API's description is defined once, in servicetitan-api-model: the generator fills
+    // it, the stand-in reads it, and the stand-in never depends on the generator.
+    let manifest =
+        |p: &str| std::fs::read_to_string(servicetitan_tests::workspace_root().join(p)).expect(p);
+    for m in ["codegen/Cargo.toml", "mock/Cargo.toml"] {
+        assert!(
+            manifest(m).contains("servicetitan-api-model"),
+            "{m} does not use the API model crate"
+        );
+    }
+    assert!(
+        !manifest("mock/Cargo.toml").contains("servicetitan-codegen"),
+        "the stand-in depends on the generator"
+    );
+    assert!(
+        !manifest("api-model/Cargo.toml").contains("path ="),
+        "the API model crate depends on the project"
+    );
+    for (f, code) in hand_written()
+        .iter()
+        .filter(|(f, _)| f.starts_with("mock/src/") || f.starts_with("codegen/src/"))
+    {
+        assert!(
+            !code.contains("derive(Deserialize)]\npub enum Ty"),
+            "{f} defines the model's types again"
+        );
+        assert!(
+            !code.contains("json!({\"kind\""),
+            "{f} writes the model untyped"
+        );
+    }
     // The client: its attempt loop and admission in rooms of their own.
     for room in [
         "runtime/src/client/attempt.rs",

@@ -1,6 +1,6 @@
-//! `servicetitan-runtime`, `servicetitan` and `servicetitan-mock` are publishable: `cargo
-//! package` builds each from its packaged files alone (the generated crate and the
-//! stand-in against the packaged runtime), the
+//! `servicetitan-runtime`, `servicetitan`, `servicetitan-api-model` and `servicetitan-mock`
+//! are publishable: `cargo package` builds each from its packaged files alone (the
+//! generated crate and the stand-in against the packaged runtime and model), the
 //! packages hold nothing but what the crates need, and they are well within the
 //! registry's size limit (10 MiB per crate file).
 
@@ -50,7 +50,12 @@ fn forget_unpacked_copies() {
 fn the_runtime_the_generated_crate_and_the_stand_in_package_and_build_from_their_packages() {
     let root = servicetitan_tests::workspace_root();
     forget_unpacked_copies();
-    let packages = ["servicetitan-runtime", "servicetitan", "servicetitan-mock"];
+    let packages = [
+        "servicetitan-runtime",
+        "servicetitan",
+        "servicetitan-api-model",
+        "servicetitan-mock",
+    ];
     let with = |command: &str, extra: &[&str]| -> Vec<String> {
         let mut args = vec![command.to_string()];
         for p in packages {
@@ -83,6 +88,7 @@ fn the_runtime_the_generated_crate_and_the_stand_in_package_and_build_from_their
                 "examples/list_customers.rs",
             ][..],
         ),
+        ("servicetitan-api-model", &["Cargo.toml", "src/lib.rs"][..]),
         (
             "servicetitan-mock",
             &[

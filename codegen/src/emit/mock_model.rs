@@ -3,17 +3,13 @@
 //! so that `servicetitan-mock` validates requests and builds answers from the same model
 //! that generates the client, with no document at run time.
 //!
-//! One JSON object, one line per type and per operation (diffs stay readable). Types are
-//! keyed `module.Name` (`crm.Customer`, `common.ActiveRequestArg`); a type is written
-//! `"i64"`, `{"vec": T}`, `{"ref": "crm.Customer"}` and so on ([`ty`]). `format` changes
-//! when the shape does; the mock refuses a model of another format. An operation whose
+//! The format is the typed structures of `servicetitan-api-model`, which the stand-in
+//! reads with the same crate: this file only fills them from `ir`. An operation whose
 //! document has a success-response example carries it, placeholders made real.
 
 use crate::ir::*;
-use serde_json::{json, Map, Value};
-
-/// The format of the model this emitter writes (the mock checks it).
-pub const FORMAT: u32 = 1;
+use serde_json::Value;
+use servicetitan_api_model as m;
 
 /// Where the repository keeps the model, relative to its root.
 pub const MOCK_MODEL_PATH: &str = "mock/api.json";
@@ -24,7 +20,7 @@ pub type ResponseExamples = std::collections::BTreeMap<(String, String), Value>;
 /// The model of `api` as the mock reads it; an operation with an entry in `examples`
 /// carries it as `example`.
 pub fn mock_model(api: &Api, examples: &ResponseExamples) -> Result<String, String> {
-    let mut types: Vec<(String, Value)> = api
+    let mut types: std::collections::BTreeMap<String, m::TypeDef> = api
         .common
         .iter()
         .map(|t| (format!("common.{}", t.name), type_def(t, "common")))
@@ -36,149 +32,136 @@ pub fn mock_model(api: &Api, examples: &ResponseExamples) -> Result<String, Stri
                 .map(|t| (format!("{}.{}", d.module, t.name), type_def(t, &d.module))),
         );
     }
-    types.sort_by(|a, b| a.0.cmp(&b.0));
-    let line = |v: &Value| serde_json::to_string(v).map_err(|e| e.to_string());
-    let mut out = format!(
-        "{{\"format\":{FORMAT},\n\"generated_by\":\"cargo xtask generate; do not edit\",\n\"types\":{{\n"
-    );
-    for (i, (key, def)) in types.iter().enumerate() {
-        let sep = if i + 1 < types.len() { "," } else { "" };
-        out.push_str(&format!("{}:{}{sep}\n", line(&json!(key))?, line(def)?));
-    }
-    out.push_str("},\n\"domains\":[\n");
-    for (i, d) in api.domains.iter().enumerate() {
-        let head = json!({"module": d.module, "title": d.title, "prefix": d.prefix});
-        let head = line(&head)?;
-        out.push_str(&head[..head.len() - 1]);
-        out.push_str(",\"operations\":[\n");
-        let ops: Vec<&Operation> = d.operations().collect();
-        for (j, o) in ops.iter().enumerate() {
-            let sep = if j + 1 < ops.len() { "," } else { "" };
-            let mut op = operation(o, &d.module);
-            if let (Some(e), Value::Object(m)) =
-                (examples.get(&(d.module.clone(), o.id.clone())), &mut op)
-            {
-                m.insert("example".into(), e.clone());
-            }
-            out.push_str(&format!("{}{sep}\n", line(&op)?));
-        }
-        let sep = if i + 1 < api.domains.len() { "," } else { "" };
-        out.push_str(&format!("]}}{sep}\n"));
-    }
-    out.push_str("]}\n");
-    Ok(out)
-}
-
-/// A type as data: primitives by name, the rest as one-key objects.
-pub fn ty(t: &Ty, module: &str) -> Value {
-    let one = |k: &str, i: &Ty| json!({ k: ty(i, module) });
-    match t {
-        Ty::Bool => "bool".into(),
-        Ty::I32 => "i32".into(),
-        Ty::I64 => "i64".into(),
-        Ty::F64 => "f64".into(),
-        Ty::String => "string".into(),
-        Ty::Decimal => "decimal".into(),
-        Ty::DateTime => "datetime".into(),
-        Ty::Date => "date".into(),
-        Ty::TimeSpan => "timespan".into(),
-        Ty::Uuid => "uuid".into(),
-        Ty::Binary => "binary".into(),
-        Ty::Json => "json".into(),
-        Ty::ApiError => "apierror".into(),
-        Ty::File => "file".into(),
-        Ty::Named { name, common } => {
-            let m = if *common { "common" } else { module };
-            json!({ "ref": format!("{m}.{name}") })
-        }
-        Ty::Vec(i) => one("vec", i),
-        Ty::Map(i) => one("map", i),
-        Ty::Paged(i) => one("paged", i),
-        Ty::Export(i) => one("export", i),
-        Ty::DataResult(i) => one("data", i),
-        Ty::Flags(i) => one("flags", i),
-        Ty::Sort(i) => one("sort", i),
-        Ty::IdList { item, max, .. } => json!({"ids": {"of": ty(item, module), "max": max}}),
-    }
-}
-
-fn type_def(t: &TypeDef, module: &str) -> Value {
-    let mut v = match &t.kind {
-        TypeDefKind::Struct(fields) => {
-            let fields: Vec<Value> = fields
-                .iter()
-                .map(|f| {
-                    json!({"wire": f.wire, "ty": ty(&f.ty, module),
-                           "required": f.required, "nullable": f.nullable})
+    let domains = api
+        .domains
+        .iter()
+        .map(|d| m::Domain {
+            module: d.module.clone(),
+            title: d.title.clone(),
+            prefix: d.prefix.clone(),
+            operations: d
+                .operations()
+                .map(|o| {
+                    let example = examples.get(&(d.module.clone(), o.id.clone())).cloned();
+                    operation(o, &d.module, example)
                 })
-                .collect();
-            json!({"kind": "struct", "fields": fields})
-        }
-        TypeDefKind::StringEnum { variants, flags } => {
-            let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
-            json!({"kind": "enum", "values": values, "flags": flags})
-        }
-        TypeDefKind::IntEnum(variants) => {
-            let values: Vec<i64> = variants.iter().map(|v| v.value).collect();
-            json!({"kind": "int_enum", "values": values})
-        }
-        TypeDefKind::Union(variants) => {
-            let variants: Vec<Value> = variants.iter().map(|v| ty(&v.ty, module)).collect();
-            json!({"kind": "union", "variants": variants})
-        }
-        TypeDefKind::Alias(t) => json!({"kind": "alias", "ty": ty(t, module)}),
-    };
-    if let (Some(item), Value::Object(m)) = (&t.page_item, &mut v) {
-        m.insert("page_item".into(), ty(item, module));
-        if t.labelled_rows.is_some() {
-            m.insert("labelled_rows".into(), json!(true));
-        }
+                .collect(),
+        })
+        .collect();
+    m::Model {
+        generated_by: "cargo xtask generate; do not edit".into(),
+        types,
+        domains,
     }
-    v
+    .to_json()
 }
 
-fn param(p: &Param, place: &str, module: &str) -> Value {
-    json!({"wire": p.wire, "in": place, "ty": ty(&p.ty, module), "required": p.required})
+/// A type as the model writes it.
+pub fn ty(t: &Ty, module: &str) -> m::Ty {
+    let one = |i: &Ty| Box::new(ty(i, module));
+    match t {
+        Ty::Bool => m::Ty::Bool,
+        Ty::I32 => m::Ty::I32,
+        Ty::I64 => m::Ty::I64,
+        Ty::F64 => m::Ty::F64,
+        Ty::String => m::Ty::String,
+        Ty::Decimal => m::Ty::Decimal,
+        Ty::DateTime => m::Ty::DateTime,
+        Ty::Date => m::Ty::Date,
+        Ty::TimeSpan => m::Ty::TimeSpan,
+        Ty::Uuid => m::Ty::Uuid,
+        Ty::Binary => m::Ty::Binary,
+        Ty::Json => m::Ty::Json,
+        Ty::ApiError => m::Ty::ApiError,
+        Ty::File => m::Ty::File,
+        Ty::Named { name, common } => {
+            let owner = if *common { "common" } else { module };
+            m::Ty::Ref(format!("{owner}.{name}"))
+        }
+        Ty::Vec(i) => m::Ty::Vec(one(i)),
+        Ty::Map(i) => m::Ty::Map(one(i)),
+        Ty::Paged(i) => m::Ty::Paged(one(i)),
+        Ty::Export(i) => m::Ty::Export(one(i)),
+        Ty::DataResult(i) => m::Ty::Data(one(i)),
+        Ty::Flags(i) => m::Ty::Flags(one(i)),
+        Ty::Sort(i) => m::Ty::Sort(one(i)),
+        Ty::IdList { item, max, .. } => m::Ty::Ids {
+            of: one(item),
+            max: max.map(|n| n as usize),
+        },
+    }
 }
 
-fn operation(o: &Operation, module: &str) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), o.id.clone().into());
-    m.insert("method".into(), o.method.as_str().into());
-    m.insert("path".into(), o.path.as_str().into());
-    m.insert("scopes".into(), json!(o.scopes));
-    let params: Vec<Value> = o
+fn type_def(t: &TypeDef, module: &str) -> m::TypeDef {
+    match &t.kind {
+        TypeDefKind::Struct(fields) => m::TypeDef::Struct {
+            fields: fields
+                .iter()
+                .map(|f| m::Field {
+                    wire: f.wire.clone(),
+                    ty: ty(&f.ty, module),
+                    required: f.required,
+                    nullable: f.nullable,
+                })
+                .collect(),
+            page_item: t.page_item.as_ref().map(|i| ty(i, module)),
+            labelled_rows: t.page_item.is_some() && t.labelled_rows.is_some(),
+        },
+        TypeDefKind::StringEnum { variants, flags } => m::TypeDef::Enum {
+            values: variants.iter().map(|v| v.value.clone()).collect(),
+            flags: *flags,
+        },
+        TypeDefKind::IntEnum(variants) => m::TypeDef::IntEnum {
+            values: variants.iter().map(|v| v.value).collect(),
+        },
+        TypeDefKind::Union(variants) => m::TypeDef::Union {
+            variants: variants.iter().map(|v| ty(&v.ty, module)).collect(),
+        },
+        TypeDefKind::Alias(t) => m::TypeDef::Alias { ty: ty(t, module) },
+    }
+}
+
+fn param(p: &Param, place: m::Place, module: &str) -> m::Param {
+    m::Param {
+        wire: p.wire.clone(),
+        place,
+        ty: ty(&p.ty, module),
+        required: p.required,
+    }
+}
+
+fn operation(o: &Operation, module: &str, example: Option<Value>) -> m::Operation {
+    let params = o
         .path_params
         .iter()
-        .map(|p| param(p, "path", module))
-        .chain(o.query.iter().map(|p| param(p, "query", module)))
+        .map(|p| param(p, m::Place::Path, module))
+        .chain(o.query.iter().map(|p| param(p, m::Place::Query, module)))
         .collect();
-    m.insert("params".into(), params.into());
-    let body = match &o.body {
-        None => Value::Null,
-        Some(Body::Json { ty: t, required }) => {
-            json!({"json": ty(t, module), "required": required})
-        }
-        Some(Body::Multipart(parts)) => {
-            let parts: Vec<Value> = parts.iter().map(|p| param(p, "part", module)).collect();
-            json!({ "multipart": parts })
-        }
-    };
-    m.insert("body".into(), body);
+    let body = o.body.as_ref().map(|b| match b {
+        Body::Json { ty: t, required } => m::Body::Json {
+            json: ty(t, module),
+            required: *required,
+        },
+        Body::Multipart(parts) => m::Body::Multipart {
+            multipart: parts
+                .iter()
+                .map(|p| param(p, m::Place::Part, module))
+                .collect(),
+        },
+    });
     let response = match &o.response {
-        Response::Json(t) => json!({ "json": ty(t, module) }),
-        Response::Empty => "empty".into(),
-        Response::Bytes => "bytes".into(),
-        Response::Text => "text".into(),
-        Response::Redirect => "redirect".into(),
+        Response::Json(t) => m::Response::Json(ty(t, module)),
+        Response::Empty => m::Response::Empty,
+        Response::Bytes => m::Response::Bytes,
+        Response::Text => m::Response::Text,
+        Response::Redirect => m::Response::Redirect,
     };
-    m.insert("response".into(), response);
-    let paging = match &o.paging {
-        Some(Paging::Pages {
+    let paging = o.paging.as_ref().map(|p| match p {
+        Paging::Pages {
             at: PageAt::Query { param, .. },
             ..
-        }) => json!({"pages": wire_of(o, param)}),
-        Some(Paging::Pages {
+        } => m::Paging::Pages(wire_of(o, param)),
+        Paging::Pages {
             at:
                 PageAt::Body {
                     wire_page,
@@ -186,21 +169,30 @@ fn operation(o: &Operation, module: &str) -> Value {
                     ..
                 },
             ..
-        }) => json!({"body": {"page": wire_page, "size": wire_size}}),
-        Some(Paging::Export { from, .. }) => json!({"export": wire_of(o, from)}),
-        None => Value::Null,
-    };
-    m.insert("paging".into(), paging);
-    if let Some(l) = o.limit {
-        m.insert(
-            "limit".into(),
-            json!({"calls": l.calls, "seconds": l.seconds}),
-        );
+        } => m::Paging::Body {
+            page: wire_page.clone(),
+            size: wire_size.clone(),
+        },
+        Paging::Export { from, .. } => m::Paging::Export(wire_of(o, from)),
+    });
+    m::Operation {
+        id: o.id.clone(),
+        method: o.method.as_str().into(),
+        path: o.path.as_str().into(),
+        scopes: o.scopes.clone(),
+        params,
+        body,
+        response,
+        paging,
+        limit: o.limit.map(|l| m::Limit {
+            calls: l.calls,
+            seconds: l.seconds,
+        }),
+        maintenance: o.maintenance_conflicts,
+        example,
+        module: String::new(),
+        segments: Vec::new(),
     }
-    if o.maintenance_conflicts {
-        m.insert("maintenance".into(), true.into());
-    }
-    Value::Object(m)
 }
 
 /// The wire name of the query parameter whose Rust name is `rust`.
