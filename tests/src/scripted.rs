@@ -7,6 +7,7 @@ use crate::builder_at;
 use servicetitan_runtime::ClientBuilder;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -175,6 +176,25 @@ impl ScriptedServer {
         api: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
     ) -> ScriptedServer {
         Self::with_token_lifetime(scope, 900, api).await
+    }
+
+    /// A server whose first API call is answered with `first`, and every later one by
+    /// `then`; with the count of API calls.
+    pub async fn first_then(
+        first: Reply,
+        then: impl Fn() -> Reply + Send + Sync + 'static,
+    ) -> (ScriptedServer, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let server = ScriptedServer::with_token("", move |_| {
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                first.clone()
+            } else {
+                then()
+            }
+        })
+        .await;
+        (server, calls)
     }
 
     /// As [`ScriptedServer::with_token`], with tokens that live `expires_in` seconds.

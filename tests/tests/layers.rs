@@ -325,10 +325,6 @@ fn long_functions(code: &str, max: usize) -> Vec<(String, usize, usize)> {
 /// Files and functions over the limits when the rule was set, with the size they may
 /// not grow past; the list only shrinks (a file or function mended leaves it).
 const OVER_THE_LIMITS: &[(&str, usize)] = &[
-    ("codegen/src/emit/models.rs", 618),
-    ("codegen/src/ir.rs", 699),
-    ("mock/tests/behaviour.rs", 635),
-    ("tests/tests/runtime_auth.rs", 715),
     ("codegen/src/diff/operations.rs::operations", 129),
     ("codegen/src/diff/mod.rs::diff", 125),
     ("codegen/src/emit/models.rs::struct_def", 117),

@@ -3,7 +3,7 @@
 //!
 //! Files: [`tokens`] (identifiers, types as tokens, doc text, formatting), `crate_files`
 //! (`Cargo.toml`, `lib.rs`, `client.rs`, the crate README, each domain's `mod.rs`),
-//! `models` (types), `ops` (request builders), `streams` (what lists and exports add:
+//! `models` (structs), `enums` (enums and unions), `ops` (request builders), `streams` (what lists and exports add:
 //! paging traits, stream methods, id-list batches, incremental sync), `examples_table` (the round-trip table of
 //! the examples test) and `calls_table` (the stand-in server's every-operation test): test
 //! support, not part of the crate. `mock_model` writes the model as data for the stand-in
@@ -11,6 +11,7 @@
 
 mod calls_table;
 mod crate_files;
+mod enums;
 mod examples_table;
 pub mod mock_model;
 mod models;

@@ -1,6 +1,8 @@
 //! What the stand-in's tests start from.
 #![allow(dead_code)] // each test binary uses a part of it
 
+pub mod wire;
+
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan_mock::{MockServer, Settings};
 

@@ -1,0 +1,234 @@
+//! Runtime behaviour against a loopback server: rate limits (the tenant's, a report's),
+//! answers worth waiting for (the maintenance 409, `Retry-After` in seconds or as a
+//! date), a server that does not answer, error bodies that are not JSON.
+
+use serde_json::json;
+use servicetitan::runtime::{self as rt, ClientBuilder, ErrorKind, RetryPolicy};
+use servicetitan::Client;
+use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "s3cr3t-client-secret-value";
+const APP_KEY: &str = "ak1.app-key-value-xyz";
+
+fn builder(server: &ScriptedServer) -> ClientBuilder {
+    server.builder(APP_KEY, "cid.client", SECRET)
+}
+
+/// The generated client for tenant 42.
+fn tenant42(b: ClientBuilder) -> Client {
+    servicetitan_tests::typed_client(b, 42)
+}
+
+#[tokio::test]
+async fn the_client_side_limit_spaces_calls_per_tenant() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let server = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
+    let limit = rt::RateLimit::new(20, Duration::from_secs(1));
+    let st = tenant42(builder(&server).rate_limit(Some(limit)));
+    let t = Instant::now();
+    for _ in 0..30 {
+        st.crm().customers().get_list().await.expect("call");
+    }
+    // A burst of 20, then 10 more at 20 per second: at least half a second.
+    assert!(
+        t.elapsed() >= Duration::from_millis(450),
+        "took only {:?}",
+        t.elapsed()
+    );
+    assert_eq!(server.api_requests().len(), 30);
+}
+
+#[tokio::test]
+async fn report_runs_are_limited_per_report() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let server = ScriptedServer::with_token("", |_| {
+        Reply::json(
+            200,
+            json!({"page": 1, "pageSize": 50, "hasMore": false, "data": [], "fields": []}),
+        )
+    })
+    .await;
+    let b = builder(&server).operation_limit(
+        "ReportCategoryReports_GetData",
+        rt::RateLimit::new(2, Duration::from_millis(400)),
+    );
+    let st = servicetitan_tests::typed_client(b, 42);
+    let body = servicetitan::reporting::ReportDataRequest::new(vec![]);
+    // A token bucket allows N calls in T only if N <= burst + rate * T: six runs of one
+    // report with a burst of 2 at 5 per second take at least (6 - 2) / 5 = 0.8 s.
+    let t = Instant::now();
+    for _ in 0..6 {
+        st.reporting()
+            .report_category_reports()
+            .get_data("ops", 7, body.clone())
+            .await
+            .expect("run");
+    }
+    assert!(
+        t.elapsed() >= Duration::from_millis(790),
+        "took only {:?}",
+        t.elapsed()
+    );
+    assert_eq!(
+        servicetitan::reporting::ops::ReportCategoryReportsGetData::OPERATION.limit,
+        Some(rt::RateLimit::new(5, Duration::from_secs(60))),
+        "the documented limit: 5 runs of the same report per minute"
+    );
+}
+
+#[tokio::test]
+async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = ScriptedServer::with_token("", move |r| {
+        if r.path.contains("/customers") {
+            return Reply::json(409, json!({"title": "Conflict: duplicate", "status": 409}));
+        }
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(
+                409,
+                json!({"title": "The service is suspended for maintenance", "status": 409}),
+            )
+        } else {
+            Reply::empty_page()
+        }
+    })
+    .await;
+    let st = tenant42(builder(&server).retry(fast_retries()));
+    st.reporting()
+        .report_categories()
+        .get_categories()
+        .await
+        .expect("retried after maintenance");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let err = st
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect_err("a real conflict");
+    assert_eq!(err.status(), Some(409));
+    assert!(!err.is_retryable());
+    assert_eq!(
+        server
+            .api_requests()
+            .iter()
+            .filter(|r| r.path.contains("/customers"))
+            .count(),
+        1
+    );
+}
+
+fn httpdate_fmt(t: std::time::SystemTime) -> String {
+    // RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("epoch")
+        .as_secs() as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if mo <= 2 { 1 } else { 0 };
+    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let mon = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(mo - 1) as usize];
+    format!("{wd}, {d:02} {mon} {y} {h:02}:{m:02}:{s:02} GMT")
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_answer_times_out() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let server =
+        ScriptedServer::with_token("", |_| Reply::empty_page().delayed(Duration::from_secs(5)))
+            .await;
+    let b = builder(&server)
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none());
+    let st = servicetitan_tests::typed_client(b, 42);
+    let t = Instant::now();
+    let err = st.crm().customers().get_list().await.expect_err("timeout");
+    assert!(
+        matches!(err.kind(), ErrorKind::Transport { timeout: true, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "bounded by the timeout"
+    );
+}
+
+#[tokio::test]
+async fn non_json_error_bodies_are_kept_truncated() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let page = format!("<html><body>{}</body></html>", "x".repeat(10_000));
+    let server =
+        ScriptedServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes()))
+            .await;
+    let st = tenant42(builder(&server));
+    let err = st.crm().customers().get_list().await.expect_err("400");
+    match err.kind() {
+        ErrorKind::Api {
+            status: 400,
+            body: None,
+            raw: Some(raw),
+            ..
+        } => {
+            assert_eq!(raw.len(), 4096, "truncated to 4 KiB");
+            assert!(raw.starts_with("<html>"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().len() < 400, "Display shows a short excerpt");
+}
+
+/// A 429 with `retry_after` is retried no sooner than `at_least`, exactly once.
+async fn waits_for_retry_after(retry_after: String, at_least: Duration) {
+    let (server, calls) = ScriptedServer::first_then(
+        Reply::status(429).header("retry-after", &retry_after),
+        Reply::empty_page,
+    )
+    .await;
+    let st = tenant42(builder(&server).retry(fast_retries()));
+    let t = Instant::now();
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("after waiting");
+    assert!(
+        t.elapsed() >= at_least,
+        "waited only {:?} for Retry-After: {retry_after}",
+        t.elapsed()
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "exactly one retry");
+}
+
+#[tokio::test]
+async fn a_429_waits_at_least_retry_after_seconds() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    waits_for_retry_after("1".into(), Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn a_429_waits_until_a_retry_after_date() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    // The date has one-second resolution: of the three seconds, at least one is left even
+    // after the truncation and a slow answer on a loaded machine.
+    let when = std::time::SystemTime::now() + Duration::from_secs(3);
+    waits_for_retry_after(httpdate_fmt(when), Duration::from_secs(1)).await;
+}
