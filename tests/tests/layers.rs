@@ -325,9 +325,6 @@ fn long_functions(code: &str, max: usize) -> Vec<(String, usize, usize)> {
 /// Files and functions over the limits when the rule was set, with the size they may
 /// not grow past; the list only shrinks (a file or function mended leaves it).
 const OVER_THE_LIMITS: &[(&str, usize)] = &[
-    ("codegen/src/diff/operations.rs::operations", 129),
-    ("codegen/src/diff/mod.rs::diff", 125),
-    ("codegen/src/emit/models.rs::struct_def", 117),
     ("codegen/src/emit/crate_files.rs::domain_mod", 117),
     ("xtask/src/bench/compile.rs::compile_times", 116),
     ("tests/tests/http_ops.rs::corrected_operations_upload_download_redirect_and_page", 116),

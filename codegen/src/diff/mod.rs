@@ -155,40 +155,51 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
         for found in controllers_removed(od, nd) {
             push(found, m, Subject::Operation);
         }
-        let (ov, nv) = (visible(old, od), visible(new, nd));
-        let sorts = nd.sort_enums();
-        for (name, (ot, o_common)) in &ov {
-            match nv.get(name) {
-                None => {
-                    let text = migrate(
-                        format!("type `{name}` removed{}", gone_from(*o_common)),
-                        format!(
-                            "stop naming `servicetitan::{m}::{name}` (the operations that returned or took it say what they use now)"
-                        ),
-                    );
-                    push(
-                        (Impact::Breaking, text, vec![name.to_string()]),
-                        m,
-                        Subject::Type,
-                    );
-                }
-                // A common type's own changes are reported once, under `common`.
-                Some((nt, n_common)) if !(*o_common && *n_common) => {
-                    for found in type_changes(ot, nt, sorts.contains(name)) {
-                        push(found, m, Subject::Type);
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-        for name in nv.keys().filter(|n| !ov.contains_key(*n)) {
-            push(
-                (Impact::Additive, format!("type `{name}` added"), vec![]),
-                m,
-                Subject::Type,
-            );
+        for found in domain_types(old, new, m, od, nd) {
+            push(found, m, Subject::Type);
         }
     }
+    for found in common_types(old, new) {
+        push(found, "common", Subject::Type);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The changes to the types domain `m` exposes (its own and the common ones it
+/// re-exports).
+fn domain_types(old: &Api, new: &Api, m: &str, od: &Domain, nd: &Domain) -> Vec<Found> {
+    let mut out = Vec::new();
+    let (ov, nv) = (visible(old, od), visible(new, nd));
+    let sorts = nd.sort_enums();
+    for (name, (ot, o_common)) in &ov {
+        match nv.get(name) {
+            None => {
+                let text = migrate(
+                    format!("type `{name}` removed{}", gone_from(*o_common)),
+                    format!(
+                        "stop naming `servicetitan::{m}::{name}` (the operations that returned or took it say what they use now)"
+                    ),
+                );
+                out.push((Impact::Breaking, text, vec![name.to_string()]));
+            }
+            // A common type's own changes are reported once, under `common`.
+            Some((nt, n_common)) if !(*o_common && *n_common) => {
+                out.extend(type_changes(ot, nt, sorts.contains(name)));
+            }
+            Some(_) => {}
+        }
+    }
+    for name in nv.keys().filter(|n| !ov.contains_key(*n)) {
+        out.push((Impact::Additive, format!("type `{name}` added"), vec![]));
+    }
+    out
+}
+
+/// The changes to the types of `common`.
+fn common_types(old: &Api, new: &Api) -> Vec<Found> {
+    let mut out = Vec::new();
     let oc: BTreeMap<&str, &TypeDef> = old.common.iter().map(|t| (t.name.as_str(), t)).collect();
     let nc: BTreeMap<&str, &TypeDef> = new.common.iter().map(|t| (t.name.as_str(), t)).collect();
     for (name, ot) in &oc {
@@ -198,33 +209,21 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                     format!("type `common::{name}` removed (domains that define it still export it)"),
                     format!("name it `servicetitan::<domain>::{name}` instead of `servicetitan::common::{name}`"),
                 );
-                push(
-                    (Impact::Breaking, text, vec![name.to_string()]),
-                    "common",
-                    Subject::Type,
-                );
+                out.push((Impact::Breaking, text, vec![name.to_string()]));
             }
             Some(nt) => {
                 // Sort enums are named after their operation, never common.
-                for found in type_changes(ot, nt, false) {
-                    push(found, "common", Subject::Type);
-                }
+                out.extend(type_changes(ot, nt, false));
             }
         }
     }
     for name in nc.keys().filter(|n| !oc.contains_key(*n)) {
-        push(
-            (
-                Impact::Additive,
-                format!("type `common::{name}` added"),
-                vec![],
-            ),
-            "common",
-            Subject::Type,
-        );
+        out.push((
+            Impact::Additive,
+            format!("type `common::{name}` added"),
+            vec![],
+        ));
     }
-    out.sort();
-    out.dedup();
     out
 }
 

@@ -39,77 +39,15 @@ pub(super) fn operations(od: &Domain, nd: &Domain) -> Vec<Found> {
             ));
             continue;
         };
-        if ocall != ncall {
-            let mut items = Vec::new();
-            if omethod != nmethod {
-                items.push(omethod.clone());
-            }
-            if o.builder != n.builder {
-                items.push(o.builder.clone());
-            }
-            out.push((
-                Impact::Breaking,
-                migrate(
-                    format!("operation `{id}`: `{ocall}` is now `{ncall}`"),
-                    format!("call `{ncall}` where you called `{ocall}`"),
-                ),
-                items,
-            ));
-        }
-        let (oa, na) = (o.args_display(), n.args_display());
-        if oa != na {
-            // The tool sees a changed number of arguments, not a changed type.
-            let items = if o.required_args().len() != n.required_args().len() {
-                vec![nmethod.clone()]
-            } else {
-                vec![]
-            };
-            out.push((
-                Impact::Breaking,
-                migrate(
-                    format!("operation `{id}`: arguments `({oa})` are now `({na})`"),
-                    format!("pass `({na})` where you passed `({oa})`"),
-                ),
-                items,
-            ));
-        }
+        let (oc, nc) = ((ocall, omethod), (ncall, nmethod));
+        out.extend(call_changes(id, oc, nc, o, n));
         out.extend(optional_input_changes(id, o, n));
         out.extend(stream_changes(id, o, n));
         out.extend(id_list_limits(id, o, n));
-        let (or, nr) = (o.response.display(), n.response.display());
-        if or != nr {
-            out.push((
-                Impact::Breaking,
-                migrate(
-                    format!("operation `{id}`: returns `{nr}` instead of `{or}`"),
-                    format!("read the result as `{nr}` where you read `{or}`"),
-                ),
-                vec![],
-            ));
-        }
-        if (o.method, &o.path) != (n.method, &n.path) {
-            out.push((
-                Impact::Other,
-                format!(
-                    "operation `{id}`: `{} {}` is now `{} {}`",
-                    o.method.as_str(),
-                    o.path,
-                    n.method.as_str(),
-                    n.path
-                ),
-                vec![],
-            ));
-        }
+        out.extend(response_and_path_changes(id, o, n));
         match scope_changes(id, o, n) {
             Some(change) => out.extend(change),
             None => newly_scoped += 1,
-        }
-        if !o.deprecated && n.deprecated {
-            out.push((
-                Impact::Other,
-                format!("operation `{id}`: now deprecated"),
-                vec![],
-            ));
         }
     }
     if newly_scoped > 0 {
@@ -129,6 +67,89 @@ pub(super) fn operations(od: &Domain, nd: &Domain) -> Vec<Found> {
                 n.method.as_str(),
                 n.path
             ),
+            vec![],
+        ));
+    }
+    out
+}
+
+/// The call's own changes: a renamed call or builder, other arguments.
+fn call_changes(
+    id: &str,
+    (ocall, omethod): (&String, &String),
+    (ncall, nmethod): (&String, &String),
+    o: &Operation,
+    n: &Operation,
+) -> Vec<Found> {
+    let mut out = Vec::new();
+    if ocall != ncall {
+        let mut items = Vec::new();
+        if omethod != nmethod {
+            items.push(omethod.clone());
+        }
+        if o.builder != n.builder {
+            items.push(o.builder.clone());
+        }
+        out.push((
+            Impact::Breaking,
+            migrate(
+                format!("operation `{id}`: `{ocall}` is now `{ncall}`"),
+                format!("call `{ncall}` where you called `{ocall}`"),
+            ),
+            items,
+        ));
+    }
+    let (oa, na) = (o.args_display(), n.args_display());
+    if oa != na {
+        // The tool sees a changed number of arguments, not a changed type.
+        let items = if o.required_args().len() != n.required_args().len() {
+            vec![nmethod.clone()]
+        } else {
+            vec![]
+        };
+        out.push((
+            Impact::Breaking,
+            migrate(
+                format!("operation `{id}`: arguments `({oa})` are now `({na})`"),
+                format!("pass `({na})` where you passed `({oa})`"),
+            ),
+            items,
+        ));
+    }
+    out
+}
+
+/// What the call returns, where it goes, and whether it is deprecated.
+fn response_and_path_changes(id: &str, o: &Operation, n: &Operation) -> Vec<Found> {
+    let mut out = Vec::new();
+    let (or, nr) = (o.response.display(), n.response.display());
+    if or != nr {
+        out.push((
+            Impact::Breaking,
+            migrate(
+                format!("operation `{id}`: returns `{nr}` instead of `{or}`"),
+                format!("read the result as `{nr}` where you read `{or}`"),
+            ),
+            vec![],
+        ));
+    }
+    if (o.method, &o.path) != (n.method, &n.path) {
+        out.push((
+            Impact::Other,
+            format!(
+                "operation `{id}`: `{} {}` is now `{} {}`",
+                o.method.as_str(),
+                o.path,
+                n.method.as_str(),
+                n.path
+            ),
+            vec![],
+        ));
+    }
+    if !o.deprecated && n.deprecated {
+        out.push((
+            Impact::Other,
+            format!("operation `{id}`: now deprecated"),
             vec![],
         ));
     }

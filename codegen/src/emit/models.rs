@@ -342,42 +342,10 @@ fn struct_def(
     } else {
         quote!()
     };
-    // Models users send get a setter per optional field: with `#[non_exhaustive]` (a
-    // field the API adds must not break users' code) a literal cannot build them.
-    let setters: Vec<&TokenStream> = if t.has_setters() {
-        tokens.iter().filter_map(|f| f.setter.as_ref()).collect()
-    } else {
-        vec![]
-    };
-    let setters = if setters.is_empty() {
-        quote!()
-    } else {
-        let allow = if fields.iter().any(|f| f.deprecated) {
-            quote!(#[allow(deprecated)])
-        } else {
-            quote!()
-        };
-        quote! {
-            #allow
-            impl #name {
-                #(#setters)*
-            }
-        }
-    };
-    let query_impl = if in_query {
-        quote! {
-            impl rt::QueryValue for #name {
-                fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
-                    query.push_object(name, self);
-                }
-                fn is_object(&self) -> bool {
-                    true
-                }
-            }
-        }
-    } else {
-        quote!()
-    };
+    let (setters, query_impl) = (
+        setters_impl(t, name, fields, &tokens),
+        query_impl(name, in_query),
+    );
     let allow_dep = if fields.iter().any(|f| f.deprecated) {
         quote!(#[allow(deprecated)])
     } else {
@@ -397,6 +365,55 @@ fn struct_def(
         #ctor
         #setters
         #query_impl
+    }
+}
+
+/// The `with_<field>` setters of a model users send, one per optional field.
+fn setters_impl(
+    t: &TypeDef,
+    name: &Ident,
+    fields: &[Field],
+    tokens: &[FieldTokens],
+) -> TokenStream {
+    // Models users send get a setter per optional field: with `#[non_exhaustive]` (a
+    // field the API adds must not break users' code) a literal cannot build them.
+    let setters: Vec<&TokenStream> = if t.has_setters() {
+        tokens.iter().filter_map(|f| f.setter.as_ref()).collect()
+    } else {
+        vec![]
+    };
+    if setters.is_empty() {
+        quote!()
+    } else {
+        let allow = if fields.iter().any(|f| f.deprecated) {
+            quote!(#[allow(deprecated)])
+        } else {
+            quote!()
+        };
+        quote! {
+            #allow
+            impl #name {
+                #(#setters)*
+            }
+        }
+    }
+}
+
+/// `rt::QueryValue` for a type sent as a query object.
+fn query_impl(name: &Ident, in_query: bool) -> TokenStream {
+    if in_query {
+        quote! {
+            impl rt::QueryValue for #name {
+                fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+                    query.push_object(name, self);
+                }
+                fn is_object(&self) -> bool {
+                    true
+                }
+            }
+        }
+    } else {
+        quote!()
     }
 }
 
