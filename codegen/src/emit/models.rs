@@ -346,11 +346,7 @@ fn struct_def(
         setters_impl(t, name, fields, &tokens),
         query_impl(name, in_query),
     );
-    let allow_dep = if fields.iter().any(|f| f.deprecated) {
-        quote!(#[allow(deprecated)])
-    } else {
-        quote!()
-    };
+    let allow_dep = allow_deprecated(fields);
     quote! {
         #doc
         #deprecated
@@ -365,6 +361,16 @@ fn struct_def(
         #ctor
         #setters
         #query_impl
+    }
+}
+
+/// `#[allow(deprecated)]` where some of `fields` are deprecated: the struct and its
+/// setters name them.
+fn allow_deprecated(fields: &[Field]) -> TokenStream {
+    if fields.iter().any(|f| f.deprecated) {
+        quote!(#[allow(deprecated)])
+    } else {
+        quote!()
     }
 }
 
@@ -385,11 +391,7 @@ fn setters_impl(
     if setters.is_empty() {
         quote!()
     } else {
-        let allow = if fields.iter().any(|f| f.deprecated) {
-            quote!(#[allow(deprecated)])
-        } else {
-            quote!()
-        };
+        let allow = allow_deprecated(fields);
         quote! {
             #allow
             impl #name {
