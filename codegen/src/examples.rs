@@ -166,40 +166,10 @@ pub fn collect(
                 continue;
             };
             let op_ptr = ptr(&ptr("/paths", path), method);
-            let mut media = Vec::new();
-            if let Some(c) = op
-                .pointer("/requestBody/content")
-                .and_then(Value::as_object)
-            {
-                let at = ptr(&ptr(&op_ptr, "requestBody"), "content");
-                media.extend(c.iter().map(|(ct, m)| ("request", at.clone(), ct, m)));
-            }
-            if let Some(rs) = op.get("responses").and_then(Value::as_object) {
-                for (code, r) in rs {
-                    let part = if code.starts_with('2') {
-                        "response"
-                    } else {
-                        code
-                    };
-                    if let Some(c) = r.get("content").and_then(Value::as_object) {
-                        let at = ptr(&ptr(&ptr(&op_ptr, "responses"), code), "content");
-                        media.extend(c.iter().map(|(ct, m)| (part, at.clone(), ct, m)));
-                    }
-                }
-            }
+            let media = media_of(op, &op_ptr);
             for (part, at, ct, m) in media {
                 let m_ptr = ptr(&at, ct);
-                let mut found = Vec::new();
-                if let Some(v) = m.get("example") {
-                    found.push((ptr(&m_ptr, "example"), v));
-                }
-                if let Some(ex) = m.get("examples").and_then(Value::as_object) {
-                    for (name, e) in ex {
-                        if let Some(v) = e.get("value") {
-                            found.push((ptr(&ptr(&ptr(&m_ptr, "examples"), name), "value"), v));
-                        }
-                    }
-                }
+                let found = examples_of(m, &m_ptr);
                 if found.is_empty() {
                     continue;
                 }
@@ -237,6 +207,50 @@ pub fn collect(
         }
     }
     Ok((json, other))
+}
+
+/// The media types of an operation's request body and responses: (`request`,
+/// `response` for 2xx or the status code, pointer of the `content` object, media type,
+/// media type object).
+fn media_of<'a>(op: &'a Value, op_ptr: &str) -> Vec<(&'a str, String, &'a String, &'a Value)> {
+    let mut media = Vec::new();
+    if let Some(c) = op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+    {
+        let at = ptr(&ptr(op_ptr, "requestBody"), "content");
+        media.extend(c.iter().map(|(ct, m)| ("request", at.clone(), ct, m)));
+    }
+    if let Some(rs) = op.get("responses").and_then(Value::as_object) {
+        for (code, r) in rs {
+            let part = if code.starts_with('2') {
+                "response"
+            } else {
+                code.as_str()
+            };
+            if let Some(c) = r.get("content").and_then(Value::as_object) {
+                let at = ptr(&ptr(&ptr(op_ptr, "responses"), code), "content");
+                media.extend(c.iter().map(|(ct, m)| (part, at.clone(), ct, m)));
+            }
+        }
+    }
+    media
+}
+
+/// A media type object's `example` and each `examples.*.value`, with their pointers.
+fn examples_of<'a>(m: &'a Value, m_ptr: &str) -> Vec<(String, &'a Value)> {
+    let mut found = Vec::new();
+    if let Some(v) = m.get("example") {
+        found.push((ptr(m_ptr, "example"), v));
+    }
+    if let Some(ex) = m.get("examples").and_then(Value::as_object) {
+        for (name, e) in ex {
+            if let Some(v) = e.get("value") {
+                found.push((ptr(&ptr(&ptr(m_ptr, "examples"), name), "value"), v));
+            }
+        }
+    }
+    found
 }
 
 /// Component schemas, normalised on first use.

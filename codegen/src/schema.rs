@@ -91,47 +91,9 @@ pub fn read(file: &Path, pointer: &str, v: &Value) -> Result<Node, Diagnostic> {
         .unwrap_or(false);
 
     let mut n = if let Some(r) = obj.get("$ref") {
-        let r = r.as_str().ok_or_else(|| {
-            Diagnostic::error(file, ptr(pointer, "$ref"), "`$ref` must be a string")
-        })?;
-        let name = r.strip_prefix(SCHEMA_REF_PREFIX).ok_or_else(|| {
-            Diagnostic::error(
-                file,
-                ptr(pointer, "$ref"),
-                format!("unsupported reference `{r}`: only `{SCHEMA_REF_PREFIX}...` is supported"),
-            )
-        })?;
-        node(NodeKind::Ref(crate::diag::unescape(name)), pointer)
+        read_ref(file, pointer, r)?
     } else if let Some(alts) = obj.get("oneOf").or_else(|| obj.get("anyOf")) {
-        let key = if obj.contains_key("oneOf") {
-            "oneOf"
-        } else {
-            "anyOf"
-        };
-        let alts = alts.as_array().ok_or_else(|| {
-            Diagnostic::error(file, ptr(pointer, key), format!("`{key}` must be an array"))
-        })?;
-        let base = ptr(pointer, key);
-        let mut members = Vec::new();
-        for (i, a) in alts.iter().enumerate() {
-            if is_null_schema(a) {
-                nullable = true;
-                continue;
-            }
-            members.push(read(file, &ptr(&base, i), a)?);
-        }
-        match members.len() {
-            0 => node(NodeKind::Any, pointer),
-            1 => {
-                let m = members.pop().expect("one member");
-                nullable |= m.nullable;
-                Node {
-                    pointer: pointer.to_string(),
-                    ..m
-                }
-            }
-            _ => node(NodeKind::Union(members), pointer),
-        }
+        read_alternatives(file, pointer, obj, alts, &mut nullable)?
     } else if obj.contains_key("allOf") {
         return Err(Diagnostic::error(
             file,
@@ -139,41 +101,106 @@ pub fn read(file: &Path, pointer: &str, v: &Value) -> Result<Node, Diagnostic> {
             "`allOf` is not supported by this generator yet",
         ));
     } else {
-        let (ty, type_nullable) = read_type(file, pointer, obj.get("type"))?;
-        nullable |= type_nullable;
-        let format = obj.get("format").and_then(Value::as_str).map(str::to_owned);
-        if let Some(values) = obj.get("enum") {
-            read_enum(file, pointer, obj, values, ty.as_deref())?
-        } else {
-            match ty.as_deref() {
-                Some("boolean") => node(NodeKind::Bool, pointer),
-                Some("integer") => node(NodeKind::Integer { format }, pointer),
-                Some("number") => node(NodeKind::Number { format }, pointer),
-                Some("string") => node(NodeKind::String { format }, pointer),
-                Some("array") => {
-                    let items = match obj.get("items") {
-                        Some(i) => read(file, &ptr(pointer, "items"), i)?,
-                        None => node(NodeKind::Any, &ptr(pointer, "items")),
-                    };
-                    node(NodeKind::Array(Box::new(items)), pointer)
-                }
-                Some("object") => read_object(file, pointer, obj)?,
-                None if obj.contains_key("properties") => read_object(file, pointer, obj)?,
-                None => node(NodeKind::Any, pointer),
-                Some(other) => {
-                    return Err(Diagnostic::error(
-                        file,
-                        ptr(pointer, "type"),
-                        format!("unknown schema type `{other}`"),
-                    ));
-                }
-            }
-        }
+        read_typed(file, pointer, obj, &mut nullable)?
     };
     n.nullable = nullable;
     n.description = description;
     n.deprecated = deprecated;
     Ok(n)
+}
+
+/// A `$ref` to a schema of the document.
+fn read_ref(file: &Path, pointer: &str, r: &Value) -> Result<Node, Diagnostic> {
+    let r = r
+        .as_str()
+        .ok_or_else(|| Diagnostic::error(file, ptr(pointer, "$ref"), "`$ref` must be a string"))?;
+    let name = r.strip_prefix(SCHEMA_REF_PREFIX).ok_or_else(|| {
+        Diagnostic::error(
+            file,
+            ptr(pointer, "$ref"),
+            format!("unsupported reference `{r}`: only `{SCHEMA_REF_PREFIX}...` is supported"),
+        )
+    })?;
+    Ok(node(NodeKind::Ref(crate::diag::unescape(name)), pointer))
+}
+
+/// `oneOf` or `anyOf`: a union of its members, a `null` member making it `nullable`; one
+/// member left is that member.
+fn read_alternatives(
+    file: &Path,
+    pointer: &str,
+    obj: &serde_json::Map<String, Value>,
+    alts: &Value,
+    nullable: &mut bool,
+) -> Result<Node, Diagnostic> {
+    let key = if obj.contains_key("oneOf") {
+        "oneOf"
+    } else {
+        "anyOf"
+    };
+    let alts = alts.as_array().ok_or_else(|| {
+        Diagnostic::error(file, ptr(pointer, key), format!("`{key}` must be an array"))
+    })?;
+    let base = ptr(pointer, key);
+    let mut members = Vec::new();
+    for (i, a) in alts.iter().enumerate() {
+        if is_null_schema(a) {
+            *nullable = true;
+            continue;
+        }
+        members.push(read(file, &ptr(&base, i), a)?);
+    }
+    Ok(match members.len() {
+        0 => node(NodeKind::Any, pointer),
+        1 => {
+            let m = members.pop().expect("one member");
+            *nullable |= m.nullable;
+            Node {
+                pointer: pointer.to_string(),
+                ..m
+            }
+        }
+        _ => node(NodeKind::Union(members), pointer),
+    })
+}
+
+/// A schema by its `type` (and `enum`, `format`, `items`, `properties`).
+fn read_typed(
+    file: &Path,
+    pointer: &str,
+    obj: &serde_json::Map<String, Value>,
+    nullable: &mut bool,
+) -> Result<Node, Diagnostic> {
+    let (ty, type_nullable) = read_type(file, pointer, obj.get("type"))?;
+    *nullable |= type_nullable;
+    let format = obj.get("format").and_then(Value::as_str).map(str::to_owned);
+    Ok(if let Some(values) = obj.get("enum") {
+        read_enum(file, pointer, obj, values, ty.as_deref())?
+    } else {
+        match ty.as_deref() {
+            Some("boolean") => node(NodeKind::Bool, pointer),
+            Some("integer") => node(NodeKind::Integer { format }, pointer),
+            Some("number") => node(NodeKind::Number { format }, pointer),
+            Some("string") => node(NodeKind::String { format }, pointer),
+            Some("array") => {
+                let items = match obj.get("items") {
+                    Some(i) => read(file, &ptr(pointer, "items"), i)?,
+                    None => node(NodeKind::Any, &ptr(pointer, "items")),
+                };
+                node(NodeKind::Array(Box::new(items)), pointer)
+            }
+            Some("object") => read_object(file, pointer, obj)?,
+            None if obj.contains_key("properties") => read_object(file, pointer, obj)?,
+            None => node(NodeKind::Any, pointer),
+            Some(other) => {
+                return Err(Diagnostic::error(
+                    file,
+                    ptr(pointer, "type"),
+                    format!("unknown schema type `{other}`"),
+                ));
+            }
+        }
+    })
 }
 
 fn node(kind: NodeKind, pointer: &str) -> Node {

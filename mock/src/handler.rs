@@ -144,7 +144,7 @@ async fn answer(shared: &Shared, r: &Request<'_>) -> Handled {
         )
         .filter(|f| *f != Fault::Pass);
     let delivery = match h.fault {
-        Some(f) => match crate::faults::apply(shared, r.bearer(), f).await {
+        Some(f) => match crate::faults::apply(&shared.tokens, r.bearer(), f).await {
             Ok(d) => d,
             Err(a) => {
                 h.answer = a;

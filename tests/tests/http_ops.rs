@@ -4,7 +4,7 @@
 use serde_json::json;
 use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
 use servicetitan::{crm, Client};
-use servicetitan_tests::{Reply, ScriptedServer};
+use servicetitan_tests::{Recorded, Reply, ScriptedServer};
 
 fn client(server: &ScriptedServer) -> Client {
     let rt = rt::Client::new(
@@ -330,6 +330,32 @@ async fn array_map_and_object_query_parameters() {
     );
 }
 
+/// `r` is a multipart upload of one part, `file`, named `name`, of type `ct` (none said
+/// for octet-stream), holding `bytes`.
+fn assert_one_file_part(r: &Recorded, name: &str, ct: &str, bytes: &[u8]) {
+    let content_type = r.header("content-type").expect("content type");
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("not multipart: {content_type}"));
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(body.starts_with(&format!("--{boundary}\r\n")), "{body}");
+    let lower = body.to_ascii_lowercase();
+    assert!(
+        lower.contains(&format!(
+            "content-disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+        )),
+        "{body}"
+    );
+    if ct != "application/octet-stream" {
+        assert!(lower.contains(&format!("content-type: {ct}\r\n")), "{body}");
+    }
+    assert!(
+        r.body.windows(bytes.len()).any(|w| w == bytes),
+        "the file's bytes are in the body"
+    );
+    assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
+}
+
 /// The operations the corrections in `specs/corrections/` change, on the wire: uploads as
 /// multipart, the attachment download as bytes, the 302 as a redirect, the job attachment
 /// list as pages, and `booking_provider` as an integer path segment.
@@ -392,27 +418,7 @@ async fn corrected_operations_upload_download_redirect_and_page() {
         ("photo.png", "image/png"),
         ("logo.png", "application/octet-stream"),
     ]) {
-        let content_type = r.header("content-type").expect("content type");
-        let boundary = content_type
-            .strip_prefix("multipart/form-data; boundary=")
-            .unwrap_or_else(|| panic!("not multipart: {content_type}"));
-        let body = String::from_utf8_lossy(&r.body);
-        assert!(body.starts_with(&format!("--{boundary}\r\n")), "{body}");
-        let lower = body.to_ascii_lowercase();
-        assert!(
-            lower.contains(&format!(
-                "content-disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            )),
-            "{body}"
-        );
-        if ct != "application/octet-stream" {
-            assert!(lower.contains(&format!("content-type: {ct}\r\n")), "{body}");
-        }
-        assert!(
-            r.body.windows(png.len()).any(|w| w == png.as_slice()),
-            "the file's bytes are in the body"
-        );
-        assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
+        assert_one_file_part(r, name, ct, &png);
     }
 
     let pdf = st.forms().jobs().get(5).await.expect("download");

@@ -87,6 +87,58 @@ fn ids(lines: &[String]) -> BTreeSet<i64> {
         .collect()
 }
 
+/// The copy in `out` after a completed run, checked: no line twice in any file, every
+/// live customer in the list's file, every customer in the export's (deleted customer 20
+/// marked inactive), each customer in `renamed` with its new name in both, and the
+/// state's byte counts equal to the files' lengths.
+fn assert_whole_copy(
+    out: &Path,
+    state: &Path,
+    renamed: &BTreeMap<i64, String>,
+) -> BTreeMap<String, Vec<String>> {
+    let copy = read_copy(out);
+    assert!(copy.len() >= 30, "{} resources copied", copy.len());
+    for (file, lines) in &copy {
+        let unique: BTreeSet<&String> = lines.iter().collect();
+        assert_eq!(unique.len(), lines.len(), "{file}: a line repeated");
+    }
+    let all: BTreeSet<i64> = (1..=RECORDS as i64).collect();
+    let customers = &copy["crm/Customers_GetList.jsonl"];
+    // Customer 20 was deleted: the list has it only if a run read it before.
+    let live: BTreeSet<i64> = all.iter().copied().filter(|i| *i != 20).collect();
+    assert!(
+        ids(customers).is_superset(&live),
+        "every live customer in the list's copy"
+    );
+    let exported = &copy["crm/ExportCustomers_GetCustomers.jsonl"];
+    assert_eq!(ids(exported), all, "every customer in the export's copy");
+    for (id, name) in renamed {
+        for lines in [customers, exported] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.contains(&format!("\"id\":{id},")) && l.contains(name.as_str())),
+                "customer {id}'s change to {name:?} is in the copy"
+            );
+        }
+    }
+    assert!(
+        exported
+            .iter()
+            .any(|l| l.contains("\"id\":20,") && l.contains("\"active\":false")),
+        "the export shows the deleted customer"
+    );
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state).expect("state")).expect("state JSON");
+    for (key, stream) in saved["streams"].as_object().expect("streams") {
+        let len = std::fs::metadata(out.join(format!("{key}.jsonl")))
+            .expect("its file")
+            .len();
+        assert_eq!(stream["bytes"].as_u64(), Some(len), "{key}");
+    }
+    copy
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
     let bin = sync_binary();
@@ -147,46 +199,7 @@ async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
     assert!(done.status.success(), "{summary}");
     assert!(summary.contains("0 failed"), "{summary}");
 
-    let copy = read_copy(&out);
-    assert!(copy.len() >= 30, "{} resources copied", copy.len());
-    for (file, lines) in &copy {
-        let unique: BTreeSet<&String> = lines.iter().collect();
-        assert_eq!(unique.len(), lines.len(), "{file}: a line repeated");
-    }
-    let all: BTreeSet<i64> = (1..=RECORDS as i64).collect();
-    let customers = &copy["crm/Customers_GetList.jsonl"];
-    // Customer 20 was deleted: the list has it only if a run read it before.
-    let live: BTreeSet<i64> = all.iter().copied().filter(|i| *i != 20).collect();
-    assert!(
-        ids(customers).is_superset(&live),
-        "every live customer in the list's copy"
-    );
-    let exported = &copy["crm/ExportCustomers_GetCustomers.jsonl"];
-    assert_eq!(ids(exported), all, "every customer in the export's copy");
-    for (id, name) in &renamed {
-        for lines in [customers, exported] {
-            assert!(
-                lines
-                    .iter()
-                    .any(|l| l.contains(&format!("\"id\":{id},")) && l.contains(name.as_str())),
-                "customer {id}'s change to {name:?} is in the copy"
-            );
-        }
-    }
-    assert!(
-        exported
-            .iter()
-            .any(|l| l.contains("\"id\":20,") && l.contains("\"active\":false")),
-        "the export shows the deleted customer"
-    );
-    let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&state).expect("state")).expect("state JSON");
-    for (key, stream) in saved["streams"].as_object().expect("streams") {
-        let len = std::fs::metadata(out.join(format!("{key}.jsonl")))
-            .expect("its file")
-            .len();
-        assert_eq!(stream["bytes"].as_u64(), Some(len), "{key}");
-    }
+    let copy = assert_whole_copy(&out, &state, &renamed);
 
     // Nothing changed since: nothing written.
     let again = command(&bin, &m, &out, &state)

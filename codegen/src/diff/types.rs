@@ -103,110 +103,136 @@ pub(super) fn type_changes(o: &TypeDef, n: &TypeDef, sort: bool) -> Vec<Found> {
     out
 }
 
+/// The two versions of a struct whose fields are compared, and the Rust items a field's
+/// change touches besides the field.
+struct Sides<'a> {
+    o: &'a TypeDef,
+    n: &'a TypeDef,
+    /// Required fields, `new(..)`'s arguments, before and after.
+    counts: (usize, usize),
+}
+
+impl Sides<'_> {
+    /// What cargo-semver-checks sees of a change to `new(..)`: its number of arguments
+    /// changing, or `new` going with the last required field. (When the first required
+    /// field comes, `Default` goes: 0.51 did not report that on the 3.0-to-3.1 pair.)
+    fn ctor_items(&self) -> Vec<String> {
+        let (o_count, n_count) = self.counts;
+        if o_count > 0 && o_count != n_count {
+            vec![format!("{}::new", self.n.name)]
+        } else {
+            vec![]
+        }
+    }
+
+    /// A request model's setter goes with its field, or when the field becomes required.
+    fn setter(&self, f: &Field) -> Vec<String> {
+        if self.o.has_setters() && !self.o.field_in_constructor(f) {
+            let rust = f.name.trim_start_matches("r#");
+            vec![format!("{}::with_{rust}", self.n.name)]
+        } else {
+            vec![]
+        }
+    }
+
+    fn gone(&self, wire: &str, f: &Field) -> Found {
+        let name = &self.n.name;
+        let rust = f.name.trim_start_matches("r#");
+        let mut items = vec![format!("{name}.{rust}")];
+        items.extend(self.ctor_items());
+        items.extend(self.setter(f));
+        (
+            Impact::Breaking,
+            migrate(
+                format!("`{name}.{rust}` removed (`{wire}`: {})", self.o.field_display(f)),
+                format!(
+                    "stop reading or setting `{name}.{rust}`; the API no longer sends or takes `{wire}`"
+                ),
+            ),
+            items,
+        )
+    }
+
+    fn changed(&self, f: &Field, g: &Field) -> Option<Found> {
+        let (o, n, name) = (self.o, self.n, &self.n.name);
+        let rust = f.name.trim_start_matches("r#");
+        let (a, b) = (o.field_display(f), n.field_display(g));
+        let ctor_changed = o.field_in_constructor(f) != n.field_in_constructor(g);
+        if a != b {
+            Some((
+                Impact::Breaking,
+                migrate(
+                    format!("`{name}.{rust}`: `{a}` is now `{b}`"),
+                    format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
+                ),
+                // A changed type the tool cannot see; a changed `new(..)`, or a setter
+                // gone, it can.
+                if ctor_changed {
+                    [self.ctor_items(), self.setter(f)].concat()
+                } else {
+                    vec![]
+                },
+            ))
+        } else if ctor_changed {
+            Some((
+                Impact::Breaking,
+                migrate(
+                    format!("`{name}::new(..)` arguments changed (`{rust}`)"),
+                    format!("call `{name}::new({})`", n.constructor_display()),
+                ),
+                [self.ctor_items(), self.setter(f)].concat(),
+            ))
+        } else {
+            None
+        }
+    }
+
+    fn added(&self, wire: &str, f: &Field) -> Found {
+        let (n, name) = (self.n, &self.n.name);
+        let rust = f.name.trim_start_matches("r#");
+        let what = |how: &str| {
+            format!(
+                "`{name}.{rust}` added (`{wire}`: {}{how})",
+                n.field_display(f)
+            )
+        };
+        if n.field_in_constructor(f) {
+            (
+                Impact::Breaking,
+                migrate(
+                    what(", a new argument of `new(..)`"),
+                    format!(
+                        "pass `{rust}` to `new(..)`: `{name}::new({})`",
+                        n.constructor_display()
+                    ),
+                ),
+                self.ctor_items(),
+            )
+        } else {
+            (Impact::Additive, what(""), vec![])
+        }
+    }
+}
+
 /// Changes to the fields of a struct that kept its name.
 fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Found> {
-    let name = &n.name;
-    let mut out = Vec::new();
-    // What cargo-semver-checks sees of a change to `new(..)`: its number of arguments
-    // changing, or `new` going with the last required field. (When the first required
-    // field comes, `Default` goes: 0.51 did not report that on the 3.0-to-3.1 pair.)
-    let n_args = n.constructor_display();
-    let o_count = of.iter().filter(|f| o.field_in_constructor(f)).count();
-    let n_count = nf.iter().filter(|f| n.field_in_constructor(f)).count();
-    let ctor_items = || -> Vec<String> {
-        if o_count > 0 && o_count != n_count {
-            vec![format!("{name}::new")]
-        } else {
-            vec![]
-        }
-    };
-    // A request model's setter goes with its field, or when the field becomes required.
-    let setter = |f: &Field| -> Vec<String> {
-        if o.has_setters() && !o.field_in_constructor(f) {
-            vec![format!("{name}::with_{}", f.name.trim_start_matches("r#"))]
-        } else {
-            vec![]
-        }
+    let sides = Sides {
+        o,
+        n,
+        counts: (
+            of.iter().filter(|f| o.field_in_constructor(f)).count(),
+            nf.iter().filter(|f| n.field_in_constructor(f)).count(),
+        ),
     };
     let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
     let nf_: BTreeMap<&str, &Field> = nf.iter().map(|f| (f.wire.as_str(), f)).collect();
-    for e in entries(&of_, &nf_) {
-        match e {
-            Entry::Gone(wire, f) => out.push((
-                Impact::Breaking,
-                migrate(
-                    format!(
-                        "`{name}.{}` removed (`{wire}`: {})",
-                        f.name.trim_start_matches("r#"),
-                        o.field_display(f)
-                    ),
-                    format!(
-                        "stop reading or setting `{name}.{}`; the API no longer sends or takes `{wire}`",
-                        f.name.trim_start_matches("r#")
-                    ),
-                ),
-                {
-                    let mut items = vec![format!(
-                        "{name}.{}",
-                        f.name.trim_start_matches("r#")
-                    )];
-                    items.extend(ctor_items());
-                    items.extend(setter(f));
-                    items
-                },
-            )),
-            Entry::Both(_, f, g) => {
-                let rust = f.name.trim_start_matches("r#");
-                let (a, b) = (o.field_display(f), n.field_display(g));
-                if a != b {
-                    out.push((
-                        Impact::Breaking,
-                        migrate(
-                            format!("`{name}.{rust}`: `{a}` is now `{b}`"),
-                            format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
-                        ),
-                        // A changed type the tool cannot see; a changed `new(..)`, or a
-                        // setter gone, it can.
-                        if o.field_in_constructor(f) != n.field_in_constructor(g) {
-                            let mut items = ctor_items();
-                            items.extend(setter(f));
-                            items
-                        } else {
-                            vec![]
-                        },
-                    ));
-                } else if o.field_in_constructor(f) != n.field_in_constructor(g) {
-                    out.push((
-                        Impact::Breaking,
-                        migrate(
-                            format!("`{name}::new(..)` arguments changed (`{rust}`)"),
-                            format!("call `{name}::new({n_args})`"),
-                        ),
-                        [ctor_items(), setter(f)].concat(),
-                    ));
-                }
-            }
-            Entry::Added(wire, f) => {
-                let rust = f.name.trim_start_matches("r#");
-                let what = |how: &str| {
-                    format!("`{name}.{rust}` added (`{wire}`: {}{how})", n.field_display(f))
-                };
-                out.push(if n.field_in_constructor(f) {
-                    (
-                        Impact::Breaking,
-                        migrate(
-                            what(", a new argument of `new(..)`"),
-                            format!("pass `{rust}` to `new(..)`: `{name}::new({n_args})`"),
-                        ),
-                        ctor_items(),
-                    )
-                } else {
-                    (Impact::Additive, what(""), vec![])
-                });
-            }
-        }
-    }
-    out
+    entries(&of_, &nf_)
+        .filter_map(|e| match e {
+            Entry::Gone(wire, f) => Some(sides.gone(wire, f)),
+            Entry::Both(_, f, g) => sides.changed(f, g),
+            Entry::Added(wire, f) => Some(sides.added(wire, f)),
+        })
+        .collect()
 }
 
 /// Enum values (wire value -> variant name).

@@ -163,28 +163,7 @@ pub(super) fn domain_mod(d: &Domain) -> Result<String, String> {
             }
         }
     });
-    let controllers: Vec<String> = d
-        .controllers
-        .iter()
-        .map(|c| {
-            let n = c.operations.len();
-            format!(
-                "`{}()` ({n} operation{})",
-                c.accessor.trim_start_matches("r#"),
-                if n == 1 { "" } else { "s" }
-            )
-        })
-        .collect();
-    let doc = format!(
-        " The {} domain{}.\n\n Controllers, each an accessor of [`{}`]: {}.\n\n Source document: `{}`. Requests go to `{}/tenant/{{tenant}}/...` on the API host.\n\n Enable with the `{}` cargo feature.",
-        d.title,
-        covers(d).map(|c| format!(": {c}")).unwrap_or_default(),
-        d.struct_name(),
-        controllers.join(", "),
-        d.file,
-        d.prefix,
-        d.feature
-    );
+    let doc = module_doc(d);
     let struct_doc = format!(
         " Entry point of the {} domain, bound to one tenant.",
         d.title
@@ -201,30 +180,7 @@ pub(super) fn domain_mod(d: &Domain) -> Result<String, String> {
         " Every operation of the {} domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.",
         d.title
     );
-    let prefix = &d.prefix;
-    let sources: Vec<TokenStream> = d
-        .operations()
-        .filter(|o| o.required_args().is_empty())
-        .filter_map(|o| {
-            let b = ident(&o.builder);
-            let kind = match &o.paging {
-                Some(Paging::Export { .. }) => quote! {
-                    rt::SourceKind::Export { from: <ops::#b as rt::ExportRequest>::FROM }
-                },
-                Some(Paging::Pages {
-                    incremental: Some(_),
-                    stream_methods: true,
-                    ..
-                }) => quote! {
-                    rt::SourceKind::List(<ops::#b as rt::IncrementalRequest>::WINDOW)
-                },
-                _ => return None,
-            };
-            Some(quote! {
-                rt::SyncSource { operation: &ops::#b::OPERATION, prefix: #prefix, kind: #kind }
-            })
-        })
-        .collect();
+    let sources = sync_sources(d);
     let sources_doc = format!(
         " The resources of the {} domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.",
         d.title
@@ -262,6 +218,61 @@ pub(super) fn domain_mod(d: &Domain) -> Result<String, String> {
     };
     let header: String = doc.lines().map(|l| format!("//!{l}\n")).collect::<String>() + "\n";
     format_file(tokens, &header)
+}
+
+/// The `//!` text of a domain's module: title, what it covers, its controllers, source
+/// document, path and feature.
+fn module_doc(d: &Domain) -> String {
+    let controllers: Vec<String> = d
+        .controllers
+        .iter()
+        .map(|c| {
+            let n = c.operations.len();
+            format!(
+                "`{}()` ({n} operation{})",
+                c.accessor.trim_start_matches("r#"),
+                if n == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    format!(
+        " The {} domain{}.\n\n Controllers, each an accessor of [`{}`]: {}.\n\n Source document: `{}`. Requests go to `{}/tenant/{{tenant}}/...` on the API host.\n\n Enable with the `{}` cargo feature.",
+        d.title,
+        covers(d).map(|c| format!(": {c}")).unwrap_or_default(),
+        d.struct_name(),
+        controllers.join(", "),
+        d.file,
+        d.prefix,
+        d.feature
+    )
+}
+
+/// A domain's sources for a copy of a tenant's data: each export, and each list that
+/// filters by modification time, that needs no argument but the tenant.
+fn sync_sources(d: &Domain) -> Vec<TokenStream> {
+    let prefix = &d.prefix;
+    d.operations()
+        .filter(|o| o.required_args().is_empty())
+        .filter_map(|o| {
+            let b = ident(&o.builder);
+            let kind = match &o.paging {
+                Some(Paging::Export { .. }) => quote! {
+                    rt::SourceKind::Export { from: <ops::#b as rt::ExportRequest>::FROM }
+                },
+                Some(Paging::Pages {
+                    incremental: Some(_),
+                    stream_methods: true,
+                    ..
+                }) => quote! {
+                    rt::SourceKind::List(<ops::#b as rt::IncrementalRequest>::WINDOW)
+                },
+                _ => return None,
+            };
+            Some(quote! {
+                rt::SyncSource { operation: &ops::#b::OPERATION, prefix: #prefix, kind: #kind }
+            })
+        })
+        .collect()
 }
 
 /// The generated crate's `README.md`, its crate docs: a quick start and the features.

@@ -4,20 +4,22 @@
 
 use super::Fault;
 use crate::answer::{reason, too_many, unauthorized, Answer, Delivery};
-use crate::state::{lock, Shared};
+use crate::auth::Tokens;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Frame;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// A fault's effect on a request that carried the token `bearer`: an answer instead of
-/// the usual one, or how to deliver the usual one.
+/// A fault's effect on a request that carried the token `bearer` (revoked from `tokens`
+/// by the fault that revokes it): an answer instead of the usual one, or how to deliver
+/// the usual one.
 pub(crate) async fn apply(
-    shared: &Shared,
+    tokens: &Mutex<Tokens>,
     bearer: Option<&str>,
     f: Fault,
 ) -> Result<Delivery, Answer> {
@@ -38,7 +40,8 @@ pub(crate) async fn apply(
         }),
         Fault::RevokeToken => {
             if let Some(t) = bearer {
-                lock(&shared.tokens).revoke(t);
+                // A poisoned lock still holds consistent tokens (each update is one insert).
+                tokens.lock().unwrap_or_else(|e| e.into_inner()).revoke(t);
             }
             Err(unauthorized("The access token was revoked."))
         }
@@ -90,7 +93,7 @@ pub(crate) fn deliver(
         Delivery::Whole => response(answer, |b| Full::new(b).map_err(|e| match e {}).boxed()),
         Delivery::Truncate => response(answer, |b| Truncated(Some(b.slice(..b.len() / 2))).boxed()),
         Delivery::Trickle { chunk, every } => {
-            response(answer, |b| super::trickle::body(b, chunk, every))
+            response(answer, |b| super::trickle::body(b, chunk, every).boxed())
         }
     })
 }

@@ -1,9 +1,7 @@
 //! The trickle fault (`trickle:100ms`): the usual answer, its body a few bytes at a time,
 //! one piece each period, so that a client waits on a server that answers but too slowly.
 
-use super::effect::Body;
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use hyper::body::Frame;
 use std::future::Future;
 use std::pin::Pin;
@@ -14,14 +12,17 @@ use std::time::Duration;
 pub(super) const CHUNK: usize = 16;
 
 /// `bytes`, `chunk` at a time, one piece each `every` (the first after `every` too).
-pub(super) fn body(bytes: Bytes, chunk: usize, every: Duration) -> Body {
+pub(super) fn body(
+    bytes: Bytes,
+    chunk: usize,
+    every: Duration,
+) -> impl hyper::body::Body<Data = Bytes, Error = std::io::Error> + Send + Sync + 'static {
     Trickled {
         rest: bytes,
         chunk: chunk.max(1),
         every,
         wait: None,
     }
-    .boxed()
 }
 
 /// A whole body, `chunk` bytes each `every`: a server that answers, but slowly.

@@ -2,8 +2,7 @@
 //! 3.0.1 set, each domain feature alone and all, against progenitor's crate for the same
 //! document.
 
-use super::generation::crate_name;
-use super::{cargo_bin, middle, timed, Targets};
+use super::measure::{cargo_bin, crate_name, middle, timed, Targets};
 use servicetitan_codegen as codegen;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -34,69 +33,90 @@ fn touch(file: &Path) -> Result<(), String> {
     std::fs::write(file, bytes).map_err(|e| format!("{}: {e}", file.display()))
 }
 
+/// Runs `cargo args` in `cwd` with its own target directory and no incremental build:
+/// how long it took and whether it succeeded.
+fn cargo_run(cwd: &Path, target: &Path, args: &[&str]) -> Result<(Duration, bool), String> {
+    let (d, ok, _) = timed(
+        Command::new(cargo_bin())
+            .current_dir(cwd)
+            .args(args)
+            .env("CARGO_INCREMENTAL", "0")
+            .env("CARGO_TARGET_DIR", target),
+    )?;
+    Ok((d, ok))
+}
+
+/// Our generated crate and progenitor's workspace, each with its own target directory.
+struct Crates {
+    ours: PathBuf,
+    ours_target: PathBuf,
+    prog: PathBuf,
+    prog_target: PathBuf,
+}
+
 pub(super) fn compile_times(
     dir: &Path,
     docs: &[PathBuf],
     generated: &[PathBuf],
 ) -> Result<Vec<CompileRow>, String> {
-    let ours = dir.join("ours-3.0");
-    let ours_target = dir.join("target-ours");
-    let prog = dir.join("progenitor");
-    let prog_target = dir.join("target-progenitor");
+    let c = Crates {
+        ours: dir.join("ours-3.0"),
+        ours_target: dir.join("target-ours"),
+        prog: dir.join("progenitor"),
+        prog_target: dir.join("target-progenitor"),
+    };
     let members: Vec<String> = generated
         .iter()
         .map(|d| format!("{:?}", crate_name(d)))
         .collect();
     std::fs::write(
-        prog.join("Cargo.toml"),
+        c.prog.join("Cargo.toml"),
         format!(
             "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
             members.join(", ")
         ),
     )
     .map_err(|e| e.to_string())?;
-    let run = |cwd: &Path, target: &Path, args: &[&str]| -> Result<(Duration, bool), String> {
-        let (d, ok, _) = timed(
-            Command::new(cargo_bin())
-                .current_dir(cwd)
-                .args(args)
-                .env("CARGO_INCREMENTAL", "0")
-                .env("CARGO_TARGET_DIR", target),
-        )?;
-        Ok((d, ok))
-    };
     // Dependencies first, for both crates and both commands (untimed). A crate that does
     // not compile still gets its dependencies built.
     eprintln!("   building dependencies");
     for cmd in ["check", "build"] {
-        let (_, ok) = run(&ours, &ours_target, &[cmd, "--no-default-features"])?;
+        let (_, ok) = cargo_run(&c.ours, &c.ours_target, &[cmd, "--no-default-features"])?;
         if !ok {
-            return Err(format!("cargo {cmd} of {} failed", ours.display()));
+            return Err(format!("cargo {cmd} of {} failed", c.ours.display()));
         }
         if let Some(first) = generated.first() {
-            run(&prog, &prog_target, &[cmd, "-p", &crate_name(first)])?;
+            cargo_run(&c.prog, &c.prog_target, &[cmd, "-p", &crate_name(first)])?;
         }
     }
-    let mut rows = Vec::new();
-    let ours_lib = ours.join("src/lib.rs");
     // "none": the crate with no domain, the floor of every row (cargo, rustc, and loading
     // the dependencies' metadata).
     let mut features: Vec<(String, Option<PathBuf>)> = vec![("none".into(), None)];
     features.extend(docs.iter().map(|d| (feature(d), Some(d.clone()))));
     features.push(("all".into(), None));
+    let mut rows = Vec::new();
     for (f, doc) in features {
         eprintln!("   {f}");
+        let prog_name = doc
+            .filter(|d| generated.contains(d))
+            .map(|d| crate_name(&d));
+        rows.push(c.row(f, prog_name)?);
+    }
+    Ok(rows)
+}
+
+impl Crates {
+    /// The compile times of feature `f` of our crate and of progenitor's crate `prog_name`.
+    /// Rounds interleave the two crates (ours check, ours build, progenitor check,
+    /// progenitor build), so a slow spell of the machine hits both; small crates, where a
+    /// tenth of a second is a large share, get more rounds. Medians are kept.
+    fn row(&self, f: String, prog_name: Option<String>) -> Result<CompileRow, String> {
         let feature_args: Vec<&str> = match f.as_str() {
             "all" => vec!["--features", "full"],
             "none" => vec!["--no-default-features"],
             _ => vec!["--no-default-features", "--features", &f],
         };
-        let prog_name = doc
-            .filter(|d| generated.contains(d))
-            .map(|d| crate_name(&d));
-        // Rounds interleave the two crates (ours check, ours build, progenitor check,
-        // progenitor build), so a slow spell of the machine hits both; small crates,
-        // where a tenth of a second is a large share, get more rounds. Medians are kept.
+        let ours_lib = self.ours.join("src/lib.rs");
         let mut samples: [Vec<Duration>; 4] = Default::default();
         let mut prog_compiles = prog_name.is_some();
         let mut rounds = 1;
@@ -106,17 +126,17 @@ pub(super) fn compile_times(
                 touch(&ours_lib)?;
                 let mut args = vec![*cmd];
                 args.extend(&feature_args);
-                let (d, ok) = run(&ours, &ours_target, &args)?;
+                let (d, ok) = cargo_run(&self.ours, &self.ours_target, &args)?;
                 if !ok {
                     return Err(format!("cargo {cmd} --features {f} of our crate failed"));
                 }
                 samples[i].push(d);
             }
             if let (Some(name), true) = (&prog_name, prog_compiles) {
-                let lib = prog.join(name).join("src/lib.rs");
+                let lib = self.prog.join(name).join("src/lib.rs");
                 for (i, cmd) in ["check", "build"].iter().enumerate() {
                     touch(&lib)?;
-                    let (d, ok) = run(&prog, &prog_target, &[cmd, "-p", name])?;
+                    let (d, ok) = cargo_run(&self.prog, &self.prog_target, &[cmd, "-p", name])?;
                     if !ok {
                         prog_compiles = false;
                         break;
@@ -137,18 +157,17 @@ pub(super) fn compile_times(
             round += 1;
         }
         let [ours_check, ours_build, prog_check, prog_build] = &mut samples;
-        let prog_times = match (&prog_name, prog_compiles) {
+        let prog = match (&prog_name, prog_compiles) {
             (None, _) => ProgCompile::NotGenerated,
             (Some(_), false) => ProgCompile::DoesNotCompile,
             (Some(_), true) => ProgCompile::Timed(middle(prog_check), middle(prog_build)),
         };
-        rows.push(CompileRow {
+        Ok(CompileRow {
             domain: f,
             ours: (middle(ours_check), middle(ours_build)),
-            prog: prog_times,
-        });
+            prog,
+        })
     }
-    Ok(rows)
 }
 
 pub(super) fn render(rows: &[CompileRow], s: &mut String, targets: &mut Targets) {

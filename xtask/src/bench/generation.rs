@@ -1,7 +1,7 @@
 //! Generation time: this generator on both sets of documents, against parsing them with
 //! serde_json alone (the floor) and against cargo-progenitor.
 
-use super::{cargo_bin, median, ms, timed_ok, Targets};
+use super::measure::{cargo_bin, crate_name, median, ms, timed_ok, Targets};
 use crate::args::Args;
 use servicetitan_codegen::{self as codegen, artifacts};
 use std::fmt::Write as _;
@@ -123,13 +123,6 @@ pub(super) fn ensure_progenitor() -> Result<Option<Duration>, String> {
 }
 
 /// `accounting-v2.json` -> `accounting_v2` (progenitor's crate name).
-pub(super) fn crate_name(doc: &Path) -> String {
-    doc.file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("doc")
-        .replace('-', "_")
-}
-
 fn parse_floor(xtask: &Path, specs: &Path, rounds: usize) -> Result<Duration, String> {
     let out = Command::new(xtask)
         .args(["parse-floor", "--rounds", &rounds.to_string(), "--specs"])

@@ -3,7 +3,7 @@
 //! that a user of the client does not build it. Serving figures come from the `serve`
 //! benchmark of `mock/benches/`.
 
-use super::{cargo_bin, median, timed_ok, Targets};
+use super::measure::{bench_figures, cargo_bin, median, timed_ok, Targets};
 use crate::args::Args;
 use crate::inputs::project_root;
 use std::collections::BTreeMap;
@@ -57,11 +57,7 @@ pub(super) fn measure(root: &Path, rounds: usize) -> Result<BTreeMap<String, f64
         f64::from(u8::from(text.contains("servicetitan-mock"))),
     );
 
-    figures.extend(super::runtime::bench_figures(
-        root,
-        "servicetitan-mock",
-        "serve",
-    )?);
+    figures.extend(bench_figures(root, "servicetitan-mock", "serve")?);
     Ok(figures)
 }
 

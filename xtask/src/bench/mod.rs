@@ -17,18 +17,20 @@
 //! time is printed apart). Everything is written under `target/bench/`.
 
 //!
-//! Files: `generation` (1), `compile` (2), `runtime` (3), `mock` (4); this one runs them and prints
-//! the table.
+//! Files: `generation` (1), `compile` (2), `runtime` (3), `mock` (4), each importing only
+//! `measure` (timings, medians, bench figures); this one runs them and prints the table.
 
 mod compile;
 pub mod generation;
+mod measure;
 pub mod mock;
 mod runtime;
 
 use crate::args::Args;
 use crate::inputs::project_root;
+use measure::{cargo_bin, timed_ok, Targets};
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 pub fn run(args: &Args) -> Result<(), String> {
@@ -73,53 +75,6 @@ pub fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
-/// The median of `rounds` timings of `f`.
-fn median(
-    rounds: usize,
-    mut f: impl FnMut() -> Result<Duration, String>,
-) -> Result<Duration, String> {
-    let mut v = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        v.push(f()?);
-    }
-    Ok(middle(&mut v))
-}
-
-/// The median of timings already taken (zero for none).
-fn middle(v: &mut [Duration]) -> Duration {
-    v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
-}
-
-/// The wall time of a command that must succeed (its output is discarded).
-fn timed_ok(c: &mut Command) -> Result<Duration, String> {
-    let (d, ok, err) = timed(c)?;
-    if ok {
-        Ok(d)
-    } else {
-        Err(format!("{c:?} failed:\n{err}"))
-    }
-}
-
-/// The wall time of a command, whether it succeeded, and its standard error.
-fn timed(c: &mut Command) -> Result<(Duration, bool, String), String> {
-    let t = Instant::now();
-    let out = c
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("{c:?}: {e}"))?;
-    Ok((
-        t.elapsed(),
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
-}
-
 /// Every figure of a run, and what it prints.
 #[derive(Default)]
 struct Report {
@@ -129,13 +84,6 @@ struct Report {
     notes: Vec<String>,
     total: Duration,
 }
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// A target of the project, and whether this run met it.
-type Targets = Vec<(String, bool)>;
 
 impl Report {
     fn render(&self) -> String {

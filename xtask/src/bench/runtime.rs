@@ -1,52 +1,16 @@
 //! Runtime overhead, decoding and streaming memory: the benchmarks of `tests/benches/`,
 //! whose `figure:` lines this reads.
 
-use super::{cargo_bin, Targets};
+use super::measure::{bench_figures, Targets};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 /// Runs `overhead`, `decode` and `stream_memory`; their figures by name.
 pub(super) fn run_benches(root: &Path) -> Result<BTreeMap<String, f64>, String> {
     let mut figures = BTreeMap::new();
     for bench in ["overhead", "decode", "stream_memory"] {
         figures.extend(bench_figures(root, "servicetitan-tests", bench)?);
-    }
-    Ok(figures)
-}
-
-/// Runs `cargo bench -p package --bench bench` and reads its `figure: NAME VALUE` lines;
-/// other lines are shown as they come.
-pub(super) fn bench_figures(
-    root: &Path,
-    package: &str,
-    bench: &str,
-) -> Result<BTreeMap<String, f64>, String> {
-    eprintln!("== cargo bench -p {package} --bench {bench}");
-    let out = Command::new(cargo_bin())
-        .current_dir(root)
-        .args(["bench", "--quiet", "-p", package, "--bench", bench])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cargo bench: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        return Err(format!("cargo bench --bench {bench} failed:\n{text}"));
-    }
-    let mut figures = BTreeMap::new();
-    for line in text.lines() {
-        match line
-            .strip_prefix("figure: ")
-            .and_then(|f| f.split_once(' '))
-        {
-            Some((k, v)) => {
-                if let Ok(v) = v.trim().parse::<f64>() {
-                    figures.insert(k.to_string(), v);
-                }
-            }
-            None => eprintln!("   {line}"),
-        }
     }
     Ok(figures)
 }
