@@ -91,6 +91,7 @@ pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(),
         (root.join(INPUTS_LOCK), inputs_lock(specs, &out.inputs)),
         (root.join(examples::TABLE_PATH), out.example_table.clone()),
         (root.join(emit::MOCK_MODEL_PATH), out.mock_model.clone()),
+        (root.join(emit::LINKS_TABLE_PATH), out.links_table.clone()),
     ];
     // Generated trees: the crate, and the stand-in's call table.
     let trees = [

@@ -72,6 +72,8 @@ pub struct Output {
     /// The call table of the stand-in server's every-operation test, by file
     /// ([`emit::calls_table`]).
     pub calls_table: emit::Files,
+    /// The compile checks of typed ids ([`emit::links_table`]).
+    pub links_table: String,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
     /// The domain table with the rows of new domains added, to store.
@@ -190,11 +192,13 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
     };
     let mock_model = emit::mock_model(&api, &examples).map_err(generator)?;
     let calls_table = emit::calls_table(&api).map_err(generator)?;
-    let surfaces = api
+    let links_table = emit::links_table(&api);
+    let mut surfaces: BTreeMap<String, String> = api
         .domains
         .iter()
         .map(|d| (d.module.clone(), surface::domain_surface(d)))
         .collect();
+    surfaces.insert("common".into(), surface::common_surface(&api));
     let inputs = docs
         .iter()
         .map(|d| (d.canonical_file().to_string(), d.sha256.clone()))
@@ -205,6 +209,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         example_table,
         mock_model,
         calls_table,
+        links_table,
         names,
         domains: table,
         inputs,

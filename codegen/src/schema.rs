@@ -20,6 +20,9 @@ pub struct Node {
     pub nullable: bool,
     pub description: Option<String>,
     pub deprecated: bool,
+    /// The resource whose id this integer or guid is, as a correction names it
+    /// (`x-id-of: Employee`), for a field whose name does not say.
+    pub id_of: Option<String>,
     /// Where it was read, for diagnostics.
     pub pointer: String,
 }
@@ -64,6 +67,10 @@ pub struct ObjectNode {
 
 pub const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
+/// The extension a correction sets on an integer or guid schema to name the resource
+/// whose id it holds (`x-id-of: Employee`): ARCHITECTURE.md, "Typed ids".
+pub const ID_OF: &str = "x-id-of";
+
 /// Reads the schema at `v` (found at `pointer` in `file`).
 pub fn read(file: &Path, pointer: &str, v: &Value) -> Result<Node, Diagnostic> {
     let Some(obj) = v.as_object() else {
@@ -106,6 +113,11 @@ pub fn read(file: &Path, pointer: &str, v: &Value) -> Result<Node, Diagnostic> {
     n.nullable = nullable;
     n.description = description;
     n.deprecated = deprecated;
+    n.id_of = obj
+        .get(ID_OF)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or(n.id_of);
     Ok(n)
 }
 
@@ -209,6 +221,7 @@ fn node(kind: NodeKind, pointer: &str) -> Node {
         nullable: false,
         description: None,
         deprecated: false,
+        id_of: None,
         pointer: pointer.to_string(),
     }
 }

@@ -47,6 +47,56 @@ pub fn domain_surface(d: &Domain) -> String {
         out.push_str(&l);
         out.push('\n');
     }
+    out.push_str(&id_links(&d.types, d.operations()));
+    out
+}
+
+/// The typed ids of the `common` types, listed like a domain's.
+pub fn common_surface(api: &Api) -> String {
+    format!(
+        "# common types\n{}",
+        id_links(&api.common, std::iter::empty())
+    )
+}
+
+/// Whether a type is, or holds, a typed id.
+fn has_id(t: &Ty) -> bool {
+    match t {
+        Ty::Id { .. } => true,
+        Ty::Vec(i) | Ty::IdList { item: i, .. } => has_id(i),
+        _ => false,
+    }
+}
+
+/// Every typed id of `types` (fields) and `ops` (path, query and multipart parameters),
+/// one line each (`Type.wire: CustomerId`, `Operation_Id wire: CustomerId`), under a
+/// heading that counts them.
+pub fn id_links<'a>(types: &[TypeDef], ops: impl Iterator<Item = &'a Operation>) -> String {
+    let mut lines = Vec::new();
+    for t in types {
+        if let TypeDefKind::Struct(fields) = &t.kind {
+            for f in fields.iter().filter(|f| has_id(&f.ty)) {
+                lines.push(format!("{}.{}: {}", t.name, f.wire, f.ty.display()));
+            }
+        }
+    }
+    for o in ops {
+        let parts = match &o.body {
+            Some(Body::Multipart(parts)) => parts.as_slice(),
+            _ => &[],
+        };
+        for p in o.path_params.iter().chain(&o.query).chain(parts) {
+            if has_id(&p.ty) {
+                lines.push(format!("{} {}: {}", o.id, p.wire, p.ty.display()));
+            }
+        }
+    }
+    lines.sort();
+    let mut out = format!("\n## Typed ids ({})\n", lines.len());
+    for l in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
     out
 }
 

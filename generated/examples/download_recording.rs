@@ -20,7 +20,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let call: i64 = args
+    let call: servicetitan::ids::CallId = args
         .next()
         .ok_or("usage: download_recording CALL_ID [FILE]")?
         .parse()?;

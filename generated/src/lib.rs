@@ -17,6 +17,9 @@ pub use client::Client;
 /// Types that several domains define identically, defined once.
 #[rustfmt::skip]
 pub mod common;
+/// Typed ids, one per resource: `ids::CustomerId`, `ids::JobId`, ...
+#[rustfmt::skip]
+pub mod ids;
 
 /// Accounting: AP bills, AP credits, AP payments, bank deposits, credit memos, GL accounts, inventory bills, invoices, journal entries, payments, payment terms, payment types, remittance vendors, tax zones (`/accounting/v2`, feature `accounting`).
 #[cfg(feature = "accounting")]

@@ -4,6 +4,7 @@
 use futures_util::StreamExt;
 use serde_json::json;
 use servicetitan::crm::{CreateContactRequest, UpdateContactRequest};
+use servicetitan::ids::{CustomerId, ReportId};
 use servicetitan::reporting::ReportDataRequest;
 use servicetitan::runtime::{self as rt, ErrorKind, Uuid};
 use servicetitan_mock::{MockServer, Settings};
@@ -47,7 +48,7 @@ async fn lists_page_through_the_records_with_totals_on_request() {
         .get_list()
         .page_size(7)
         .items()
-        .map(|c| c.expect("customer").id.expect("id"))
+        .map(|c| c.expect("customer").id.expect("id").get())
         .collect()
         .await;
     assert_eq!(ids, (1..=120).collect::<Vec<_>>());
@@ -63,7 +64,7 @@ async fn lists_page_through_the_records_with_totals_on_request() {
         async move {
             st.crm()
                 .customers()
-                .get(5)
+                .get(CustomerId::new(5))
                 .send()
                 .await
                 .expect("customer")
@@ -218,7 +219,13 @@ async fn records_whose_ids_are_guids_are_read_changed_and_deleted_by_their_guid(
 async fn report_rows_page_through_the_records_labelled_by_their_fields() {
     let (_m, st) = with_records(120).await;
     let reports = st.reporting().report_category_reports();
-    let request = || reports.get_data("operations", 1, ReportDataRequest::new(vec![]));
+    let request = || {
+        reports.get_data(
+            "operations",
+            ReportId::new(1),
+            ReportDataRequest::new(vec![]),
+        )
+    };
     let rows: Vec<rt::Row> = request()
         .page_size(50)
         .rows()

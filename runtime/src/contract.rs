@@ -26,6 +26,7 @@ pub use crate::scopes::RequiredScopes;
 // Query strings and path segments.
 pub use crate::ids::{split_ids, IdList};
 pub use crate::query::{PathSegment, QueryPairs, QueryValue, Sort};
+pub use crate::resource::{Id, Resource};
 
 // Paging, exports and changes: the traits builders implement and the streams they return.
 pub use crate::paging::{items, pages, BoxStream, ExportFrom, PageLike, PagedRequest};

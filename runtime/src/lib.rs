@@ -65,6 +65,7 @@ mod paging;
 mod query;
 mod raw;
 mod request;
+mod resource;
 mod response;
 mod retry;
 mod retrying;

@@ -58,7 +58,7 @@ async fn child(total: i64) {
     let mut checksum = 0i64;
     while let Some(c) = items.next().await {
         let c = c.expect("customer");
-        checksum += c.id.unwrap_or(0);
+        checksum += c.id.map_or(0, |id| id.get());
         count += 1;
     }
     assert_eq!(count, total);

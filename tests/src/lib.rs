@@ -1,10 +1,12 @@
 //! Test support: a scripted loopback server ([`ScriptedServer`], `scripted.rs`), the
 //! repository's documents and generation (`generation.rs`), a scan of the logs for secrets
-//! (`logs.rs`), Redis and fleet workers (`redis.rs`, `fleet.rs`), and the clients tests
+//! (`logs.rs`), Redis and fleet workers (`redis.rs`, `fleet.rs`), typed ids' compile checks
+//! (`id_links.rs`, generated), and the clients tests
 //! use: [`builder_at`] a loopback server, [`typed_client`], [`stand_in_client`].
 
 pub mod fleet;
 mod generation;
+pub mod id_links;
 mod logs;
 pub mod redis;
 mod scripted;
@@ -95,12 +97,15 @@ pub fn stand_in_client(m: &servicetitan_mock::MockServer, tenant: i64) -> servic
 #[cfg(doctest)]
 pub struct TypedSort;
 
-/// Id lists take ids, not text: the comma-separated string callers used to format by hand
-/// does not compile, nor do ids of the wrong type (guids where ids are integers).
+/// Id lists take ids of their resource, not text: the comma-separated string callers used
+/// to format by hand does not compile, nor do bare integers or ids of the wrong type
+/// (guids where ids are integers).
 ///
 /// ```
+/// use servicetitan::ids::LocationId;
+///
 /// async fn these(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
-///     let page = st.crm().locations().get_list().ids([1, 2, 3]).await?;
+///     let page = st.crm().locations().get_list().ids([1, 2, 3].map(LocationId::new)).await?;
 ///     println!("{}", page.data.len());
 ///     Ok(())
 /// }
@@ -109,6 +114,14 @@ pub struct TypedSort;
 /// ```compile_fail,E0277
 /// async fn these(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
 ///     let page = st.crm().locations().get_list().ids("1,2,3").await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+///
+/// ```compile_fail,E0277
+/// async fn these(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let page = st.crm().locations().get_list().ids([1, 2, 3]).await?;
 ///     println!("{}", page.data.len());
 ///     Ok(())
 /// }
@@ -131,17 +144,19 @@ pub struct TypedIds;
 ///
 /// ```
 /// use servicetitan::crm::{CustomerResponse, UpdateCustomerRequest};
+/// use servicetitan::ids::CustomerId;
 ///
 /// let mut customer = CustomerResponse::default();
-/// customer.id = Some(7);
+/// customer.id = Some(CustomerId::new(7));
 /// let update = UpdateCustomerRequest::default().with_name("Ada").with_active(false);
-/// assert_eq!((customer.id, update.name.as_deref()), (Some(7), Some("Ada")));
+/// assert_eq!(customer.id.map(CustomerId::get), Some(7));
+/// assert_eq!(update.name.as_deref(), Some("Ada"));
 /// ```
 ///
 /// ```compile_fail,E0639
 /// use servicetitan::crm::CustomerResponse;
 ///
-/// let customer = CustomerResponse { id: Some(7), ..CustomerResponse::default() };
+/// let customer = CustomerResponse { id: None, ..CustomerResponse::default() };
 /// ```
 #[cfg(doctest)]
 pub struct NonExhaustiveModels;

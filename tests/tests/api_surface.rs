@@ -5,6 +5,15 @@
 use servicetitan_tests::{generate, spec_documents};
 use std::collections::BTreeSet;
 
+/// The operation lines of a listing (before its typed ids).
+fn operations(surface: &str) -> std::str::Lines<'_> {
+    surface
+        .split("\n## Typed ids")
+        .next()
+        .unwrap_or_default()
+        .lines()
+}
+
 #[test]
 fn api_surface_per_domain() {
     let out = generate("v2");
@@ -22,7 +31,7 @@ fn every_operation_is_listed() {
         .surfaces
         .values()
         .flat_map(|s| {
-            s.lines()
+            operations(s)
                 .filter(|l| !l.starts_with('#'))
                 .map(|l| l.split("  ").next().unwrap_or_default().to_string())
         })
@@ -48,7 +57,63 @@ fn every_operation_is_listed() {
     let ops: usize = out
         .surfaces
         .values()
-        .map(|s| s.lines().filter(|l| !l.starts_with('#')).count())
+        .map(|s| operations(s).filter(|l| !l.starts_with('#')).count())
         .sum();
     assert_eq!(ops, 559);
+}
+
+/// Every typed id in the model (fields, path, query and multipart parameters) is a line
+/// of the listing's "Typed ids", and the heading counts them.
+#[test]
+fn the_listing_shows_every_typed_id() {
+    use servicetitan_codegen::ir::{Body, Ty, TypeDefKind};
+    fn has_id(t: &Ty) -> bool {
+        match t {
+            Ty::Id { .. } => true,
+            Ty::Vec(i) | Ty::IdList { item: i, .. } => has_id(i),
+            _ => false,
+        }
+    }
+    let out = generate("v2");
+    let api = &out.api;
+    let fields = |types: &[servicetitan_codegen::ir::TypeDef]| -> usize {
+        types
+            .iter()
+            .map(|t| match &t.kind {
+                TypeDefKind::Struct(f) => f.iter().filter(|f| has_id(&f.ty)).count(),
+                _ => 0,
+            })
+            .sum()
+    };
+    let mut in_model = fields(&api.common);
+    for d in &api.domains {
+        in_model += fields(&d.types);
+        for o in d.operations() {
+            in_model += o
+                .path_params
+                .iter()
+                .chain(&o.query)
+                .chain(match &o.body {
+                    Some(Body::Multipart(p)) => p.as_slice(),
+                    _ => &[],
+                })
+                .filter(|p| has_id(&p.ty))
+                .count();
+        }
+    }
+    let mut listed = 0;
+    for surface in out.surfaces.values() {
+        let (_, links) = surface
+            .split_once("\n## Typed ids (")
+            .expect("a typed ids section");
+        let (count, lines) = links.split_once(")\n").expect("a count");
+        let n = lines.lines().count();
+        assert_eq!(count.parse::<usize>().expect("a number"), n);
+        listed += n;
+    }
+    assert_eq!(
+        listed, in_model,
+        "typed ids in the model and in the listing"
+    );
+    assert!(listed > 500, "{listed} typed ids");
 }

@@ -54,7 +54,7 @@ async fn run(
     while let Some(c) = changes.next().await {
         let c = c.expect("a record");
         out.push((
-            c.id.expect("id"),
+            c.id.expect("id").get(),
             c.modified_on.expect("modifiedOn").to_string(),
             c.active,
         ));
@@ -78,7 +78,7 @@ async fn a_list_delivers_every_record_once_then_only_what_changed() {
     let deactivated = UpdateCustomerRequest::default().with_active(false);
     st.crm()
         .customers()
-        .update(3, deactivated.clone())
+        .update(servicetitan::ids::CustomerId::new(3), deactivated.clone())
         .await
         .expect("deactivated before the first run");
 
@@ -129,12 +129,15 @@ async fn a_list_delivers_every_record_once_then_only_what_changed() {
     // Changed in the same instant as the watermark, deactivated, deleted.
     st.crm()
         .customers()
-        .update(5, UpdateCustomerRequest::default().with_name("Renamed"))
+        .update(
+            servicetitan::ids::CustomerId::new(5),
+            UpdateCustomerRequest::default().with_name("Renamed"),
+        )
         .await
         .expect("renamed");
     st.crm()
         .customers()
-        .update(6, deactivated.clone())
+        .update(servicetitan::ids::CustomerId::new(6), deactivated.clone())
         .await
         .expect("deactivated");
     assert!(m.delete_record(LIST, 7), "deleted");
@@ -149,7 +152,7 @@ async fn a_list_delivers_every_record_once_then_only_what_changed() {
     m.set_clock(Some(at("2026-06-01T12:02:00Z")));
     st.crm()
         .customers()
-        .update(8, deactivated)
+        .update(servicetitan::ids::CustomerId::new(8), deactivated)
         .await
         .expect("deactivated");
     let (later, _) = run(&st, Some(&checkpoint), 100).await;
@@ -177,7 +180,7 @@ async fn a_run_stopped_part_way_resumes_from_its_checkpoint_losing_and_repeating
         let mut read = Vec::new();
         let mut last = checkpoint.clone();
         while let Some(c) = changes.next().await {
-            read.push(c.expect("record").id.expect("id"));
+            read.push(c.expect("record").id.expect("id").get());
             if changes.checkpoint() != last.as_ref() {
                 // A window is complete: commit what it covers.
                 committed.append(&mut read);
@@ -197,7 +200,7 @@ async fn a_run_stopped_part_way_resumes_from_its_checkpoint_losing_and_repeating
             st.crm()
                 .customers()
                 .update(
-                    1_000,
+                    servicetitan::ids::CustomerId::new(1_000),
                     UpdateCustomerRequest::default().with_name("Changed meanwhile"),
                 )
                 .await

@@ -56,7 +56,7 @@ async fn one_tenant(st: servicetitan::Client, stop: Duration) -> (Vec<i64>, Vec<
                 .get_list()
                 .page_size(500)
                 .items()
-                .map(|c| c.expect("a listed customer").id.expect("id"))
+                .map(|c| c.expect("a listed customer").id.expect("id").get())
                 .collect::<Vec<_>>()
                 .await
         }

@@ -33,7 +33,7 @@ const EXPECTED_CHANGES: &[(Impact, &str)] = &[
     (Impact::Additive, "optional `.page_size(..)` added"),
     (Impact::Breaking, "operation `Orders_GetArchived`: `.pages()` (every page) removed"),
     (Impact::Additive, "operation `Orders_GetList`: `.items()` (every item of every page) added"),
-    (Impact::Breaking, "arguments `(id: String, body: OrderUpdate)` are now `(id: i64, body: OrderUpdate)`"),
+    (Impact::Breaking, "arguments `(id: String, body: OrderUpdate)` are now `(id: OrderId, body: OrderUpdate)`"),
     (Impact::Breaking, "operation `Orders_Archive`: returns `i64` instead of `()`"),
     (Impact::Other, "`POST /tenant/{tenant}/orders/{id}/archive` is now `POST /tenant/{tenant}/orders/{id}/archival`"),
     (Impact::Breaking, "requires scope `tn.shop.audit:r`"),

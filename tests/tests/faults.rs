@@ -216,7 +216,7 @@ async fn a_get_whose_body_breaks_off_is_retried_and_arrives_whole() {
             .get_list()
             .await
             .expect("the second answer");
-        let ids: Vec<_> = page.data.iter().map(|c| c.id).collect();
+        let ids: Vec<_> = page.data.iter().map(|c| c.id.map(|id| id.get())).collect();
         assert_eq!(ids, [Some(1), Some(2)], "every record, none half-read");
         assert_eq!(server.api_requests().len(), 2, "reset: {reset}");
     }
@@ -282,7 +282,7 @@ async fn a_body_far_larger_than_expected() {
         .crm()
         .customers()
         .get_list()
-        .ids([777])
+        .ids([777].map(servicetitan::ids::CustomerId::new))
         .await
         .expect_err("too large");
     assert!(

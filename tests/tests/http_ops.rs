@@ -2,6 +2,9 @@
 //! 127.0.0.1: the request on the wire and the typed answer.
 
 use serde_json::json;
+use servicetitan::ids::{
+    BookingId, BookingProviderTagId, BusinessUnitId, CallId, CustomerId, JobId,
+};
 use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
 use servicetitan::{crm, Client};
 use servicetitan_tests::{Recorded, Reply, ScriptedServer};
@@ -50,7 +53,7 @@ async fn get_with_query_decodes_a_page() {
         (2, 10, true, Some(31))
     );
     let c = &page.data[0];
-    assert_eq!(c.id, Some(7));
+    assert_eq!(c.id, Some(CustomerId::new(7)));
     assert_eq!(c.name.as_deref(), Some("Ada"));
     assert_eq!(c.r#type, Some(crm::CustomerType::Residential));
     assert_eq!(
@@ -107,7 +110,7 @@ async fn post_json_body_and_typed_response() {
         .create(body)
         .await
         .expect("created");
-    assert_eq!(created.id, Some(5));
+    assert_eq!(created.id, Some(BookingProviderTagId::new(5)));
     assert_eq!(created.r#type, Some(crm::BookingAgentTagType::V2Api));
     let r = &server.api_requests()[0];
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -160,7 +163,7 @@ async fn delete_with_empty_200_and_204() {
     let st = client(&server);
     st.crm()
         .customers()
-        .delete_note(9, 3)
+        .delete_note(CustomerId::new(9), servicetitan::ids::NoteId::new(3))
         .await
         .expect("deleted note");
     st.pricebook()
@@ -197,7 +200,7 @@ async fn download_bytes_and_redirect() {
     let d = st
         .telecom()
         .calls()
-        .get_recording(12)
+        .get_recording(CallId::new(12))
         .await
         .expect("download");
     assert_eq!(&d.bytes[..], b"ID3\x00\x01binary");
@@ -285,7 +288,7 @@ async fn array_map_and_object_query_parameters() {
     st.accounting()
         .ap_bills()
         .get_list_paginated()
-        .business_unit_ids([1, 2])
+        .business_unit_ids([1, 2].map(BusinessUnitId::new))
         .custom_field_fields(fields)
         .statuses([
             servicetitan::accounting::ApBillStatus::Unknown("Pending".into()),
@@ -397,7 +400,7 @@ async fn corrected_operations_upload_download_redirect_and_page() {
         .forms()
         .jobs()
         .create_attachment(
-            7,
+            JobId::new(7),
             rt::FilePart::new("photo.png", png.clone()).content_type("image/png"),
         )
         .await
@@ -438,7 +441,7 @@ async fn corrected_operations_upload_download_redirect_and_page() {
     let items: Vec<serde_json::Value> = st
         .forms()
         .jobs()
-        .get_job_attachments(7)
+        .get_job_attachments(JobId::new(7))
         .items()
         .try_collect()
         .await
@@ -452,7 +455,7 @@ async fn corrected_operations_upload_download_redirect_and_page() {
 
     st.crm()
         .bookings()
-        .dismiss_booking(3, 9, crm::DismissBookingModel::default())
+        .dismiss_booking(BookingId::new(3), 9, crm::DismissBookingModel::default())
         .await
         .expect("dismiss");
 }

@@ -5,6 +5,7 @@
 //! as the API does.
 
 use serde_json::Value;
+use servicetitan::ids::{BusinessUnitId, CustomerId, JournalEntryId, LocationId};
 use servicetitan::runtime::{self as rt, ErrorKind, Method, Operation};
 use servicetitan_mock::{MockServer, Settings};
 use servicetitan_tests::{spec_documents, workspace_root};
@@ -123,14 +124,23 @@ async fn ids_of_any_iterator_are_sent_comma_separated() {
         .crm()
         .customers()
         .get_list()
-        .ids([3, 1, 2])
+        .ids([3, 1, 2].map(CustomerId::new))
         .await
         .expect("page");
-    let mut got: Vec<i64> = page.data.iter().filter_map(|c| c.id).collect();
+    let mut got: Vec<i64> = page
+        .data
+        .iter()
+        .filter_map(|c| c.id)
+        .map(CustomerId::get)
+        .collect();
     got.sort();
     assert_eq!(got, [1, 2, 3]);
-    // Ids taken from records, as i64 or anything that converts to it.
-    let from_records = page.data.iter().filter_map(|c| c.id).filter(|id| *id != 2);
+    // Ids taken from records, typed as the list's resource.
+    let from_records = page
+        .data
+        .iter()
+        .filter_map(|c| c.id)
+        .filter(|id| id.get() != 2);
     st.crm()
         .customers()
         .get_list()
@@ -158,7 +168,7 @@ async fn ids_of_any_iterator_are_sent_comma_separated() {
         .accounting()
         .journal_entries()
         .get_list()
-        .ids([a, b])
+        .ids([a, b].map(JournalEntryId::new))
         .await;
     assert_eq!(
         sent(&m, "JournalEntries_GetList", "ids"),
@@ -173,7 +183,7 @@ async fn the_documented_maximum_and_an_empty_list_fail_before_sending() {
         .crm()
         .locations()
         .get_list()
-        .ids(1..=51)
+        .ids((1..=51).map(LocationId::new))
         .await
         .expect_err("51 ids");
     match err.kind() {
@@ -192,7 +202,7 @@ async fn the_documented_maximum_and_an_empty_list_fail_before_sending() {
         .crm()
         .customers()
         .get_list()
-        .ids(Vec::<i64>::new())
+        .ids(Vec::<CustomerId>::new())
         .await
         .expect_err("no ids");
     assert!(
@@ -203,7 +213,7 @@ async fn the_documented_maximum_and_an_empty_list_fail_before_sending() {
     st.crm()
         .locations()
         .get_list()
-        .ids(1..=50)
+        .ids((1..=50).map(LocationId::new))
         .await
         .expect("50 ids");
     assert_eq!(sent(&m, "Locations_GetList", "ids").len(), 1);
@@ -215,7 +225,7 @@ async fn the_documented_maximum_and_an_empty_list_fail_before_sending() {
         .accounting()
         .journal_entries()
         .get_list()
-        .business_unit_ids(1..=51)
+        .business_unit_ids((1..=51).map(BusinessUnitId::new))
         .items()
         .try_collect::<Vec<_>>()
         .await
@@ -235,12 +245,16 @@ async fn a_stream_over_120_ids_makes_three_requests_and_loses_none() {
         .crm()
         .locations()
         .get_list()
-        .ids(1..=120)
+        .ids((1..=120).map(LocationId::new))
         .items()
         .try_collect()
         .await
         .expect("items");
-    let mut got: Vec<i64> = locations.iter().filter_map(|c| c.id).collect();
+    let mut got: Vec<i64> = locations
+        .iter()
+        .filter_map(|c| c.id)
+        .map(LocationId::get)
+        .collect();
     got.sort();
     assert_eq!(got, (1..=120).collect::<Vec<_>>(), "each id once");
     let sizes: Vec<usize> = sent(&m, "Locations_GetList", "ids")
@@ -254,7 +268,7 @@ async fn a_stream_over_120_ids_makes_three_requests_and_loses_none() {
         .crm()
         .locations()
         .get_list()
-        .ids(1..=120)
+        .ids((1..=120).map(LocationId::new))
         .page_size(30)
         .pages()
         .try_collect()
@@ -276,11 +290,16 @@ async fn changes_over_120_ids_ask_each_batch_and_resume_from_one_checkpoint() {
         page_size: 20,
         ..rt::ChangeOptions::default()
     };
-    let list = || st.crm().locations().get_list().ids(1..=120);
+    let list = || {
+        st.crm()
+            .locations()
+            .get_list()
+            .ids((1..=120).map(LocationId::new))
+    };
     let mut changes = rt::list_changes_with(list(), None, &options).expect("a stream");
     let mut got = Vec::new();
     while let Some(c) = changes.next().await {
-        got.push(c.expect("a location").id.expect("id"));
+        got.push(c.expect("a location").id.expect("id").get());
     }
     got.sort();
     assert_eq!(got, (1..=120).collect::<Vec<_>>(), "each id once");
@@ -299,13 +318,13 @@ async fn changes_over_120_ids_ask_each_batch_and_resume_from_one_checkpoint() {
         let rename = servicetitan::crm::UpdateLocationRequest::default().with_name("Renamed");
         st.crm()
             .locations()
-            .update(id, rename)
+            .update(LocationId::new(id), rename)
             .await
             .expect("renamed");
     }
     let changed: Vec<i64> = rt::list_changes_with(list(), Some(&checkpoint), &options)
         .expect("resumed")
-        .map(|c| c.expect("a location").id.expect("id"))
+        .map(|c| c.expect("a location").id.expect("id").get())
         .collect()
         .await;
     assert_eq!(changed, [77], "what changed among the 120, once");

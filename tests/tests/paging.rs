@@ -2,6 +2,7 @@
 
 use futures_util::StreamExt;
 use serde_json::json;
+use servicetitan::ids::ReportId;
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan::Client;
 use servicetitan_tests::{Recorded, Reply, ScriptedServer};
@@ -53,7 +54,7 @@ async fn all_237_customers_over_pages_of_50_arrive_once() {
         .await;
     let ids: Vec<i64> = items
         .into_iter()
-        .map(|c| c.expect("item").id.expect("id"))
+        .map(|c| c.expect("item").id.expect("id").get())
         .collect();
     assert_eq!(ids.len(), 237);
     assert_eq!(
@@ -365,7 +366,7 @@ async fn report_data_pages_keep_their_fields_and_body() {
     let pages: Vec<_> = st
         .reporting()
         .report_category_reports()
-        .get_data("operations", 7, body.clone())
+        .get_data("operations", ReportId::new(7), body.clone())
         .page_size(3)
         .pages()
         .collect()
@@ -383,7 +384,7 @@ async fn report_data_pages_keep_their_fields_and_body() {
     let rows: Vec<_> = st
         .reporting()
         .report_category_reports()
-        .get_data("operations", 7, body)
+        .get_data("operations", ReportId::new(7), body)
         .page_size(3)
         .items()
         .collect()
@@ -419,7 +420,11 @@ async fn report_rows_are_read_by_column_name_whatever_the_order_of_a_pages_field
     let rows: Vec<rt::Row> = st
         .reporting()
         .report_category_reports()
-        .get_data("operations", 7, ReportDataRequest::new(vec![]))
+        .get_data(
+            "operations",
+            ReportId::new(7),
+            ReportDataRequest::new(vec![]),
+        )
         .rows()
         .map(|r| r.expect("row"))
         .collect()

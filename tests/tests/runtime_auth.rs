@@ -458,7 +458,12 @@ async fn a_401_for_a_token_already_replaced_does_not_use_up_the_refresh() {
     m.on(Target::operation("Customers_GetList"), [Fault::RevokeToken]);
     let b = tokio::spawn({
         let st = st.clone();
-        async move { st.crm().customers().get(1).await }
+        async move {
+            st.crm()
+                .customers()
+                .get(servicetitan::ids::CustomerId::new(1))
+                .await
+        }
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
     st.crm()

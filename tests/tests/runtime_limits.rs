@@ -63,7 +63,7 @@ async fn report_runs_are_limited_per_report() {
     for _ in 0..6 {
         st.reporting()
             .report_category_reports()
-            .get_data("ops", 7, body.clone())
+            .get_data("ops", servicetitan::ids::ReportId::new(7), body.clone())
             .await
             .expect("run");
     }

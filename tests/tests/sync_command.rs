@@ -176,7 +176,10 @@ async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
         let name = format!("Renamed after run {run}");
         st.crm()
             .customers()
-            .update(id, UpdateCustomerRequest::default().with_name(name.clone()))
+            .update(
+                servicetitan::ids::CustomerId::new(id),
+                UpdateCustomerRequest::default().with_name(name.clone()),
+            )
             .await
             .expect("renamed");
         renamed.insert(id, name);

@@ -50,6 +50,7 @@ pub(super) fn lib_rs(api: &Api) -> String {
     s.push_str("pub use servicetitan_runtime::{Config, Credentials, Environment, Error, Overrides, TenantClient};\n\n");
     s.push_str("#[rustfmt::skip]\nmod client;\npub use client::Client;\n\n");
     s.push_str("/// Types that several domains define identically, defined once.\n#[rustfmt::skip]\npub mod common;\n");
+    s.push_str("/// Typed ids, one per resource: `ids::CustomerId`, `ids::JobId`, ...\n#[rustfmt::skip]\npub mod ids;\n");
     for d in &api.domains {
         let covers = covers(d).map(|c| format!(": {c}")).unwrap_or_default();
         s.push_str(&format!(
@@ -330,7 +331,7 @@ pub(super) fn crate_readme(api: &Api) -> String {
         "// A response, as a test builds one: `default()`, then assign the fields it needs.\n",
     );
     s.push_str("let mut customer = CustomerResponse::default();\n");
-    s.push_str("customer.id = Some(7);\n");
+    s.push_str("customer.id = Some(servicetitan::ids::CustomerId::new(7));\n");
     s.push_str("assert_eq!(update.title, Nullable::Value(\"Engineer\".to_string()));\n");
     s.push_str("assert!(create.title.is_absent() && customer.name.is_none());\n");
     s.push_str("assert_eq!(phone.value.as_deref(), Some(\"555-0100\"));\n");

@@ -3,9 +3,9 @@
 //!
 //! Files: [`tokens`] (identifiers, types as tokens, doc text, formatting), `crate_files`
 //! (`Cargo.toml`, `lib.rs`, `client.rs`, the crate README, each domain's `mod.rs`),
-//! `models` (structs), `enums` (enums and unions), `ops` (request builders), `streams` (what lists and exports add:
+//! `ids` (the id types), `models` (structs), `enums` (enums and unions), `ops` (request builders), `streams` (what lists and exports add:
 //! paging traits, stream methods, id-list batches, incremental sync), `examples_table` (the round-trip table of
-//! the examples test) and `calls_table` (the stand-in server's every-operation test): test
+//! the examples test) and `calls_table` (the stand-in server's every-operation test), `links_table` (typed ids' compile checks): test
 //! support, not part of the crate. `mock_model` writes the model as data for the stand-in
 //! server (`mock/api.json`).
 
@@ -13,6 +13,8 @@ mod calls_table;
 mod crate_files;
 mod enums;
 mod examples_table;
+mod ids;
+mod links_table;
 pub mod mock_model;
 mod models;
 mod ops;
@@ -24,6 +26,7 @@ use std::collections::BTreeMap;
 
 pub use calls_table::{calls_table, CALLS_TABLE_DIR};
 pub use examples_table::example_table;
+pub use links_table::{links_table, LINKS_TABLE_PATH};
 pub use mock_model::{mock_model, MOCK_MODEL_PATH};
 pub use tokens::{doc_lines, format_file, ident};
 
@@ -44,6 +47,7 @@ pub fn emit(api: &Api, runtime_dep: &str) -> Result<Files, String> {
     files.insert("src/client.rs".into(), crate_files::client_rs(api)?);
     files.insert("README.md".into(), crate_files::crate_readme(api));
     files.insert("src/common.rs".into(), models::common_file(api)?);
+    files.insert("src/ids.rs".into(), ids::ids_file(api)?);
     // Domains are independent: they are emitted on all cores (tokens are per thread; only
     // the finished text crosses). The output is a sorted map, so it does not depend on
     // which thread finished first.

@@ -114,6 +114,13 @@ pub(super) fn ty_tokens(t: &Ty, from: From) -> TokenStream {
             let i = ty_tokens(item, from);
             quote!(rt::IdList<#i>)
         }
+        Ty::Id { resource, .. } => {
+            let n = ident(&format!("{resource}Id"));
+            match from {
+                From::External(_) => quote!(servicetitan::ids::#n),
+                _ => quote!(crate::ids::#n),
+            }
+        }
     }
 }
 

@@ -12,10 +12,12 @@
 //!
 //! Files: `schemas` (a document's component schemas, wrapper shapes, shared schemas),
 //! `types` (schemas to types, `$ref` resolution), `operations` (paths to operations),
-//! `domain` (one document to one domain), `usage` (the usage walk, boxing, paging).
+//! `domain` (one document to one domain), `usage` (the usage walk, boxing, paging),
+//! `links` (typed ids: which integers are ids of which resource, across domains).
 
 mod domain;
 mod ids;
+mod links;
 mod operations;
 mod schemas;
 mod sort;
@@ -92,10 +94,16 @@ pub fn build(
         return Err(diags);
     }
     domains.sort_by(|a, b| a.module.cmp(&b.module));
-    let api = Api {
+    let mut api = Api {
         domains,
         common: commons.finish(),
+        resources: Vec::new(),
     };
+    let linked = links::link(&mut api);
+    if linked.has_errors() {
+        return Err(linked);
+    }
+    diags.0.extend(linked.0);
     Ok((api, new_lock, diags))
 }
 

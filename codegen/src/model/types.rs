@@ -178,6 +178,11 @@ impl<'a> DomainBuilder<'a> {
     fn alias_target(&mut self, n: &Node, ctx: &str) -> Ty {
         match &n.kind {
             NodeKind::Bool => Ty::Bool,
+            NodeKind::Integer { .. } | NodeKind::String { .. } if n.id_of.is_some() => {
+                let resource = names::pascal(n.id_of.as_deref().unwrap_or_default());
+                let guid = matches!(&n.kind, NodeKind::String { .. });
+                Ty::Id { resource, guid }
+            }
             NodeKind::Integer { format } => match format.as_deref() {
                 Some("int32") => Ty::I32,
                 _ => Ty::I64,

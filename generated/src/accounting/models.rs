@@ -587,10 +587,10 @@ impl<'de> serde::Deserialize<'de> for ApBillItemResponse {
 pub struct ApBillResponse {
     /// Unique identifier for the AP bill
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ApBillId>,
     /// Associated purchase order ID, if applicable
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<i64>,
+    pub purchase_order_id: Option<crate::ids::PurchaseOrderId>,
     /// Current synchronization status of the bill (e.g., Pending, Posted, Exported)
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
@@ -710,7 +710,7 @@ pub struct ApBillResponse {
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Job ID associated with the bill, if applicable
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Job number associated with the bill, if applicable
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
@@ -1122,7 +1122,7 @@ pub struct ApCreditResponse {
     #[serde(rename = "inventoryReturnId", skip_serializing_if = "Option::is_none")]
     pub inventory_return_id: Option<i64>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
@@ -1997,14 +1997,14 @@ pub struct CreditMemoAddSplitPublicRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub invoice_id: rt::Nullable<i64>,
+    pub invoice_id: rt::Nullable<crate::ids::InvoiceId>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub amount: rt::Nullable<rt::Decimal>,
 }
 impl CreditMemoAddSplitPublicRequest {
     /// Sets `invoiceId` (the field `invoice_id`).
     #[inline]
-    pub fn with_invoice_id(mut self, value: i64) -> Self {
+    pub fn with_invoice_id(mut self, value: crate::ids::InvoiceId) -> Self {
         self.invoice_id = rt::Nullable::Value(value);
         self
     }
@@ -2022,7 +2022,7 @@ impl CreditMemoAddSplitPublicRequest {
 #[non_exhaustive]
 pub struct CreditMemoAddSplitPublicResponse {
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2347,7 +2347,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoItemsPublicResponse {
 #[non_exhaustive]
 pub struct CreditMemoPublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CreditMemoId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
@@ -2460,7 +2460,7 @@ pub struct CreditMemoUpdatePublicRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
 }
 impl CreditMemoUpdatePublicRequest {
     /// Sets `active` (the field `active`).
@@ -2484,7 +2484,7 @@ impl CreditMemoUpdatePublicRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
@@ -2496,7 +2496,7 @@ impl CreditMemoUpdatePublicRequest {
 #[non_exhaustive]
 pub struct CreditMemoUpdatePublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CreditMemoId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2504,7 +2504,7 @@ pub struct CreditMemoUpdatePublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -2582,7 +2582,7 @@ pub struct CreditMemosItemsPublicResponse {
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<CreditMemoItemNamedEntityResponse>,
     #[serde(rename = "creditMemoId", skip_serializing_if = "Option::is_none")]
-    pub credit_memo_id: Option<i64>,
+    pub credit_memo_id: Option<crate::ids::CreditMemoId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -3302,7 +3302,7 @@ pub struct DetailedPaymentResponse {
     #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PaymentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -3641,7 +3641,7 @@ pub struct ExportInventoryBillResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<i64>,
+    pub purchase_order_id: Option<crate::ids::PurchaseOrderId>,
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
@@ -3694,7 +3694,7 @@ pub struct ExportInventoryBillResponse {
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     #[serde(rename = "dateReconciled", skip_serializing_if = "Option::is_none")]
@@ -3804,7 +3804,7 @@ pub struct ExportInvoiceItemResponse {
     #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     #[serde(rename = "itemGroup", skip_serializing_if = "Option::is_none")]
     pub item_group: Option<ItemGroupResponse>,
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
@@ -3836,16 +3836,16 @@ pub struct ExportInvoiceItemResponse {
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
-    pub installed_equipment_id: Option<i64>,
+    pub installed_equipment_id: Option<crate::ids::InstalledEquipmentId>,
     /// The estimate item from which this invoice item was created.
     #[serde(rename = "estimateItemId", skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -3937,7 +3937,7 @@ pub struct ExportInvoiceResponse {
     #[serde(rename = "materialSkuId", skip_serializing_if = "Option::is_none")]
     pub material_sku_id: Option<i64>,
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
     #[serde(rename = "invoiceConfiguration", skip_serializing_if = "Option::is_none")]
@@ -3995,7 +3995,7 @@ pub struct ExportInvoiceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobResponse>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub royalty: Option<RoyaltyResponse>,
     #[serde(rename = "employeeInfo", skip_serializing_if = "Option::is_none")]
@@ -4555,7 +4555,7 @@ impl GlAccountCreateRequest {
 #[non_exhaustive]
 pub struct GlAccountExtendedResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::GlAccountId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5182,7 +5182,7 @@ pub struct InventoryBillResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<i64>,
+    pub purchase_order_id: Option<crate::ids::PurchaseOrderId>,
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
@@ -5235,7 +5235,7 @@ pub struct InventoryBillResponse {
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     #[serde(rename = "dateReconciled", skip_serializing_if = "Option::is_none")]
@@ -5578,7 +5578,7 @@ pub struct InvoiceItemResponse {
     #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     #[serde(rename = "itemGroup", skip_serializing_if = "Option::is_none")]
     pub item_group: Option<ItemGroupResponse>,
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
@@ -5610,9 +5610,9 @@ pub struct InvoiceItemResponse {
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
-    pub installed_equipment_id: Option<i64>,
+    pub installed_equipment_id: Option<crate::ids::InstalledEquipmentId>,
     /// The estimate item from which this invoice item was created.
     #[serde(rename = "estimateItemId", skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
@@ -5768,7 +5768,7 @@ pub struct InvoiceItemUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub technician_id: rt::Nullable<i64>,
+    pub technician_id: rt::Nullable<crate::ids::TechnicianId>,
     pub description: String,
     pub quantity: rt::Decimal,
     #[serde(
@@ -5886,7 +5886,7 @@ impl InvoiceItemUpdateRequest {
     }
     /// Sets `technicianId` (the field `technician_id`).
     #[inline]
-    pub fn with_technician_id(mut self, value: i64) -> Self {
+    pub fn with_technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = rt::Nullable::Value(value);
         self
     }
@@ -5989,7 +5989,7 @@ impl InvoiceItemUpdateRequest {
 #[non_exhaustive]
 pub struct InvoiceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::InvoiceId>,
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
@@ -6041,7 +6041,7 @@ pub struct InvoiceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobResponse>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub royalty: Option<RoyaltyResponse>,
     #[serde(rename = "employeeInfo", skip_serializing_if = "Option::is_none")]
@@ -6075,7 +6075,7 @@ pub struct InvoiceResponse {
     #[serde(rename = "materialSkuId", skip_serializing_if = "Option::is_none")]
     pub material_sku_id: Option<i64>,
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
     #[serde(rename = "invoiceConfiguration", skip_serializing_if = "Option::is_none")]
@@ -6919,19 +6919,19 @@ pub struct JournalEntryLineCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     #[serde(
         rename = "customerId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub customer_id: rt::Nullable<i64>,
+    pub customer_id: rt::Nullable<crate::ids::CustomerId>,
     #[serde(
         rename = "vendorId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub vendor_id: rt::Nullable<i64>,
+    pub vendor_id: rt::Nullable<crate::ids::VendorId>,
     #[serde(
         rename = "inventoryLocationId",
         default,
@@ -6939,7 +6939,7 @@ pub struct JournalEntryLineCreateRequest {
     )]
     pub inventory_location_id: rt::Nullable<i64>,
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     #[serde(
         rename = "customerLocationId",
         default,
@@ -6951,13 +6951,13 @@ pub struct JournalEntryLineCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub payment_type_id: rt::Nullable<i64>,
+    pub payment_type_id: rt::Nullable<crate::ids::PaymentTypeId>,
     #[serde(
         rename = "projectId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_id: rt::Nullable<i64>,
+    pub project_id: rt::Nullable<crate::ids::ProjectId>,
     #[serde(
         rename = "budgetCodeId",
         default,
@@ -6969,13 +6969,13 @@ pub struct JournalEntryLineCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub employee_id: rt::Nullable<i64>,
+    pub employee_id: rt::Nullable<crate::ids::EmployeeId>,
     #[serde(
         rename = "serviceAgreementId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub service_agreement_id: rt::Nullable<i64>,
+    pub service_agreement_id: rt::Nullable<crate::ids::ServiceAgreementId>,
     #[serde(
         rename = "appliedTo",
         default,
@@ -7063,19 +7063,19 @@ impl JournalEntryLineCreateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `customerId` (the field `customer_id`).
     #[inline]
-    pub fn with_customer_id(mut self, value: i64) -> Self {
+    pub fn with_customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `vendorId` (the field `vendor_id`).
     #[inline]
-    pub fn with_vendor_id(mut self, value: i64) -> Self {
+    pub fn with_vendor_id(mut self, value: crate::ids::VendorId) -> Self {
         self.vendor_id = rt::Nullable::Value(value);
         self
     }
@@ -7087,7 +7087,7 @@ impl JournalEntryLineCreateRequest {
     }
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
@@ -7099,13 +7099,13 @@ impl JournalEntryLineCreateRequest {
     }
     /// Sets `paymentTypeId` (the field `payment_type_id`).
     #[inline]
-    pub fn with_payment_type_id(mut self, value: i64) -> Self {
+    pub fn with_payment_type_id(mut self, value: crate::ids::PaymentTypeId) -> Self {
         self.payment_type_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = rt::Nullable::Value(value);
         self
     }
@@ -7117,13 +7117,16 @@ impl JournalEntryLineCreateRequest {
     }
     /// Sets `employeeId` (the field `employee_id`).
     #[inline]
-    pub fn with_employee_id(mut self, value: i64) -> Self {
+    pub fn with_employee_id(mut self, value: crate::ids::EmployeeId) -> Self {
         self.employee_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `serviceAgreementId` (the field `service_agreement_id`).
     #[inline]
-    pub fn with_service_agreement_id(mut self, value: i64) -> Self {
+    pub fn with_service_agreement_id(
+        mut self,
+        value: crate::ids::ServiceAgreementId,
+    ) -> Self {
         self.service_agreement_id = rt::Nullable::Value(value);
         self
     }
@@ -7208,7 +7211,7 @@ impl rt::QueryValue for JournalEntryPostingStatus {
 #[non_exhaustive]
 pub struct JournalEntryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<rt::Uuid>,
+    pub id: Option<crate::ids::JournalEntryId>,
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -8282,7 +8285,7 @@ impl<'de> serde::Deserialize<'de> for MarkApPaymentAsExportedUpdateResponse {
 #[non_exhaustive]
 pub struct MarkCreditMemoAsExportedRequest {
     #[serde(rename = "creditMemoId")]
-    pub credit_memo_id: i64,
+    pub credit_memo_id: crate::ids::CreditMemoId,
     #[serde(
         rename = "externalId",
         default,
@@ -8298,7 +8301,7 @@ pub struct MarkCreditMemoAsExportedRequest {
 }
 impl MarkCreditMemoAsExportedRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(credit_memo_id: i64) -> Self {
+    pub fn new(credit_memo_id: crate::ids::CreditMemoId) -> Self {
         Self {
             credit_memo_id,
             external_id: rt::Nullable::Absent,
@@ -8329,7 +8332,7 @@ impl MarkCreditMemoAsExportedRequest {
 #[non_exhaustive]
 pub struct MarkCreditMemoAsExportedResponse {
     #[serde(rename = "creditMemoId", skip_serializing_if = "Option::is_none")]
-    pub credit_memo_id: Option<i64>,
+    pub credit_memo_id: Option<crate::ids::CreditMemoId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -8442,7 +8445,7 @@ impl<'de> serde::Deserialize<'de> for MarkInventoryBillAsExportedUpdateResponse 
 #[non_exhaustive]
 pub struct MarkInvoiceAsExportedUpdateRequest {
     #[serde(rename = "invoiceId")]
-    pub invoice_id: i64,
+    pub invoice_id: crate::ids::InvoiceId,
     #[serde(
         rename = "externalId",
         default,
@@ -8458,7 +8461,7 @@ pub struct MarkInvoiceAsExportedUpdateRequest {
 }
 impl MarkInvoiceAsExportedUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(invoice_id: i64) -> Self {
+    pub fn new(invoice_id: crate::ids::InvoiceId) -> Self {
         Self {
             invoice_id,
             external_id: rt::Nullable::Absent,
@@ -8489,7 +8492,7 @@ impl MarkInvoiceAsExportedUpdateRequest {
 #[non_exhaustive]
 pub struct MarkInvoiceAsExportedUpdateResponse {
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -8671,12 +8674,12 @@ pub struct PaymentResponse {
     #[serde(rename = "checkNumber", skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Gets or sets the identifier when exported.
     #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PaymentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
@@ -8778,7 +8781,7 @@ pub struct PaymentSplitApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     #[serde(rename = "invoiceNumber", skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -8820,7 +8823,7 @@ impl PaymentSplitApiModel {
     }
     /// Sets `invoiceId` (the field `invoice_id`).
     #[inline]
-    pub fn with_invoice_id(mut self, value: i64) -> Self {
+    pub fn with_invoice_id(mut self, value: crate::ids::InvoiceId) -> Self {
         self.invoice_id = Some(value);
         self
     }
@@ -8899,12 +8902,12 @@ impl rt::QueryValue for PaymentStatus {
 #[non_exhaustive]
 pub struct PaymentStatusBatchRequest {
     #[serde(rename = "paymentIds")]
-    pub payment_ids: Vec<i64>,
+    pub payment_ids: Vec<crate::ids::PaymentId>,
     pub status: PaymentStatus,
 }
 impl PaymentStatusBatchRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(payment_ids: Vec<i64>, status: PaymentStatus) -> Self {
+    pub fn new(payment_ids: Vec<crate::ids::PaymentId>, status: PaymentStatus) -> Self {
         Self { payment_ids, status }
     }
 }
@@ -8915,7 +8918,7 @@ impl PaymentStatusBatchRequest {
 #[non_exhaustive]
 pub struct PaymentTermApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PaymentTermId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "dueDayType", skip_serializing_if = "Option::is_none")]
@@ -9334,7 +9337,7 @@ impl rt::QueryValue for PaymentTransactionType {
 #[non_exhaustive]
 pub struct PaymentTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PaymentTypeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -9523,7 +9526,7 @@ impl<'de> serde::Deserialize<'de> for RemittanceVendorContactInfoResponse {
 pub struct RemittanceVendorResponse {
     /// Remittance vendor Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::RemittanceVendorId>,
     /// Remittance vendor name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -26,7 +26,7 @@ impl ApBillsApi {
     /// `GET /tenant/{tenant}/ap-bills/{billId}` (operation `ApBills_GetById`)
     ///
     /// Required scope: `tn.acc.apbills:r`
-    pub fn get_by_id(&self, bill_id: i64) -> ApBillsGetById {
+    pub fn get_by_id(&self, bill_id: crate::ids::ApBillId) -> ApBillsGetById {
         ApBillsGetById {
             client: self.client.clone(),
             bill_id,
@@ -124,7 +124,7 @@ impl ApBillsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ApBillsGetById {
     client: rt::TenantClient,
-    bill_id: i64,
+    bill_id: crate::ids::ApBillId,
 }
 impl ApBillsGetById {
     /// What the document says of this operation: id, method, path, scopes.
@@ -366,11 +366,11 @@ impl std::future::IntoFuture for ApBillsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ApBillsGetListPaginated {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::ApBillId>>,
     batch_id: Option<i64>,
     batch_number: Option<i32>,
     bill_number: Option<String>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     date_from: Option<rt::DateTime>,
@@ -412,7 +412,10 @@ impl ApBillsGetListPaginated {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ApBillId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -444,7 +447,7 @@ impl ApBillsGetListPaginated {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -2110,7 +2113,7 @@ impl CreditMemosApi {
     /// Required scope: `tn.acc.creditmemos:w`
     pub fn add_credit_memo_splits(
         &self,
-        id: i64,
+        id: crate::ids::CreditMemoId,
         body: super::models::CreditMemoAddSplitsPublicRequest,
     ) -> CreditMemosAddCreditMemoSplits {
         CreditMemosAddCreditMemoSplits {
@@ -2124,7 +2127,7 @@ impl CreditMemosApi {
     /// Required scope: `tn.acc.creditmemos:r`
     pub fn get_credit_memo_items_list(
         &self,
-        id: i64,
+        id: crate::ids::CreditMemoId,
     ) -> CreditMemosGetCreditMemoItemsList {
         CreditMemosGetCreditMemoItemsList {
             client: self.client.clone(),
@@ -2226,7 +2229,7 @@ impl CreditMemosApi {
     /// Required scope: `tn.acc.creditmemos:w`
     pub fn update_credit_memo(
         &self,
-        id: i64,
+        id: crate::ids::CreditMemoId,
         body: super::models::CreditMemoUpdatePublicRequest,
     ) -> CreditMemosUpdateCreditMemo {
         CreditMemosUpdateCreditMemo {
@@ -2257,7 +2260,7 @@ impl CreditMemosApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditMemosAddCreditMemoSplits {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CreditMemoId,
     body: super::models::CreditMemoAddSplitsPublicRequest,
 }
 impl CreditMemosAddCreditMemoSplits {
@@ -2315,9 +2318,9 @@ impl std::future::IntoFuture for CreditMemosAddCreditMemoSplits {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditMemosGetCreditMemoItemsList {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CreditMemoId,
     active: Option<crate::common::ActiveRequestArg>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     sort: Option<String>,
@@ -2349,7 +2352,7 @@ impl CreditMemosGetCreditMemoItemsList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -2467,9 +2470,9 @@ impl std::future::IntoFuture for CreditMemosGetCreditMemoItemsList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditMemosGetCreditMemosItemsList {
     client: rt::TenantClient,
-    credit_memo_ids: Option<rt::IdList<i64>>,
+    credit_memo_ids: Option<rt::IdList<crate::ids::CreditMemoId>>,
     active: Option<crate::common::ActiveRequestArg>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     sort: Option<String>,
@@ -2494,7 +2497,7 @@ impl CreditMemosGetCreditMemosItemsList {
     /// Query parameter `creditMemoIds`.
     pub fn credit_memo_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CreditMemoId>>,
     ) -> Self {
         self.credit_memo_ids = Some(value.into_iter().collect());
         self
@@ -2511,7 +2514,7 @@ impl CreditMemosGetCreditMemosItemsList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -2631,8 +2634,8 @@ impl std::future::IntoFuture for CreditMemosGetCreditMemosItemsList {
 pub struct CreditMemosGetCreditMemosList {
     client: rt::TenantClient,
     active: Option<crate::common::ActiveRequestArg>,
-    ids: Option<rt::IdList<i64>>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::CreditMemoId>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     applied_to_invoice_ids: Option<rt::IdList<i64>>,
     applied_to_reference_number: Option<String>,
     date_before: Option<rt::Date>,
@@ -2678,7 +2681,10 @@ impl CreditMemosGetCreditMemosList {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CreditMemoId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -2687,7 +2693,7 @@ impl CreditMemosGetCreditMemosList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -3207,7 +3213,7 @@ impl std::future::IntoFuture for CreditMemosMarkAsExported {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditMemosUpdateCreditMemo {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CreditMemoId,
     body: super::models::CreditMemoUpdatePublicRequest,
 }
 impl CreditMemosUpdateCreditMemo {
@@ -4385,7 +4391,10 @@ impl GlAccountsApi {
     /// `GET /tenant/{tenant}/gl-accounts/{accountId}` (operation `GlAccounts_GetAccount`)
     ///
     /// Required scope: `tn.acc.glaccounts:r`
-    pub fn get_account(&self, account_id: i64) -> GlAccountsGetAccount {
+    pub fn get_account(
+        &self,
+        account_id: crate::ids::GlAccountId,
+    ) -> GlAccountsGetAccount {
         GlAccountsGetAccount {
             client: self.client.clone(),
             account_id,
@@ -4449,7 +4458,7 @@ impl GlAccountsApi {
     /// Required scope: `tn.acc.glaccounts:w`
     pub fn update_account(
         &self,
-        account_id: i64,
+        account_id: crate::ids::GlAccountId,
         body: super::models::GlAccountUpdateRequest,
     ) -> GlAccountsUpdateAccount {
         GlAccountsUpdateAccount {
@@ -4516,7 +4525,7 @@ impl std::future::IntoFuture for GlAccountsCreateAccount {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GlAccountsGetAccount {
     client: rt::TenantClient,
-    account_id: i64,
+    account_id: crate::ids::GlAccountId,
 }
 impl GlAccountsGetAccount {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4568,7 +4577,7 @@ impl std::future::IntoFuture for GlAccountsGetAccount {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GlAccountsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::GlAccountId>>,
     names: Option<String>,
     numbers: Option<String>,
     types: Option<String>,
@@ -4604,7 +4613,10 @@ impl GlAccountsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::GlAccountId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -5079,7 +5091,7 @@ impl std::future::IntoFuture for GlAccountsGetTypeList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GlAccountsUpdateAccount {
     client: rt::TenantClient,
-    account_id: i64,
+    account_id: crate::ids::GlAccountId,
     body: super::models::GlAccountUpdateRequest,
 }
 impl GlAccountsUpdateAccount {
@@ -5458,7 +5470,7 @@ pub struct InventoryBillsGetList {
     batch_id: Option<i64>,
     batch_number: Option<i32>,
     bill_number: Option<String>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     date_from: Option<rt::DateTime>,
@@ -5522,7 +5534,7 @@ impl InventoryBillsGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -5729,7 +5741,7 @@ pub struct InventoryBillsGetListPaginated {
     batch_id: Option<i64>,
     batch_number: Option<i32>,
     bill_number: Option<String>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     date_from: Option<rt::DateTime>,
@@ -5793,7 +5805,7 @@ impl InventoryBillsGetListPaginated {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -6219,7 +6231,7 @@ impl InvoicesApi {
     /// Required scope: `tn.acc.invoices:w`
     pub fn create_invoice_task(
         &self,
-        invoice_id: i64,
+        invoice_id: crate::ids::InvoiceId,
         body: super::models::CreateInvoiceTaskRequest,
     ) -> InvoicesCreateInvoiceTask {
         InvoicesCreateInvoiceTask {
@@ -6235,7 +6247,7 @@ impl InvoicesApi {
     /// Required scope: `tn.acc.invoices:w`
     pub fn delete_invoice_item(
         &self,
-        invoice_id: i64,
+        invoice_id: crate::ids::InvoiceId,
         item_id: i64,
     ) -> InvoicesDeleteInvoiceItem {
         InvoicesDeleteInvoiceItem {
@@ -6265,7 +6277,10 @@ impl InvoicesApi {
     /// `GET /tenant/{tenant}/invoices/{invoiceId}/tasks` (operation `Invoices_GetInvoiceTasks`)
     ///
     /// Required scope: `tn.acc.invoices:r`
-    pub fn get_invoice_tasks(&self, invoice_id: i64) -> InvoicesGetInvoiceTasks {
+    pub fn get_invoice_tasks(
+        &self,
+        invoice_id: crate::ids::InvoiceId,
+    ) -> InvoicesGetInvoiceTasks {
         InvoicesGetInvoiceTasks {
             client: self.client.clone(),
             invoice_id,
@@ -6353,7 +6368,7 @@ impl InvoicesApi {
     /// Required scope: `tn.acc.invoices:w`
     pub fn update_invoice(
         &self,
-        id: i64,
+        id: crate::ids::InvoiceId,
         body: super::models::InvoiceUpdateRequest,
     ) -> InvoicesUpdateInvoice {
         InvoicesUpdateInvoice {
@@ -6369,7 +6384,7 @@ impl InvoicesApi {
     /// Required scope: `tn.acc.invoices:w`
     pub fn update_invoice_items(
         &self,
-        invoice_id: i64,
+        invoice_id: crate::ids::InvoiceId,
         body: super::models::InvoiceItemUpdateRequest,
     ) -> InvoicesUpdateInvoiceItems {
         InvoicesUpdateInvoiceItems {
@@ -6385,7 +6400,7 @@ impl InvoicesApi {
     /// Required scope: `tn.acc.invoices:w`
     pub fn update_invoice_task(
         &self,
-        invoice_id: i64,
+        invoice_id: crate::ids::InvoiceId,
         task_id: rt::Uuid,
         body: super::models::UpdateInvoiceTaskRequest,
     ) -> InvoicesUpdateInvoiceTask {
@@ -6454,7 +6469,7 @@ impl std::future::IntoFuture for InvoicesCreateAdjustmentInvoice {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesCreateInvoiceTask {
     client: rt::TenantClient,
-    invoice_id: i64,
+    invoice_id: crate::ids::InvoiceId,
     body: super::models::CreateInvoiceTaskRequest,
 }
 impl InvoicesCreateInvoiceTask {
@@ -6508,7 +6523,7 @@ impl std::future::IntoFuture for InvoicesCreateInvoiceTask {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesDeleteInvoiceItem {
     client: rt::TenantClient,
-    invoice_id: i64,
+    invoice_id: crate::ids::InvoiceId,
     item_id: i64,
 }
 impl InvoicesDeleteInvoiceItem {
@@ -6751,7 +6766,7 @@ impl std::future::IntoFuture for InvoicesGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesGetInvoiceTasks {
     client: rt::TenantClient,
-    invoice_id: i64,
+    invoice_id: crate::ids::InvoiceId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -6858,7 +6873,7 @@ impl std::future::IntoFuture for InvoicesGetInvoiceTasks {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::InvoiceId>>,
     active_state: Option<super::models::ActiveStateFilterType>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
@@ -6870,10 +6885,10 @@ pub struct InvoicesGetList {
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     include_total: Option<bool>,
-    job_id: Option<i64>,
+    job_id: Option<crate::ids::JobId>,
     job_number: Option<String>,
-    business_unit_id: Option<i64>,
-    customer_id: Option<i64>,
+    business_unit_id: Option<crate::ids::BusinessUnitId>,
+    customer_id: Option<crate::ids::CustomerId>,
     invoiced_on_or_after: Option<rt::DateTime>,
     invoiced_on_before: Option<rt::DateTime>,
     adjustment_to_id: Option<i64>,
@@ -6910,7 +6925,10 @@ impl InvoicesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::InvoiceId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -7004,7 +7022,7 @@ impl InvoicesGetList {
     /// Job ID associated with invoices. This will be null if the invoice is not linked to a job.
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
@@ -7018,14 +7036,14 @@ impl InvoicesGetList {
     /// Business unit ID associated with invoices.
     ///
     /// Query parameter `businessUnitId`.
-    pub fn business_unit_id(mut self, value: i64) -> Self {
+    pub fn business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
     /// Customer ID associated with invoices.
     ///
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
@@ -7400,7 +7418,7 @@ impl std::future::IntoFuture for InvoicesUpdateCustomFields {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesUpdateInvoice {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::InvoiceId,
     body: super::models::InvoiceUpdateRequest,
 }
 impl InvoicesUpdateInvoice {
@@ -7454,7 +7472,7 @@ impl std::future::IntoFuture for InvoicesUpdateInvoice {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesUpdateInvoiceItems {
     client: rt::TenantClient,
-    invoice_id: i64,
+    invoice_id: crate::ids::InvoiceId,
     body: super::models::InvoiceItemUpdateRequest,
 }
 impl InvoicesUpdateInvoiceItems {
@@ -7508,7 +7526,7 @@ impl std::future::IntoFuture for InvoicesUpdateInvoiceItems {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesUpdateInvoiceTask {
     client: rt::TenantClient,
-    invoice_id: i64,
+    invoice_id: crate::ids::InvoiceId,
     task_id: rt::Uuid,
     body: super::models::UpdateInvoiceTaskRequest,
 }
@@ -7598,7 +7616,7 @@ impl JournalEntriesApi {
     /// Required scope: `tn.acc.journalentries:w`
     pub fn delete_journal_entry(
         &self,
-        id: rt::Uuid,
+        id: crate::ids::JournalEntryId,
     ) -> JournalEntriesDeleteJournalEntry {
         JournalEntriesDeleteJournalEntry {
             client: self.client.clone(),
@@ -7613,7 +7631,7 @@ impl JournalEntriesApi {
     /// Required scope: `tn.acc.journalentries:w`
     pub fn full_update(
         &self,
-        id: rt::Uuid,
+        id: crate::ids::JournalEntryId,
         body: super::models::JournalEntrySaveRequest,
     ) -> JournalEntriesFullUpdate {
         JournalEntriesFullUpdate {
@@ -7627,7 +7645,7 @@ impl JournalEntriesApi {
     /// `GET /tenant/{tenant}/journal-entries/{id}` (operation `JournalEntries_Get`)
     ///
     /// Required scope: `tn.acc.journalentries:r`
-    pub fn get(&self, id: rt::Uuid) -> JournalEntriesGet {
+    pub fn get(&self, id: crate::ids::JournalEntryId) -> JournalEntriesGet {
         JournalEntriesGet {
             client: self.client.clone(),
             id,
@@ -7638,7 +7656,10 @@ impl JournalEntriesApi {
     /// `GET /tenant/{tenant}/journal-entries/{id}/details` (operation `JournalEntries_GetDetails`)
     ///
     /// Required scope: `tn.acc.journalentries:r`
-    pub fn get_details(&self, id: rt::Uuid) -> JournalEntriesGetDetails {
+    pub fn get_details(
+        &self,
+        id: crate::ids::JournalEntryId,
+    ) -> JournalEntriesGetDetails {
         JournalEntriesGetDetails {
             client: self.client.clone(),
             id,
@@ -7693,7 +7714,10 @@ impl JournalEntriesApi {
     /// `GET /tenant/{tenant}/journal-entries/{id}/summary` (operation `JournalEntries_GetSummary`)
     ///
     /// Required scope: `tn.acc.journalentries:r`
-    pub fn get_summary(&self, id: rt::Uuid) -> JournalEntriesGetSummary {
+    pub fn get_summary(
+        &self,
+        id: crate::ids::JournalEntryId,
+    ) -> JournalEntriesGetSummary {
         JournalEntriesGetSummary {
             client: self.client.clone(),
             id,
@@ -7709,7 +7733,7 @@ impl JournalEntriesApi {
     /// Required scope: `tn.acc.journalentries:w`
     pub fn sync_update(
         &self,
-        id: rt::Uuid,
+        id: crate::ids::JournalEntryId,
         body: super::models::JournalEntrySyncUpdateRequest,
     ) -> JournalEntriesSyncUpdate {
         JournalEntriesSyncUpdate {
@@ -7725,7 +7749,7 @@ impl JournalEntriesApi {
     /// Required scope: `tn.acc.journalentries:w`
     pub fn update(
         &self,
-        id: rt::Uuid,
+        id: crate::ids::JournalEntryId,
         body: super::models::JournalEntryUpdateRequest,
     ) -> JournalEntriesUpdate {
         JournalEntriesUpdate {
@@ -7792,7 +7816,7 @@ impl std::future::IntoFuture for JournalEntriesCreateJournalEntry {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesDeleteJournalEntry {
     client: rt::TenantClient,
-    id: rt::Uuid,
+    id: crate::ids::JournalEntryId,
 }
 impl JournalEntriesDeleteJournalEntry {
     /// What the document says of this operation: id, method, path, scopes.
@@ -7844,7 +7868,7 @@ impl std::future::IntoFuture for JournalEntriesDeleteJournalEntry {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesFullUpdate {
     client: rt::TenantClient,
-    id: rt::Uuid,
+    id: crate::ids::JournalEntryId,
     body: super::models::JournalEntrySaveRequest,
 }
 impl JournalEntriesFullUpdate {
@@ -7898,7 +7922,7 @@ impl std::future::IntoFuture for JournalEntriesFullUpdate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesGet {
     client: rt::TenantClient,
-    id: rt::Uuid,
+    id: crate::ids::JournalEntryId,
 }
 impl JournalEntriesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -7950,7 +7974,7 @@ impl std::future::IntoFuture for JournalEntriesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesGetDetails {
     client: rt::TenantClient,
-    id: rt::Uuid,
+    id: crate::ids::JournalEntryId,
     page_size: Option<i32>,
     page: Option<i32>,
     include_total: Option<bool>,
@@ -8066,7 +8090,7 @@ impl std::future::IntoFuture for JournalEntriesGetDetails {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<rt::Uuid>>,
+    ids: Option<rt::IdList<crate::ids::JournalEntryId>>,
     exported_from: Option<rt::DateTime>,
     exported_to: Option<rt::DateTime>,
     posted_from: Option<rt::DateTime>,
@@ -8083,8 +8107,8 @@ pub struct JournalEntriesGetList {
     sync_statuses: Option<Vec<super::models::JournalEntrySyncStatus>>,
     transaction_posted_from: Option<rt::DateTime>,
     transaction_posted_to: Option<rt::DateTime>,
-    business_unit_ids: Option<rt::IdList<i64>>,
-    service_agreement_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
+    service_agreement_ids: Option<rt::IdList<crate::ids::ServiceAgreementId>>,
     customer_name: Option<String>,
     location_name: Option<String>,
     vendor_name: Option<String>,
@@ -8115,7 +8139,10 @@ impl JournalEntriesGetList {
     /// Typed: any iterator of guid ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<rt::Uuid>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::JournalEntryId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -8244,7 +8271,7 @@ impl JournalEntriesGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -8256,7 +8283,7 @@ impl JournalEntriesGetList {
     /// Query parameter `serviceAgreementIds`.
     pub fn service_agreement_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ServiceAgreementId>>,
     ) -> Self {
         self.service_agreement_ids = Some(value.into_iter().collect());
         self
@@ -8497,7 +8524,7 @@ impl std::future::IntoFuture for JournalEntriesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesGetSummary {
     client: rt::TenantClient,
-    id: rt::Uuid,
+    id: crate::ids::JournalEntryId,
     page_size: Option<i32>,
     page: Option<i32>,
     include_total: Option<bool>,
@@ -8613,7 +8640,7 @@ impl std::future::IntoFuture for JournalEntriesGetSummary {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesSyncUpdate {
     client: rt::TenantClient,
-    id: rt::Uuid,
+    id: crate::ids::JournalEntryId,
     body: super::models::JournalEntrySyncUpdateRequest,
 }
 impl JournalEntriesSyncUpdate {
@@ -8667,7 +8694,7 @@ impl std::future::IntoFuture for JournalEntriesSyncUpdate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesUpdate {
     client: rt::TenantClient,
-    id: rt::Uuid,
+    id: crate::ids::JournalEntryId,
     body: super::models::JournalEntryUpdateRequest,
 }
 impl JournalEntriesUpdate {
@@ -8754,7 +8781,7 @@ impl PaymentTermsApi {
     /// Required scope: `tn.acc.paymentterms:r`
     pub fn get_payment_term_model(
         &self,
-        payment_term_id: i64,
+        payment_term_id: crate::ids::PaymentTermId,
     ) -> PaymentTermsGetPaymentTermModel {
         PaymentTermsGetPaymentTermModel {
             client: self.client.clone(),
@@ -8769,7 +8796,7 @@ impl PaymentTermsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PaymentTermsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::PaymentTermId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -8796,7 +8823,10 @@ impl PaymentTermsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::PaymentTermId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -8971,7 +9001,7 @@ impl std::future::IntoFuture for PaymentTermsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PaymentTermsGetPaymentTermModel {
     client: rt::TenantClient,
-    payment_term_id: i64,
+    payment_term_id: crate::ids::PaymentTermId,
 }
 impl PaymentTermsGetPaymentTermModel {
     /// What the document says of this operation: id, method, path, scopes.
@@ -9035,7 +9065,7 @@ impl PaymentTypesApi {
     /// `GET /tenant/{tenant}/payment-types/{id}` (operation `PaymentTypes_Get`)
     ///
     /// Required scope: `tn.acc.paymenttypes:r`
-    pub fn get(&self, id: i64) -> PaymentTypesGet {
+    pub fn get(&self, id: crate::ids::PaymentTypeId) -> PaymentTypesGet {
         PaymentTypesGet {
             client: self.client.clone(),
             id,
@@ -9066,7 +9096,7 @@ impl PaymentTypesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PaymentTypesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PaymentTypeId,
 }
 impl PaymentTypesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -9118,7 +9148,7 @@ impl std::future::IntoFuture for PaymentTypesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PaymentTypesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::PaymentTypeId>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -9143,7 +9173,10 @@ impl PaymentTypesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::PaymentTypeId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -9334,7 +9367,7 @@ impl PaymentsApi {
     /// Required scope: `tn.acc.payments:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::PaymentId,
         body: super::models::PaymentUpdateRequest,
     ) -> PaymentsUpdate {
         PaymentsUpdate {
@@ -9574,14 +9607,14 @@ pub struct PaymentsGetList {
     applied_to_reference_number: Option<String>,
     batch_id: Option<i64>,
     batch_number: Option<i32>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
-    customer_id: Option<i64>,
+    customer_id: Option<crate::ids::CustomerId>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     deposit_ids: Option<rt::IdList<i64>>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::PaymentId>>,
     include_total: Option<bool>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
@@ -9646,7 +9679,7 @@ impl PaymentsGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -9666,7 +9699,7 @@ impl PaymentsGetList {
         self
     }
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
@@ -9703,7 +9736,10 @@ impl PaymentsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::PaymentId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -9921,7 +9957,7 @@ impl std::future::IntoFuture for PaymentsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PaymentsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PaymentId,
     body: super::models::PaymentUpdateRequest,
 }
 impl PaymentsUpdate {
@@ -10089,7 +10125,10 @@ impl RemittanceVendorsApi {
     /// `GET /tenant/{tenant}/remittance-vendors/{id}` (operation `RemittanceVendors_GetById`)
     ///
     /// Required scope: `tn.acc.remittancevendors:r`
-    pub fn get_by_id(&self, id: i64) -> RemittanceVendorsGetById {
+    pub fn get_by_id(
+        &self,
+        id: crate::ids::RemittanceVendorId,
+    ) -> RemittanceVendorsGetById {
         RemittanceVendorsGetById {
             client: self.client.clone(),
             id,
@@ -10123,7 +10162,7 @@ impl RemittanceVendorsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemittanceVendorsGetById {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::RemittanceVendorId,
 }
 impl RemittanceVendorsGetById {
     /// What the document says of this operation: id, method, path, scopes.
@@ -10175,7 +10214,7 @@ impl std::future::IntoFuture for RemittanceVendorsGetById {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemittanceVendorsGetList {
     client: rt::TenantClient,
-    ids: Option<Vec<i64>>,
+    ids: Option<Vec<crate::ids::RemittanceVendorId>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -10201,7 +10240,10 @@ impl RemittanceVendorsGetList {
     /// Ids to filter by
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = crate::ids::RemittanceVendorId>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }

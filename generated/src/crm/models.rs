@@ -13,14 +13,17 @@ use servicetitan_runtime as rt;
 pub struct AddBulkTagsRequest {
     /// List of Customer ID(s)
     #[serde(rename = "customerIds")]
-    pub customer_ids: Vec<i64>,
+    pub customer_ids: Vec<crate::ids::CustomerId>,
     /// List of TagType ID(s) to add to the customers
     #[serde(rename = "tagTypeIds")]
-    pub tag_type_ids: Vec<i64>,
+    pub tag_type_ids: Vec<crate::ids::TagTypeId>,
 }
 impl AddBulkTagsRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(customer_ids: Vec<i64>, tag_type_ids: Vec<i64>) -> Self {
+    pub fn new(
+        customer_ids: Vec<crate::ids::CustomerId>,
+        tag_type_ids: Vec<crate::ids::TagTypeId>,
+    ) -> Self {
         Self { customer_ids, tag_type_ids }
     }
 }
@@ -270,7 +273,7 @@ impl<'de> serde::Deserialize<'de> for BookingContactResponse {
 pub struct BookingProviderTagResponse {
     /// id of booking provider tag
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::BookingProviderTagId>,
     /// Name of tag
     #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
@@ -388,7 +391,7 @@ impl rt::QueryValue for BookingProviderTagsGetListSort {
 pub struct BookingResponse {
     /// ID of the booking
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::BookingId>,
     /// Source of the booking
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -409,10 +412,10 @@ pub struct BookingResponse {
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// ID of the booking's business unit
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Returns true if first time client
     #[serde(rename = "isFirstTimeClient", skip_serializing_if = "Option::is_none")]
     pub is_first_time_client: Option<bool>,
@@ -430,7 +433,7 @@ pub struct BookingResponse {
     pub dismissing_reason_id: Option<i64>,
     /// ID of the job booked from the booking
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// External ID of booking
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -439,7 +442,7 @@ pub struct BookingResponse {
     pub priority: Option<Priority>,
     /// ID of the booking's job type
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Booking provider id
     #[serde(rename = "bookingProviderId", skip_serializing_if = "Option::is_none")]
     pub booking_provider_id: Option<i64>,
@@ -724,7 +727,7 @@ impl ContactCreateRequest {
 pub struct ContactMethodResponse {
     /// ID of the contact method
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<rt::Uuid>,
+    pub id: Option<crate::ids::ContactMethodId>,
     /// ID of the contact
     #[serde(rename = "contactId", skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<rt::Uuid>,
@@ -1501,7 +1504,7 @@ impl CreateBookingProviderTagRequest {
 pub struct CreateBookingProviderTagResponse {
     /// id of booking provider tag
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::BookingProviderTagId>,
     /// Name of tag
     #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
@@ -1583,21 +1586,21 @@ pub struct CreateBookingRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub campaign_id: rt::Nullable<i64>,
+    pub campaign_id: rt::Nullable<crate::ids::CampaignId>,
     /// ID of the booking's business unit
     #[serde(
         rename = "businessUnitId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     /// ID of the booking's job type
     #[serde(
         rename = "jobTypeId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub job_type_id: rt::Nullable<i64>,
+    pub job_type_id: rt::Nullable<crate::ids::JobTypeId>,
     /// Booking priority
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub priority: rt::Nullable<Priority>,
@@ -1678,19 +1681,19 @@ impl CreateBookingRequest {
     }
     /// Sets `campaignId` (the field `campaign_id`).
     #[inline]
-    pub fn with_campaign_id(mut self, value: i64) -> Self {
+    pub fn with_campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `jobTypeId` (the field `job_type_id`).
     #[inline]
-    pub fn with_job_type_id(mut self, value: i64) -> Self {
+    pub fn with_job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = rt::Nullable::Value(value);
         self
     }
@@ -1885,7 +1888,7 @@ pub struct CreateCustomerRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub tag_type_ids: rt::Nullable<Vec<i64>>,
+    pub tag_type_ids: rt::Nullable<Vec<crate::ids::TagTypeId>>,
     /// Optional model that contains a list of external data items
     /// that should be attached to this Customer.
     #[serde(
@@ -1907,7 +1910,7 @@ pub struct CreateCustomerRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub payment_term_id: rt::Nullable<i64>,
+    pub payment_term_id: rt::Nullable<crate::ids::PaymentTermId>,
     /// Credit Limit for the customer.
     #[serde(
         rename = "creditLimit",
@@ -1988,7 +1991,7 @@ impl CreateCustomerRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = rt::Nullable::Value(value);
         self
     }
@@ -2006,7 +2009,7 @@ impl CreateCustomerRequest {
     }
     /// Sets `paymentTermId` (the field `payment_term_id`).
     #[inline]
-    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+    pub fn with_payment_term_id(mut self, value: crate::ids::PaymentTermId) -> Self {
         self.payment_term_id = rt::Nullable::Value(value);
         self
     }
@@ -2030,9 +2033,9 @@ impl CreateCustomerRequest {
 #[non_exhaustive]
 pub struct CreateCustomerTagResponse {
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -2131,7 +2134,7 @@ pub struct CreateLocationRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub tag_type_ids: rt::Nullable<Vec<i64>>,
+    pub tag_type_ids: rt::Nullable<Vec<crate::ids::TagTypeId>>,
     /// Optional model that contains a list of external data items
     /// that should be attached to this Location.
     #[serde(
@@ -2156,11 +2159,15 @@ pub struct CreateLocationRequest {
     pub coordinates_verification_status: rt::Nullable<GeolocationVerificationStatus>,
     /// ID of the location’s customer.
     #[serde(rename = "customerId")]
-    pub customer_id: i64,
+    pub customer_id: crate::ids::CustomerId,
 }
 impl CreateLocationRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, address: CustomerAddress, customer_id: i64) -> Self {
+    pub fn new(
+        name: String,
+        address: CustomerAddress,
+        customer_id: crate::ids::CustomerId,
+    ) -> Self {
         Self {
             name,
             address,
@@ -2189,7 +2196,7 @@ impl CreateLocationRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = rt::Nullable::Value(value);
         self
     }
@@ -2229,10 +2236,10 @@ pub struct CreateLocationResponse {
     pub tax_zone_id: Option<i64>,
     /// ID of the location
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::LocationId>,
     /// ID of the location’s customer.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// If false, the record has been deactivated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2259,13 +2266,13 @@ pub struct CreateLocationResponse {
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<i64>,
+    pub zone_id: Option<crate::ids::ZoneId>,
     /// Tax Exempt status of the location.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
@@ -2322,9 +2329,9 @@ impl<'de> serde::Deserialize<'de> for CreateLocationResponse {
 #[non_exhaustive]
 pub struct CreateLocationTagResponse {
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -2362,7 +2369,7 @@ impl<'de> serde::Deserialize<'de> for CreateLocationTagResponse {
 pub struct CreatedCustomerResponse {
     /// ID of the customer
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CustomerId>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2386,7 +2393,7 @@ pub struct CreatedCustomerResponse {
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Customer has been flagged as “do not mail”
     #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
@@ -2410,7 +2417,7 @@ pub struct CreatedCustomerResponse {
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
-    pub payment_term_id: Option<i64>,
+    pub payment_term_id: Option<crate::ids::PaymentTermId>,
     /// Credit Limit for the customer.
     #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
@@ -2777,7 +2784,7 @@ pub struct CustomerContactWithModifiedOnAndCustomerIdResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -2934,7 +2941,7 @@ impl CustomerNoteCreateRequest {
 pub struct CustomerResponse {
     /// ID of the customer
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CustomerId>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2958,7 +2965,7 @@ pub struct CustomerResponse {
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Customer has been flagged as “do not mail”
     #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
@@ -2982,7 +2989,7 @@ pub struct CustomerResponse {
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
-    pub payment_term_id: Option<i64>,
+    pub payment_term_id: Option<crate::ids::PaymentTermId>,
     /// Credit Limit for the customer.
     #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
@@ -3297,10 +3304,10 @@ pub struct ExportBookingResponse {
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// ID of the booking's business unit
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Returns true if first time client
     #[serde(rename = "isFirstTimeClient", skip_serializing_if = "Option::is_none")]
     pub is_first_time_client: Option<bool>,
@@ -3318,7 +3325,7 @@ pub struct ExportBookingResponse {
     pub dismissing_reason_id: Option<i64>,
     /// ID of the job booked from the booking
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// External ID of booking
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -3327,7 +3334,7 @@ pub struct ExportBookingResponse {
     pub priority: Option<Priority>,
     /// ID of the booking's job type
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Booking provider id
     #[serde(rename = "bookingProviderId", skip_serializing_if = "Option::is_none")]
     pub booking_provider_id: Option<i64>,
@@ -3418,7 +3425,7 @@ pub struct ExportCustomerContactResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3490,7 +3497,7 @@ pub struct ExportCustomerResponse {
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Customer has been flagged as “do not mail”
     #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
@@ -3514,7 +3521,7 @@ pub struct ExportCustomerResponse {
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
-    pub payment_term_id: Option<i64>,
+    pub payment_term_id: Option<crate::ids::PaymentTermId>,
     /// Credit Limit for the customer.
     #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
@@ -3586,10 +3593,10 @@ pub struct ExportLeadsResponse {
     pub call_reason_id: Option<i64>,
     /// Call ID used to classify the lead
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<i64>,
+    pub call_id: Option<crate::ids::CallId>,
     /// Booking ID used to classify the lead
     #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<crate::ids::BookingId>,
     /// Manual Call ID used to classify the lead
     #[serde(rename = "manualCallId", skip_serializing_if = "Option::is_none")]
     pub manual_call_id: Option<i64>,
@@ -3637,19 +3644,19 @@ pub struct ExportLeadsResponse {
     pub priority: Option<Priority>,
     /// Customer associated to the lead
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Location associated to the lead
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Business unit associated to the lead
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Job type associated to the lead
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Campaign associated to the lead
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// The next time someone is supposed to follow up on this lead
     #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
@@ -3664,7 +3671,7 @@ pub struct ExportLeadsResponse {
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// ID of the reason booking was dismissed
     #[serde(rename = "dismissingReasonId", skip_serializing_if = "Option::is_none")]
     pub dismissing_reason_id: Option<i64>,
@@ -3759,7 +3766,7 @@ pub struct ExportLocationContactResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3813,7 +3820,7 @@ pub struct ExportLocationsResponse {
     pub id: Option<i64>,
     /// ID of the location’s customer.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// If false, the record has been deactivated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -3840,13 +3847,13 @@ pub struct ExportLocationsResponse {
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<i64>,
+    pub zone_id: Option<crate::ids::ZoneId>,
     /// Tax Exempt status of the location.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
@@ -4111,7 +4118,7 @@ impl ExternalDataUpdateRequest {
 pub struct FollowUpResponse {
     /// ID of the lead the follow-up is for
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
-    pub lead_id: Option<i64>,
+    pub lead_id: Option<crate::ids::LeadId>,
     /// Follow-up date
     #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
@@ -4290,7 +4297,7 @@ impl rt::QueryValue for GeolocationVerificationStatus {
 pub struct GetBookingProviderTagResponse {
     /// id of booking provider tag
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::BookingProviderTagId>,
     /// Name of tag
     #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
@@ -4353,31 +4360,31 @@ pub struct LeadCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub customer_id: rt::Nullable<i64>,
+    pub customer_id: rt::Nullable<crate::ids::CustomerId>,
     /// ID of the location
     #[serde(
         rename = "locationId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub location_id: rt::Nullable<i64>,
+    pub location_id: rt::Nullable<crate::ids::LocationId>,
     /// ID of the campaign
     #[serde(rename = "campaignId")]
-    pub campaign_id: i64,
+    pub campaign_id: crate::ids::CampaignId,
     /// ID of the business unit
     #[serde(
         rename = "businessUnitId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     /// ID of job type
     #[serde(
         rename = "jobTypeId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub job_type_id: rt::Nullable<i64>,
+    pub job_type_id: rt::Nullable<crate::ids::JobTypeId>,
     /// Lead summary
     pub summary: String,
     /// List of IDs of tags on the lead
@@ -4386,7 +4393,7 @@ pub struct LeadCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub tag_type_ids: rt::Nullable<Vec<i64>>,
+    pub tag_type_ids: rt::Nullable<Vec<crate::ids::TagTypeId>>,
     /// Priority of the lead
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub priority: rt::Nullable<Priority>,
@@ -4411,7 +4418,7 @@ pub struct LeadCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub booking_id: rt::Nullable<i64>,
+    pub booking_id: rt::Nullable<crate::ids::BookingId>,
     /// Customer name provided for the lead
     #[serde(
         rename = "leadCustomerName",
@@ -4478,7 +4485,7 @@ pub struct LeadCreateRequest {
 }
 impl LeadCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(campaign_id: i64, summary: String) -> Self {
+    pub fn new(campaign_id: crate::ids::CampaignId, summary: String) -> Self {
         Self {
             customer_id: rt::Nullable::Absent,
             location_id: rt::Nullable::Absent,
@@ -4506,31 +4513,31 @@ impl LeadCreateRequest {
 impl LeadCreateRequest {
     /// Sets `customerId` (the field `customer_id`).
     #[inline]
-    pub fn with_customer_id(mut self, value: i64) -> Self {
+    pub fn with_customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `locationId` (the field `location_id`).
     #[inline]
-    pub fn with_location_id(mut self, value: i64) -> Self {
+    pub fn with_location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `jobTypeId` (the field `job_type_id`).
     #[inline]
-    pub fn with_job_type_id(mut self, value: i64) -> Self {
+    pub fn with_job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = rt::Nullable::Value(value);
         self
     }
@@ -4554,7 +4561,7 @@ impl LeadCreateRequest {
     }
     /// Sets `bookingId` (the field `booking_id`).
     #[inline]
-    pub fn with_booking_id(mut self, value: i64) -> Self {
+    pub fn with_booking_id(mut self, value: crate::ids::BookingId) -> Self {
         self.booking_id = rt::Nullable::Value(value);
         self
     }
@@ -4662,7 +4669,7 @@ impl LeadNoteCreateRequest {
 pub struct LeadResponse {
     /// ID of the lead
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::LeadId>,
     /// Status of the lead
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadStatus>,
@@ -4671,19 +4678,19 @@ pub struct LeadResponse {
     pub priority: Option<Priority>,
     /// Customer associated to the lead
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Location associated to the lead
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Business unit associated to the lead
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Job type associated to the lead
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Campaign associated to the lead
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// The next time someone is supposed to follow up on this lead
     #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
@@ -4698,7 +4705,7 @@ pub struct LeadResponse {
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// ID of the reason booking was dismissed
     #[serde(rename = "dismissingReasonId", skip_serializing_if = "Option::is_none")]
     pub dismissing_reason_id: Option<i64>,
@@ -4710,10 +4717,10 @@ pub struct LeadResponse {
     pub call_reason_id: Option<i64>,
     /// Call ID used to classify the lead
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<i64>,
+    pub call_id: Option<crate::ids::CallId>,
     /// Booking ID used to classify the lead
     #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<crate::ids::BookingId>,
     /// Manual Call ID used to classify the lead
     #[serde(rename = "manualCallId", skip_serializing_if = "Option::is_none")]
     pub manual_call_id: Option<i64>,
@@ -4873,16 +4880,16 @@ impl rt::QueryValue for LeadStatus {
 pub struct LeadUpdateRequest {
     /// ID of the campaign
     #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Priority of the lead
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// ID of the business unit
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// ID of job type
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Lead summary
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -4921,7 +4928,7 @@ pub struct LeadUpdateRequest {
 impl LeadUpdateRequest {
     /// Sets `campaignId` (the field `campaign_id`).
     #[inline]
-    pub fn with_campaign_id(mut self, value: i64) -> Self {
+    pub fn with_campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
@@ -4933,13 +4940,13 @@ impl LeadUpdateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
     /// Sets `jobTypeId` (the field `job_type_id`).
     #[inline]
-    pub fn with_job_type_id(mut self, value: i64) -> Self {
+    pub fn with_job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = Some(value);
         self
     }
@@ -5321,10 +5328,10 @@ impl LocationNoteCreateRequest {
 pub struct LocationResponse {
     /// ID of the location
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::LocationId>,
     /// ID of the location’s customer.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// If false, the record has been deactivated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -5351,13 +5358,13 @@ pub struct LocationResponse {
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<i64>,
+    pub zone_id: Option<crate::ids::ZoneId>,
     /// Tax Exempt status of the location.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
@@ -5499,7 +5506,7 @@ pub struct LocationsContactResponse {
     pub preferences: Option<ContactPreferencesResponse>,
     /// Id of location
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -5711,7 +5718,7 @@ pub struct NewLocation {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub tag_type_ids: rt::Nullable<Vec<i64>>,
+    pub tag_type_ids: rt::Nullable<Vec<crate::ids::TagTypeId>>,
     /// Optional model that contains a list of external data items
     /// that should be attached to this Location.
     #[serde(
@@ -5765,7 +5772,7 @@ impl NewLocation {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = rt::Nullable::Value(value);
         self
     }
@@ -5802,7 +5809,7 @@ impl NewLocation {
 pub struct NoteResponse {
     /// Id of the note
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NoteId>,
     /// Text content of a note
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -5964,14 +5971,17 @@ impl rt::QueryValue for Priority {
 pub struct RemoveBulkTagsRequest {
     /// List of Customer ID(s)
     #[serde(rename = "customerIds")]
-    pub customer_ids: Vec<i64>,
+    pub customer_ids: Vec<crate::ids::CustomerId>,
     /// List of TagType ID(s) to add to the customers
     #[serde(rename = "tagTypeIds")]
-    pub tag_type_ids: Vec<i64>,
+    pub tag_type_ids: Vec<crate::ids::TagTypeId>,
 }
 impl RemoveBulkTagsRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(customer_ids: Vec<i64>, tag_type_ids: Vec<i64>) -> Self {
+    pub fn new(
+        customer_ids: Vec<crate::ids::CustomerId>,
+        tag_type_ids: Vec<crate::ids::TagTypeId>,
+    ) -> Self {
         Self { customer_ids, tag_type_ids }
     }
 }
@@ -6104,7 +6114,7 @@ impl SubmitLeadFormRequest {
 pub struct SubmitLeadFormResponse {
     /// The id of the lead entity that represents the lead form
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
-    pub lead_id: Option<i64>,
+    pub lead_id: Option<crate::ids::LeadId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -6247,13 +6257,13 @@ pub struct UpdateBookingRequest {
     pub summary: Option<String>,
     /// ID of the booking's campaign
     #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// ID of the booking's business unit
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// ID of the booking's job type
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Booking priority
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
@@ -6313,19 +6323,19 @@ impl UpdateBookingRequest {
     }
     /// Sets `campaignId` (the field `campaign_id`).
     #[inline]
-    pub fn with_campaign_id(mut self, value: i64) -> Self {
+    pub fn with_campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
     /// Sets `jobTypeId` (the field `job_type_id`).
     #[inline]
-    pub fn with_job_type_id(mut self, value: i64) -> Self {
+    pub fn with_job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = Some(value);
         self
     }
@@ -6587,13 +6597,13 @@ pub struct UpdateCustomerRequest {
     pub active: Option<bool>,
     /// IDs of the Tag Types
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Customer has been flagged as Tax Exempt
     #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Payment Term ID
     #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
-    pub payment_term_id: Option<i64>,
+    pub payment_term_id: Option<crate::ids::PaymentTermId>,
     /// Credit Limit for the customer.
     #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
@@ -6663,7 +6673,7 @@ impl UpdateCustomerRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = Some(value);
         self
     }
@@ -6675,7 +6685,7 @@ impl UpdateCustomerRequest {
     }
     /// Sets `paymentTermId` (the field `payment_term_id`).
     #[inline]
-    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+    pub fn with_payment_term_id(mut self, value: crate::ids::PaymentTermId) -> Self {
         self.payment_term_id = Some(value);
         self
     }
@@ -6699,7 +6709,7 @@ impl UpdateCustomerRequest {
 pub struct UpdateLocationRequest {
     /// ID of the location’s customer.
     #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Name of the location
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -6720,7 +6730,7 @@ pub struct UpdateLocationRequest {
     /// List of tag type IDs. If location has tag types X and Y and this field only contains tag type X, then Y will removed from the location.
     /// If it is an empty list, all tags on the location will be removed.
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Optional model that contains a list of external data items
     /// that should be updated to this Location.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
@@ -6729,7 +6739,7 @@ pub struct UpdateLocationRequest {
 impl UpdateLocationRequest {
     /// Sets `customerId` (the field `customer_id`).
     #[inline]
-    pub fn with_customer_id(mut self, value: i64) -> Self {
+    pub fn with_customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
@@ -6766,7 +6776,7 @@ impl UpdateLocationRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = Some(value);
         self
     }

@@ -39,7 +39,7 @@ impl BookingProviderTagsApi {
     /// `GET /tenant/{tenant}/booking-provider-tags/{id}` (operation `BookingProviderTags_Get`)
     ///
     /// Required scope: `tn.crm.bookingprovidertags:r`
-    pub fn get(&self, id: i64) -> BookingProviderTagsGet {
+    pub fn get(&self, id: crate::ids::BookingProviderTagId) -> BookingProviderTagsGet {
         BookingProviderTagsGet {
             client: self.client.clone(),
             id,
@@ -72,7 +72,7 @@ impl BookingProviderTagsApi {
     /// Required scope: `tn.crm.bookingprovidertags:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::BookingProviderTagId,
         body: super::models::UpdateBookingProviderTagRequest,
     ) -> BookingProviderTagsUpdate {
         BookingProviderTagsUpdate {
@@ -143,7 +143,7 @@ impl std::future::IntoFuture for BookingProviderTagsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookingProviderTagsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::BookingProviderTagId,
 }
 impl BookingProviderTagsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -198,7 +198,7 @@ impl std::future::IntoFuture for BookingProviderTagsGet {
 pub struct BookingProviderTagsGetList {
     client: rt::TenantClient,
     name: Option<String>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::BookingProviderTagId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -232,7 +232,10 @@ impl BookingProviderTagsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BookingProviderTagId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -423,7 +426,7 @@ impl std::future::IntoFuture for BookingProviderTagsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookingProviderTagsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::BookingProviderTagId,
     body: super::models::UpdateBookingProviderTagRequest,
 }
 impl BookingProviderTagsUpdate {
@@ -518,7 +521,7 @@ impl BookingsApi {
     pub fn create_contact(
         &self,
         booking_provider: i64,
-        id: i64,
+        id: crate::ids::BookingId,
         body: super::models::ContactCreateRequest,
     ) -> BookingsCreateContact {
         BookingsCreateContact {
@@ -536,7 +539,7 @@ impl BookingsApi {
     pub fn delete_contact(
         &self,
         booking_provider: i64,
-        id: i64,
+        id: crate::ids::BookingId,
         contact_id: i64,
     ) -> BookingsDeleteContact {
         BookingsDeleteContact {
@@ -551,7 +554,7 @@ impl BookingsApi {
     /// Required scope: `tn.crm.bookings:w`
     pub fn dismiss_booking(
         &self,
-        id: i64,
+        id: crate::ids::BookingId,
         booking_provider: i64,
         body: super::models::DismissBookingModel,
     ) -> BookingsDismissBooking {
@@ -567,7 +570,7 @@ impl BookingsApi {
     /// `GET /tenant/{tenant}/bookings/{id}` (operation `Bookings_Get`)
     ///
     /// Required scope: `tn.crm.bookings:r`
-    pub fn get(&self, id: i64) -> BookingsGet {
+    pub fn get(&self, id: crate::ids::BookingId) -> BookingsGet {
         BookingsGet {
             client: self.client.clone(),
             id,
@@ -578,7 +581,7 @@ impl BookingsApi {
     /// `GET /tenant/{tenant}/bookings/{id}/contacts` (operation `Bookings_GetContactList`)
     ///
     /// Required scope: `tn.crm.bookings:r`
-    pub fn get_contact_list(&self, id: i64) -> BookingsGetContactList {
+    pub fn get_contact_list(&self, id: crate::ids::BookingId) -> BookingsGetContactList {
         BookingsGetContactList {
             client: self.client.clone(),
             id,
@@ -595,7 +598,7 @@ impl BookingsApi {
     pub fn get_contact_list2(
         &self,
         booking_provider: i64,
-        id: i64,
+        id: crate::ids::BookingId,
     ) -> BookingsGetContactList2 {
         BookingsGetContactList2 {
             client: self.client.clone(),
@@ -614,7 +617,7 @@ impl BookingsApi {
     pub fn get_for_provider(
         &self,
         booking_provider: i64,
-        id: i64,
+        id: crate::ids::BookingId,
     ) -> BookingsGetForProvider {
         BookingsGetForProvider {
             client: self.client.clone(),
@@ -671,7 +674,7 @@ impl BookingsApi {
     pub fn update(
         &self,
         booking_provider: i64,
-        id: i64,
+        id: crate::ids::BookingId,
         body: super::models::UpdateBookingRequest,
     ) -> BookingsUpdate {
         BookingsUpdate {
@@ -689,7 +692,7 @@ impl BookingsApi {
     pub fn update_booking_contact(
         &self,
         booking_provider: i64,
-        id: i64,
+        id: crate::ids::BookingId,
         contact_id: i64,
         body: super::models::UpdateBookingContactRequest,
     ) -> BookingsUpdateBookingContact {
@@ -764,7 +767,7 @@ impl std::future::IntoFuture for BookingsCreate {
 pub struct BookingsCreateContact {
     client: rt::TenantClient,
     booking_provider: i64,
-    id: i64,
+    id: crate::ids::BookingId,
     body: super::models::ContactCreateRequest,
 }
 impl BookingsCreateContact {
@@ -820,7 +823,7 @@ impl std::future::IntoFuture for BookingsCreateContact {
 pub struct BookingsDeleteContact {
     client: rt::TenantClient,
     booking_provider: i64,
-    id: i64,
+    id: crate::ids::BookingId,
     contact_id: i64,
 }
 impl BookingsDeleteContact {
@@ -874,7 +877,7 @@ impl std::future::IntoFuture for BookingsDeleteContact {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookingsDismissBooking {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::BookingId,
     booking_provider: i64,
     body: super::models::DismissBookingModel,
 }
@@ -930,7 +933,7 @@ impl std::future::IntoFuture for BookingsDismissBooking {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookingsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::BookingId,
 }
 impl BookingsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -982,7 +985,7 @@ impl std::future::IntoFuture for BookingsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookingsGetContactList {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::BookingId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1096,7 +1099,7 @@ impl std::future::IntoFuture for BookingsGetContactList {
 pub struct BookingsGetContactList2 {
     client: rt::TenantClient,
     booking_provider: i64,
-    id: i64,
+    id: crate::ids::BookingId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1211,7 +1214,7 @@ impl std::future::IntoFuture for BookingsGetContactList2 {
 pub struct BookingsGetForProvider {
     client: rt::TenantClient,
     booking_provider: i64,
-    id: i64,
+    id: crate::ids::BookingId,
 }
 impl BookingsGetForProvider {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1264,7 +1267,7 @@ impl std::future::IntoFuture for BookingsGetForProvider {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookingsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::BookingId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1292,7 +1295,10 @@ impl BookingsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BookingId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1475,7 +1481,7 @@ impl std::future::IntoFuture for BookingsGetList {
 pub struct BookingsGetList2 {
     client: rt::TenantClient,
     booking_provider: i64,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::BookingId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1503,7 +1509,10 @@ impl BookingsGetList2 {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BookingId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1689,7 +1698,7 @@ impl std::future::IntoFuture for BookingsGetList2 {
 pub struct BookingsUpdate {
     client: rt::TenantClient,
     booking_provider: i64,
-    id: i64,
+    id: crate::ids::BookingId,
     body: super::models::UpdateBookingRequest,
 }
 impl BookingsUpdate {
@@ -1745,7 +1754,7 @@ impl std::future::IntoFuture for BookingsUpdate {
 pub struct BookingsUpdateBookingContact {
     client: rt::TenantClient,
     booking_provider: i64,
-    id: i64,
+    id: crate::ids::BookingId,
     contact_id: i64,
     body: super::models::UpdateBookingContactRequest,
 }
@@ -1976,7 +1985,7 @@ impl ContactMethodsApi {
     pub fn delete_contact_method(
         &self,
         contact_id: rt::Uuid,
-        contact_method_id: rt::Uuid,
+        contact_method_id: crate::ids::ContactMethodId,
     ) -> ContactMethodsDeleteContactMethod {
         ContactMethodsDeleteContactMethod {
             client: self.client.clone(),
@@ -1992,7 +2001,7 @@ impl ContactMethodsApi {
     pub fn get_contact_method(
         &self,
         contact_id: rt::Uuid,
-        contact_method_id: rt::Uuid,
+        contact_method_id: crate::ids::ContactMethodId,
     ) -> ContactMethodsGetContactMethod {
         ContactMethodsGetContactMethod {
             client: self.client.clone(),
@@ -2033,7 +2042,7 @@ impl ContactMethodsApi {
     pub fn update_contact_method(
         &self,
         contact_id: rt::Uuid,
-        contact_method_id: rt::Uuid,
+        contact_method_id: crate::ids::ContactMethodId,
         body: super::models::UpdateContactMethodRequest,
     ) -> ContactMethodsUpdateContactMethod {
         ContactMethodsUpdateContactMethod {
@@ -2051,7 +2060,7 @@ impl ContactMethodsApi {
     pub fn upsert_contact_method(
         &self,
         contact_id: rt::Uuid,
-        contact_method_id: rt::Uuid,
+        contact_method_id: crate::ids::ContactMethodId,
         body: super::models::UpsertContactMethodRequest,
     ) -> ContactMethodsUpsertContactMethod {
         ContactMethodsUpsertContactMethod {
@@ -2124,7 +2133,7 @@ impl std::future::IntoFuture for ContactMethodsCreateContactMethod {
 pub struct ContactMethodsDeleteContactMethod {
     client: rt::TenantClient,
     contact_id: rt::Uuid,
-    contact_method_id: rt::Uuid,
+    contact_method_id: crate::ids::ContactMethodId,
 }
 impl ContactMethodsDeleteContactMethod {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2178,7 +2187,7 @@ impl std::future::IntoFuture for ContactMethodsDeleteContactMethod {
 pub struct ContactMethodsGetContactMethod {
     client: rt::TenantClient,
     contact_id: rt::Uuid,
-    contact_method_id: rt::Uuid,
+    contact_method_id: crate::ids::ContactMethodId,
 }
 impl ContactMethodsGetContactMethod {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2460,7 +2469,7 @@ impl std::future::IntoFuture for ContactMethodsGetContactMethods {
 pub struct ContactMethodsUpdateContactMethod {
     client: rt::TenantClient,
     contact_id: rt::Uuid,
-    contact_method_id: rt::Uuid,
+    contact_method_id: crate::ids::ContactMethodId,
     body: super::models::UpdateContactMethodRequest,
 }
 impl ContactMethodsUpdateContactMethod {
@@ -2516,7 +2525,7 @@ impl std::future::IntoFuture for ContactMethodsUpdateContactMethod {
 pub struct ContactMethodsUpsertContactMethod {
     client: rt::TenantClient,
     contact_id: rt::Uuid,
-    contact_method_id: rt::Uuid,
+    contact_method_id: crate::ids::ContactMethodId,
     body: super::models::UpsertContactMethodRequest,
 }
 impl ContactMethodsUpsertContactMethod {
@@ -2587,7 +2596,7 @@ impl ContactPreferencesApi {
     pub fn get_contact_method_preference(
         &self,
         contact_id: rt::Uuid,
-        contact_method_id: rt::Uuid,
+        contact_method_id: crate::ids::ContactMethodId,
         preference_name: impl Into<String>,
     ) -> ContactPreferencesGetContactMethodPreference {
         ContactPreferencesGetContactMethodPreference {
@@ -2605,7 +2614,7 @@ impl ContactPreferencesApi {
     pub fn get_contact_method_preferences(
         &self,
         contact_id: rt::Uuid,
-        contact_method_id: rt::Uuid,
+        contact_method_id: crate::ids::ContactMethodId,
     ) -> ContactPreferencesGetContactMethodPreferences {
         ContactPreferencesGetContactMethodPreferences {
             client: self.client.clone(),
@@ -2621,7 +2630,7 @@ impl ContactPreferencesApi {
     pub fn update_contact_method_preference(
         &self,
         contact_id: rt::Uuid,
-        contact_method_id: rt::Uuid,
+        contact_method_id: crate::ids::ContactMethodId,
         preference_name: impl Into<String>,
         body: super::models::UpdateContactMethodPreferenceRequest,
     ) -> ContactPreferencesUpdateContactMethodPreference {
@@ -2642,7 +2651,7 @@ impl ContactPreferencesApi {
 pub struct ContactPreferencesGetContactMethodPreference {
     client: rt::TenantClient,
     contact_id: rt::Uuid,
-    contact_method_id: rt::Uuid,
+    contact_method_id: crate::ids::ContactMethodId,
     preference_name: String,
 }
 impl ContactPreferencesGetContactMethodPreference {
@@ -2697,7 +2706,7 @@ impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreference {
 pub struct ContactPreferencesGetContactMethodPreferences {
     client: rt::TenantClient,
     contact_id: rt::Uuid,
-    contact_method_id: rt::Uuid,
+    contact_method_id: crate::ids::ContactMethodId,
 }
 impl ContactPreferencesGetContactMethodPreferences {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2753,7 +2762,7 @@ impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreferences {
 pub struct ContactPreferencesUpdateContactMethodPreference {
     client: rt::TenantClient,
     contact_id: rt::Uuid,
-    contact_method_id: rt::Uuid,
+    contact_method_id: crate::ids::ContactMethodId,
     preference_name: String,
     body: super::models::UpdateContactMethodPreferenceRequest,
 }
@@ -4361,7 +4370,7 @@ impl CustomersApi {
     /// Required scope: `tn.crm.customers:w`
     pub fn create_contact(
         &self,
-        id: i64,
+        id: crate::ids::CustomerId,
         body: super::models::CreateCustomerContactRequest,
     ) -> CustomersCreateContact {
         CustomersCreateContact {
@@ -4377,7 +4386,7 @@ impl CustomersApi {
     /// Required scope: `tn.crm.customers:w`
     pub fn create_note(
         &self,
-        id: i64,
+        id: crate::ids::CustomerId,
         body: super::models::CustomerNoteCreateRequest,
     ) -> CustomersCreateNote {
         CustomersCreateNote {
@@ -4391,7 +4400,11 @@ impl CustomersApi {
     /// `POST /tenant/{tenant}/customers/{id}/tags/{tagTypeId}` (operation `Customers_CreateTag`)
     ///
     /// Required scope: `tn.crm.customers:w`
-    pub fn create_tag(&self, id: i64, tag_type_id: i64) -> CustomersCreateTag {
+    pub fn create_tag(
+        &self,
+        id: crate::ids::CustomerId,
+        tag_type_id: crate::ids::TagTypeId,
+    ) -> CustomersCreateTag {
         CustomersCreateTag {
             client: self.client.clone(),
             id,
@@ -4403,7 +4416,11 @@ impl CustomersApi {
     /// `DELETE /tenant/{tenant}/customers/{id}/contacts/{contactId}` (operation `Customers_DeleteContact`)
     ///
     /// Required scope: `tn.crm.customers:w`
-    pub fn delete_contact(&self, id: i64, contact_id: i64) -> CustomersDeleteContact {
+    pub fn delete_contact(
+        &self,
+        id: crate::ids::CustomerId,
+        contact_id: i64,
+    ) -> CustomersDeleteContact {
         CustomersDeleteContact {
             client: self.client.clone(),
             id,
@@ -4415,7 +4432,11 @@ impl CustomersApi {
     /// `DELETE /tenant/{tenant}/customers/{id}/notes/{noteId}` (operation `Customers_DeleteNote`)
     ///
     /// Required scope: `tn.crm.customers:w`
-    pub fn delete_note(&self, id: i64, note_id: i64) -> CustomersDeleteNote {
+    pub fn delete_note(
+        &self,
+        id: crate::ids::CustomerId,
+        note_id: crate::ids::NoteId,
+    ) -> CustomersDeleteNote {
         CustomersDeleteNote {
             client: self.client.clone(),
             id,
@@ -4427,7 +4448,11 @@ impl CustomersApi {
     /// `DELETE /tenant/{tenant}/customers/{id}/tags/{tagTypeId}` (operation `Customers_DeleteTag`)
     ///
     /// Required scope: `tn.crm.customers:w`
-    pub fn delete_tag(&self, id: i64, tag_type_id: i64) -> CustomersDeleteTag {
+    pub fn delete_tag(
+        &self,
+        id: crate::ids::CustomerId,
+        tag_type_id: crate::ids::TagTypeId,
+    ) -> CustomersDeleteTag {
         CustomersDeleteTag {
             client: self.client.clone(),
             id,
@@ -4439,7 +4464,7 @@ impl CustomersApi {
     /// `GET /tenant/{tenant}/customers/{id}` (operation `Customers_Get`)
     ///
     /// Required scope: `tn.crm.customers:r`
-    pub fn get(&self, id: i64) -> CustomersGet {
+    pub fn get(&self, id: crate::ids::CustomerId) -> CustomersGet {
         CustomersGet {
             client: self.client.clone(),
             id,
@@ -4450,7 +4475,10 @@ impl CustomersApi {
     /// `GET /tenant/{tenant}/customers/{id}/contacts` (operation `Customers_GetContactList`)
     ///
     /// Required scope: `tn.crm.customers:r`
-    pub fn get_contact_list(&self, id: i64) -> CustomersGetContactList {
+    pub fn get_contact_list(
+        &self,
+        id: crate::ids::CustomerId,
+    ) -> CustomersGetContactList {
         CustomersGetContactList {
             client: self.client.clone(),
             id,
@@ -4534,7 +4562,7 @@ impl CustomersApi {
     /// `GET /tenant/{tenant}/customers/{id}/notes` (operation `Customers_GetNotes`)
     ///
     /// Required scope: `tn.crm.customers:r`
-    pub fn get_notes(&self, id: i64) -> CustomersGetNotes {
+    pub fn get_notes(&self, id: crate::ids::CustomerId) -> CustomersGetNotes {
         CustomersGetNotes {
             client: self.client.clone(),
             id,
@@ -4554,7 +4582,7 @@ impl CustomersApi {
     /// Required scope: `tn.crm.customers:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::CustomerId,
         body: super::models::UpdateCustomerRequest,
     ) -> CustomersUpdate {
         CustomersUpdate {
@@ -4570,7 +4598,7 @@ impl CustomersApi {
     /// Required scope: `tn.crm.customers:w`
     pub fn update_contact(
         &self,
-        id: i64,
+        id: crate::ids::CustomerId,
         contact_id: i64,
         body: super::models::UpdateCustomerContactRequest,
     ) -> CustomersUpdateContact {
@@ -4639,7 +4667,7 @@ impl std::future::IntoFuture for CustomersCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreateContact {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
     body: super::models::CreateCustomerContactRequest,
 }
 impl CustomersCreateContact {
@@ -4700,7 +4728,7 @@ impl std::future::IntoFuture for CustomersCreateContact {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreateNote {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
     body: super::models::CustomerNoteCreateRequest,
 }
 impl CustomersCreateNote {
@@ -4754,8 +4782,8 @@ impl std::future::IntoFuture for CustomersCreateNote {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreateTag {
     client: rt::TenantClient,
-    id: i64,
-    tag_type_id: i64,
+    id: crate::ids::CustomerId,
+    tag_type_id: crate::ids::TagTypeId,
 }
 impl CustomersCreateTag {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4807,7 +4835,7 @@ impl std::future::IntoFuture for CustomersCreateTag {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersDeleteContact {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
     contact_id: i64,
 }
 impl CustomersDeleteContact {
@@ -4860,8 +4888,8 @@ impl std::future::IntoFuture for CustomersDeleteContact {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersDeleteNote {
     client: rt::TenantClient,
-    id: i64,
-    note_id: i64,
+    id: crate::ids::CustomerId,
+    note_id: crate::ids::NoteId,
 }
 impl CustomersDeleteNote {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4913,8 +4941,8 @@ impl std::future::IntoFuture for CustomersDeleteNote {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersDeleteTag {
     client: rt::TenantClient,
-    id: i64,
-    tag_type_id: i64,
+    id: crate::ids::CustomerId,
+    tag_type_id: crate::ids::TagTypeId,
 }
 impl CustomersDeleteTag {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4966,7 +4994,7 @@ impl std::future::IntoFuture for CustomersDeleteTag {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
 }
 impl CustomersGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -5018,7 +5046,7 @@ impl std::future::IntoFuture for CustomersGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersGetContactList {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -5340,7 +5368,7 @@ pub struct CustomersGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     sort: Option<rt::Sort<super::models::CustomersGetListSort>>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::CustomerId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -5412,7 +5440,10 @@ impl CustomersGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CustomerId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -5678,7 +5709,7 @@ pub struct CustomersGetModifiedContactsList {
     include_total: Option<bool>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    customer_ids: Option<rt::IdList<i64>>,
+    customer_ids: Option<rt::IdList<crate::ids::CustomerId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
 }
@@ -5736,7 +5767,7 @@ impl CustomersGetModifiedContactsList {
     /// Query parameter `customerIds`.
     pub fn customer_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CustomerId>>,
     ) -> Self {
         self.customer_ids = Some(value.into_iter().collect());
         self
@@ -5886,7 +5917,7 @@ impl std::future::IntoFuture for CustomersGetModifiedContactsList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersGetNotes {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -6061,7 +6092,7 @@ impl std::future::IntoFuture for CustomersGetNotes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
     body: super::models::UpdateCustomerRequest,
 }
 impl CustomersUpdate {
@@ -6115,7 +6146,7 @@ impl std::future::IntoFuture for CustomersUpdate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersUpdateContact {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CustomerId,
     contact_id: i64,
     body: super::models::UpdateCustomerContactRequest,
 }
@@ -7031,7 +7062,7 @@ impl LeadsApi {
     /// Required scope: `tn.crm.leads:w`
     pub fn create_follow_up(
         &self,
-        id: i64,
+        id: crate::ids::LeadId,
         body: super::models::CreateFollowUpRequest,
     ) -> LeadsCreateFollowUp {
         LeadsCreateFollowUp {
@@ -7047,7 +7078,7 @@ impl LeadsApi {
     /// Required scope: `tn.crm.leads:w`
     pub fn create_note(
         &self,
-        id: i64,
+        id: crate::ids::LeadId,
         body: super::models::LeadNoteCreateRequest,
     ) -> LeadsCreateNote {
         LeadsCreateNote {
@@ -7063,7 +7094,7 @@ impl LeadsApi {
     /// Required scope: `tn.crm.leads:w`
     pub fn dismiss(
         &self,
-        id: i64,
+        id: crate::ids::LeadId,
         body: super::models::DismissLeadRequest,
     ) -> LeadsDismiss {
         LeadsDismiss {
@@ -7077,7 +7108,7 @@ impl LeadsApi {
     /// `GET /tenant/{tenant}/leads/{id}` (operation `Leads_Get`)
     ///
     /// Required scope: `tn.crm.leads:r`
-    pub fn get(&self, id: i64) -> LeadsGet {
+    pub fn get(&self, id: crate::ids::LeadId) -> LeadsGet {
         LeadsGet {
             client: self.client.clone(),
             id,
@@ -7121,7 +7152,7 @@ impl LeadsApi {
     /// `GET /tenant/{tenant}/leads/{id}/notes` (operation `Leads_GetNotes`)
     ///
     /// Required scope: `tn.crm.leads:r`
-    pub fn get_notes(&self, id: i64) -> LeadsGetNotes {
+    pub fn get_notes(&self, id: crate::ids::LeadId) -> LeadsGetNotes {
         LeadsGetNotes {
             client: self.client.clone(),
             id,
@@ -7156,7 +7187,7 @@ impl LeadsApi {
     /// Required scope: `tn.crm.leads:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::LeadId,
         body: super::models::LeadUpdateRequest,
     ) -> LeadsUpdate {
         LeadsUpdate {
@@ -7223,7 +7254,7 @@ impl std::future::IntoFuture for LeadsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeadsCreateFollowUp {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LeadId,
     body: super::models::CreateFollowUpRequest,
 }
 impl LeadsCreateFollowUp {
@@ -7277,7 +7308,7 @@ impl std::future::IntoFuture for LeadsCreateFollowUp {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeadsCreateNote {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LeadId,
     body: super::models::LeadNoteCreateRequest,
 }
 impl LeadsCreateNote {
@@ -7331,7 +7362,7 @@ impl std::future::IntoFuture for LeadsCreateNote {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeadsDismiss {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LeadId,
     body: super::models::DismissLeadRequest,
 }
 impl LeadsDismiss {
@@ -7385,7 +7416,7 @@ impl std::future::IntoFuture for LeadsDismiss {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeadsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LeadId,
 }
 impl LeadsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -7440,12 +7471,12 @@ pub struct LeadsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::LeadId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    customer_id: Option<i64>,
+    customer_id: Option<crate::ids::CustomerId>,
     is_prospect: Option<bool>,
     without_customer: Option<bool>,
     status: Option<super::models::LeadStatus>,
@@ -7499,7 +7530,10 @@ impl LeadsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::LeadId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -7534,7 +7568,7 @@ impl LeadsGetList {
     /// Filters by associated customer
     ///
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
@@ -7773,7 +7807,7 @@ impl std::future::IntoFuture for LeadsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeadsGetNotes {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LeadId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -8005,7 +8039,7 @@ impl std::future::IntoFuture for LeadsSubmitLeadForm {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeadsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LeadId,
     body: super::models::LeadUpdateRequest,
 }
 impl LeadsUpdate {
@@ -8099,7 +8133,7 @@ impl LocationsApi {
     /// Required scope: `tn.crm.locations:w`
     pub fn create_contact(
         &self,
-        id: i64,
+        id: crate::ids::LocationId,
         body: super::models::LocationContactCreateRequest,
     ) -> LocationsCreateContact {
         LocationsCreateContact {
@@ -8115,7 +8149,7 @@ impl LocationsApi {
     /// Required scope: `tn.crm.locations:w`
     pub fn create_note(
         &self,
-        id: i64,
+        id: crate::ids::LocationId,
         body: super::models::LocationNoteCreateRequest,
     ) -> LocationsCreateNote {
         LocationsCreateNote {
@@ -8129,7 +8163,11 @@ impl LocationsApi {
     /// `POST /tenant/{tenant}/locations/{id}/tags/{tagTypeId}` (operation `Locations_CreateTag`)
     ///
     /// Required scope: `tn.crm.locations:w`
-    pub fn create_tag(&self, id: i64, tag_type_id: i64) -> LocationsCreateTag {
+    pub fn create_tag(
+        &self,
+        id: crate::ids::LocationId,
+        tag_type_id: crate::ids::TagTypeId,
+    ) -> LocationsCreateTag {
         LocationsCreateTag {
             client: self.client.clone(),
             id,
@@ -8141,7 +8179,11 @@ impl LocationsApi {
     /// `DELETE /tenant/{tenant}/locations/{id}/contacts/{contactId}` (operation `Locations_DeleteContact`)
     ///
     /// Required scope: `tn.crm.locations:w`
-    pub fn delete_contact(&self, id: i64, contact_id: i64) -> LocationsDeleteContact {
+    pub fn delete_contact(
+        &self,
+        id: crate::ids::LocationId,
+        contact_id: i64,
+    ) -> LocationsDeleteContact {
         LocationsDeleteContact {
             client: self.client.clone(),
             id,
@@ -8153,7 +8195,11 @@ impl LocationsApi {
     /// `DELETE /tenant/{tenant}/locations/{id}/notes/{noteId}` (operation `Locations_DeleteNote`)
     ///
     /// Required scope: `tn.crm.locations:w`
-    pub fn delete_note(&self, id: i64, note_id: i64) -> LocationsDeleteNote {
+    pub fn delete_note(
+        &self,
+        id: crate::ids::LocationId,
+        note_id: crate::ids::NoteId,
+    ) -> LocationsDeleteNote {
         LocationsDeleteNote {
             client: self.client.clone(),
             id,
@@ -8165,7 +8211,11 @@ impl LocationsApi {
     /// `DELETE /tenant/{tenant}/locations/{id}/tags/{tagTypeId}` (operation `Locations_DeleteTag`)
     ///
     /// Required scope: `tn.crm.locations:w`
-    pub fn delete_tag(&self, id: i64, tag_type_id: i64) -> LocationsDeleteTag {
+    pub fn delete_tag(
+        &self,
+        id: crate::ids::LocationId,
+        tag_type_id: crate::ids::TagTypeId,
+    ) -> LocationsDeleteTag {
         LocationsDeleteTag {
             client: self.client.clone(),
             id,
@@ -8177,7 +8227,7 @@ impl LocationsApi {
     /// `GET /tenant/{tenant}/locations/{id}` (operation `Locations_Get`)
     ///
     /// Required scope: `tn.crm.locations:r`
-    pub fn get(&self, id: i64) -> LocationsGet {
+    pub fn get(&self, id: crate::ids::LocationId) -> LocationsGet {
         LocationsGet {
             client: self.client.clone(),
             id,
@@ -8188,7 +8238,10 @@ impl LocationsApi {
     /// `GET /tenant/{tenant}/locations/{id}/contacts` (operation `Locations_GetContactList`)
     ///
     /// Required scope: `tn.crm.locations:r`
-    pub fn get_contact_list(&self, id: i64) -> LocationsGetContactList {
+    pub fn get_contact_list(
+        &self,
+        id: crate::ids::LocationId,
+    ) -> LocationsGetContactList {
         LocationsGetContactList {
             client: self.client.clone(),
             id,
@@ -8271,7 +8324,7 @@ impl LocationsApi {
     /// `GET /tenant/{tenant}/locations/{id}/notes` (operation `Locations_GetNotes`)
     ///
     /// Required scope: `tn.crm.locations:r`
-    pub fn get_notes(&self, id: i64) -> LocationsGetNotes {
+    pub fn get_notes(&self, id: crate::ids::LocationId) -> LocationsGetNotes {
         LocationsGetNotes {
             client: self.client.clone(),
             id,
@@ -8287,7 +8340,10 @@ impl LocationsApi {
     /// `GET /tenant/{tenant}/locations/{id}/preferredtechnician` (operation `Locations_GetPreferredTechnician`)
     ///
     /// Required scope: `tn.crm.locations:r`
-    pub fn get_preferred_technician(&self, id: i64) -> LocationsGetPreferredTechnician {
+    pub fn get_preferred_technician(
+        &self,
+        id: crate::ids::LocationId,
+    ) -> LocationsGetPreferredTechnician {
         LocationsGetPreferredTechnician {
             client: self.client.clone(),
             id,
@@ -8300,7 +8356,7 @@ impl LocationsApi {
     /// Required scope: `tn.crm.locations:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::LocationId,
         body: super::models::UpdateLocationRequest,
     ) -> LocationsUpdate {
         LocationsUpdate {
@@ -8316,7 +8372,7 @@ impl LocationsApi {
     /// Required scope: `tn.crm.locations:w`
     pub fn update_contact(
         &self,
-        id: i64,
+        id: crate::ids::LocationId,
         contact_id: i64,
         body: super::models::LocationContactUpdateRequest,
     ) -> LocationsUpdateContact {
@@ -8332,7 +8388,7 @@ impl LocationsApi {
     /// Required scope: `tn.crm.locations:w`
     pub fn update_preferred_technician(
         &self,
-        id: i64,
+        id: crate::ids::LocationId,
         preferred_technician_id: i64,
     ) -> LocationsUpdatePreferredTechnician {
         LocationsUpdatePreferredTechnician {
@@ -8399,7 +8455,7 @@ impl std::future::IntoFuture for LocationsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsCreateContact {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     body: super::models::LocationContactCreateRequest,
 }
 impl LocationsCreateContact {
@@ -8453,7 +8509,7 @@ impl std::future::IntoFuture for LocationsCreateContact {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsCreateNote {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     body: super::models::LocationNoteCreateRequest,
 }
 impl LocationsCreateNote {
@@ -8507,8 +8563,8 @@ impl std::future::IntoFuture for LocationsCreateNote {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsCreateTag {
     client: rt::TenantClient,
-    id: i64,
-    tag_type_id: i64,
+    id: crate::ids::LocationId,
+    tag_type_id: crate::ids::TagTypeId,
 }
 impl LocationsCreateTag {
     /// What the document says of this operation: id, method, path, scopes.
@@ -8560,7 +8616,7 @@ impl std::future::IntoFuture for LocationsCreateTag {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsDeleteContact {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     contact_id: i64,
 }
 impl LocationsDeleteContact {
@@ -8613,8 +8669,8 @@ impl std::future::IntoFuture for LocationsDeleteContact {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsDeleteNote {
     client: rt::TenantClient,
-    id: i64,
-    note_id: i64,
+    id: crate::ids::LocationId,
+    note_id: crate::ids::NoteId,
 }
 impl LocationsDeleteNote {
     /// What the document says of this operation: id, method, path, scopes.
@@ -8666,8 +8722,8 @@ impl std::future::IntoFuture for LocationsDeleteNote {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsDeleteTag {
     client: rt::TenantClient,
-    id: i64,
-    tag_type_id: i64,
+    id: crate::ids::LocationId,
+    tag_type_id: crate::ids::TagTypeId,
 }
 impl LocationsDeleteTag {
     /// What the document says of this operation: id, method, path, scopes.
@@ -8719,7 +8775,7 @@ impl std::future::IntoFuture for LocationsDeleteTag {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
 }
 impl LocationsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -8771,7 +8827,7 @@ impl std::future::IntoFuture for LocationsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsGetContactList {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -9080,9 +9136,9 @@ impl std::future::IntoFuture for LocationsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::LocationId>>,
     name: Option<String>,
-    customer_id: Option<i64>,
+    customer_id: Option<crate::ids::CustomerId>,
     street: Option<String>,
     unit: Option<String>,
     city: Option<String>,
@@ -9121,7 +9177,10 @@ impl LocationsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::LocationId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -9135,7 +9194,7 @@ impl LocationsGetList {
     /// Filters by customer ID
     ///
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
@@ -9414,7 +9473,7 @@ pub struct LocationsGetLocationsContactsList {
     include_total: Option<bool>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    location_ids: Option<rt::IdList<i64>>,
+    location_ids: Option<rt::IdList<crate::ids::LocationId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
 }
@@ -9466,7 +9525,7 @@ impl LocationsGetLocationsContactsList {
     /// Query parameter `locationIds`.
     pub fn location_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::LocationId>>,
     ) -> Self {
         self.location_ids = Some(value.into_iter().collect());
         self
@@ -9598,7 +9657,7 @@ impl std::future::IntoFuture for LocationsGetLocationsContactsList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsGetNotes {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -9773,7 +9832,7 @@ impl std::future::IntoFuture for LocationsGetNotes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsGetPreferredTechnician {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
 }
 impl LocationsGetPreferredTechnician {
     /// What the document says of this operation: id, method, path, scopes.
@@ -9825,7 +9884,7 @@ impl std::future::IntoFuture for LocationsGetPreferredTechnician {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     body: super::models::UpdateLocationRequest,
 }
 impl LocationsUpdate {
@@ -9879,7 +9938,7 @@ impl std::future::IntoFuture for LocationsUpdate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsUpdateContact {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     contact_id: i64,
     body: super::models::LocationContactUpdateRequest,
 }
@@ -9934,7 +9993,7 @@ impl std::future::IntoFuture for LocationsUpdateContact {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsUpdatePreferredTechnician {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationId,
     preferred_technician_id: i64,
 }
 impl LocationsUpdatePreferredTechnician {

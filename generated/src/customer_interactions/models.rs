@@ -10,15 +10,19 @@ use servicetitan_runtime as rt;
 #[non_exhaustive]
 pub struct CreateOrUpdateTechnicianAssessmentRequest {
     #[serde(rename = "technicianId")]
-    pub technician_id: i64,
+    pub technician_id: crate::ids::TechnicianId,
     #[serde(rename = "jobId")]
-    pub job_id: i64,
+    pub job_id: crate::ids::JobId,
     /// Rating (0-10)
     pub rating: f64,
 }
 impl CreateOrUpdateTechnicianAssessmentRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(technician_id: i64, job_id: i64, rating: f64) -> Self {
+    pub fn new(
+        technician_id: crate::ids::TechnicianId,
+        job_id: crate::ids::JobId,
+        rating: f64,
+    ) -> Self {
         Self {
             technician_id,
             job_id,
@@ -48,9 +52,9 @@ impl CreateOrUpdateTechnicianAssessmentRequestOld {
 #[non_exhaustive]
 pub struct ExportTechnicianAssessmentResponse {
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Rating (0-10)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
@@ -100,9 +104,9 @@ impl<'de> serde::Deserialize<'de> for ExportTechnicianAssessmentResponse {
 #[non_exhaustive]
 pub struct TechnicianAssessmentResponse {
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Rating (0-10)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,

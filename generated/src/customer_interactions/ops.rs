@@ -176,8 +176,8 @@ impl TechnicianRatingApi {
     /// Required scope: `tn.csi.technicianrating:w`
     pub fn update(
         &self,
-        technician_id: i64,
-        job_id: i64,
+        technician_id: crate::ids::TechnicianId,
+        job_id: crate::ids::JobId,
         body: super::models::CreateOrUpdateTechnicianAssessmentRequestOld,
     ) -> TechnicianRatingUpdate {
         TechnicianRatingUpdate {
@@ -195,8 +195,8 @@ impl TechnicianRatingApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechnicianRatingUpdate {
     client: rt::TenantClient,
-    technician_id: i64,
-    job_id: i64,
+    technician_id: crate::ids::TechnicianId,
+    job_id: crate::ids::JobId,
     body: super::models::CreateOrUpdateTechnicianAssessmentRequestOld,
 }
 impl TechnicianRatingUpdate {
@@ -302,8 +302,8 @@ impl TechnicianRatingsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechnicianRatingsGetList {
     client: rt::TenantClient,
-    technician_id: Option<i64>,
-    job_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
+    job_id: Option<crate::ids::JobId>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -327,12 +327,12 @@ impl TechnicianRatingsGetList {
         maintenance_conflicts: false,
     };
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }

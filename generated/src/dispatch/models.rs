@@ -15,7 +15,7 @@ pub struct AppointmentAssignmentResponse {
     pub id: Option<i64>,
     /// ID of the technician
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Name of the technician
     #[serde(rename = "technicianName", skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
@@ -33,10 +33,10 @@ pub struct AppointmentAssignmentResponse {
     pub is_paused: Option<bool>,
     /// ID of the job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the appointment
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// When the assignment was created (in UTC)
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -159,7 +159,7 @@ pub struct AppointmentResponse {
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Appointment number
     #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
@@ -396,13 +396,13 @@ impl<'de> serde::Deserialize<'de> for ArrivalWindowConfigurationResponse {
 #[non_exhaustive]
 pub struct ArrivalWindowResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ArrivalWindowId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::TimeSpan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -447,11 +447,14 @@ pub struct AssignTechniciansRequest {
     pub job_appointment_id: i64,
     /// Assign these technicians to the appointment.
     #[serde(rename = "technicianIds")]
-    pub technician_ids: Vec<i64>,
+    pub technician_ids: Vec<crate::ids::TechnicianId>,
 }
 impl AssignTechniciansRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(job_appointment_id: i64, technician_ids: Vec<i64>) -> Self {
+    pub fn new(
+        job_appointment_id: i64,
+        technician_ids: Vec<crate::ids::TechnicianId>,
+    ) -> Self {
         Self {
             job_appointment_id,
             technician_ids,
@@ -572,14 +575,14 @@ pub struct CapacityRequestArgs {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_ids: rt::Nullable<Vec<i64>>,
+    pub business_unit_ids: rt::Nullable<Vec<crate::ids::BusinessUnitId>>,
     /// Job type whose duration should be used to calculate availability
     #[serde(
         rename = "jobTypeId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub job_type_id: rt::Nullable<i64>,
+    pub job_type_id: rt::Nullable<crate::ids::JobTypeId>,
     /// Indicate whether to use skill-based availability matching
     #[serde(rename = "skillBasedAvailability")]
     pub skill_based_availability: bool,
@@ -603,13 +606,16 @@ impl CapacityRequestArgs {
 impl CapacityRequestArgs {
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = rt::Nullable::Value(value);
         self
     }
     /// Sets `jobTypeId` (the field `job_type_id`).
     #[inline]
-    pub fn with_job_type_id(mut self, value: i64) -> Self {
+    pub fn with_job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = rt::Nullable::Value(value);
         self
     }
@@ -675,7 +681,7 @@ pub struct CapacityResponseAvailability {
     pub end_utc: Option<rt::DateTime>,
     /// Business units that the availability applies to
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// Number of hours that total capacity can allow to be booked during this time frame
     #[serde(rename = "totalAvailability", skip_serializing_if = "Option::is_none")]
     pub total_availability: Option<f64>,
@@ -848,14 +854,14 @@ pub struct CreateArrivalWindowRequest {
     pub duration: rt::TimeSpan,
     /// The business unit ids list that this arrival window applies for.
     #[serde(rename = "businessUnitIds")]
-    pub business_unit_ids: Vec<i64>,
+    pub business_unit_ids: Vec<crate::ids::BusinessUnitId>,
 }
 impl CreateArrivalWindowRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         start: rt::TimeSpan,
         duration: rt::TimeSpan,
-        business_unit_ids: Vec<i64>,
+        business_unit_ids: Vec<crate::ids::BusinessUnitId>,
     ) -> Self {
         Self {
             start,
@@ -931,7 +937,7 @@ impl<'de> serde::Deserialize<'de> for CreateBusinessHourResponse {
 #[non_exhaustive]
 pub struct CreateNonJobAppointmentRequest {
     #[serde(rename = "technicianId")]
-    pub technician_id: i64,
+    pub technician_id: crate::ids::TechnicianId,
     pub start: rt::DateTime,
     pub duration: rt::TimeSpan,
     pub name: String,
@@ -940,7 +946,7 @@ pub struct CreateNonJobAppointmentRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub timesheet_code_id: rt::Nullable<i64>,
+    pub timesheet_code_id: rt::Nullable<crate::ids::TimesheetCodeId>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub summary: rt::Nullable<String>,
     #[serde(
@@ -999,7 +1005,7 @@ pub struct CreateNonJobAppointmentRequest {
 impl CreateNonJobAppointmentRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        technician_id: i64,
+        technician_id: crate::ids::TechnicianId,
         start: rt::DateTime,
         duration: rt::TimeSpan,
         name: String,
@@ -1029,7 +1035,7 @@ impl CreateNonJobAppointmentRequest {
 impl CreateNonJobAppointmentRequest {
     /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
     #[inline]
-    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+    pub fn with_timesheet_code_id(mut self, value: crate::ids::TimesheetCodeId) -> Self {
         self.timesheet_code_id = rt::Nullable::Value(value);
         self
     }
@@ -1122,10 +1128,10 @@ impl CreateNonJobAppointmentRequest {
 pub struct CreateNonJobAppointmentResult {
     /// Non-job appointment id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NonJobAppointmentId>,
     /// Non-job appointment's technician id
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Non-job appointment's start date/time (in UTC)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
@@ -1137,7 +1143,7 @@ pub struct CreateNonJobAppointmentResult {
     pub duration: Option<rt::TimeSpan>,
     /// Unique Id of timesheet code
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
-    pub timesheet_code_id: Option<i64>,
+    pub timesheet_code_id: Option<crate::ids::TimesheetCodeId>,
     /// Non-job appointment summary
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -1354,7 +1360,7 @@ impl CreateOrUpdateZoneRequestArgs {
 pub struct CreateOrUpdateZoneResponse {
     /// Unique id of the zone record
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ZoneId>,
     /// Whether the zone is enabled
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -1456,7 +1462,7 @@ impl CreateTeamRequest {
 pub struct CreateTeamResponse {
     /// Unique id of the team record
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TeamId>,
     /// Whether the team is enabled
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -1515,7 +1521,7 @@ impl<'de> serde::Deserialize<'de> for CreateTeamResponse {
 #[non_exhaustive]
 pub struct CreateTechnicianShiftRequest {
     #[serde(rename = "technicianIds")]
-    pub technician_ids: Vec<i64>,
+    pub technician_ids: Vec<crate::ids::TechnicianId>,
     #[serde(rename = "shiftType")]
     pub shift_type: ShiftType,
     pub title: String,
@@ -1532,7 +1538,7 @@ pub struct CreateTechnicianShiftRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub timesheet_code_id: rt::Nullable<i64>,
+    pub timesheet_code_id: rt::Nullable<crate::ids::TimesheetCodeId>,
     /// Repeat type of the shift (Never, Daily, Weekly)
     #[serde(rename = "repeatType")]
     pub repeat_type: ShiftRepeatType,
@@ -1560,7 +1566,7 @@ pub struct CreateTechnicianShiftRequest {
 impl CreateTechnicianShiftRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        technician_ids: Vec<i64>,
+        technician_ids: Vec<crate::ids::TechnicianId>,
         shift_type: ShiftType,
         title: String,
         start: rt::DateTime,
@@ -1592,7 +1598,7 @@ impl CreateTechnicianShiftRequest {
     }
     /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
     #[inline]
-    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+    pub fn with_timesheet_code_id(mut self, value: crate::ids::TimesheetCodeId) -> Self {
         self.timesheet_code_id = rt::Nullable::Value(value);
         self
     }
@@ -1625,7 +1631,7 @@ impl CreateTechnicianShiftRequest {
 pub struct CreateTechnicianSkillRequest {
     /// Technician Id to assign the newly created skill to
     #[serde(rename = "technicianId")]
-    pub technician_id: i64,
+    pub technician_id: crate::ids::TechnicianId,
     /// Name of the skill
     pub name: String,
     /// If the skill is active
@@ -1633,7 +1639,11 @@ pub struct CreateTechnicianSkillRequest {
 }
 impl CreateTechnicianSkillRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(technician_id: i64, name: String, active: bool) -> Self {
+    pub fn new(
+        technician_id: crate::ids::TechnicianId,
+        name: String,
+        active: bool,
+    ) -> Self {
         Self {
             technician_id,
             name,
@@ -1650,7 +1660,7 @@ pub struct DeleteNonJobAppointmentResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NonJobAppointmentId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -1689,7 +1699,7 @@ pub struct DeleteTechnicianShiftResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TechnicianShiftId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -1768,7 +1778,7 @@ pub struct ExportAppointmentAssignmentsResponse {
     pub id: Option<i64>,
     /// ID of the technician
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Name of the technician
     #[serde(rename = "technicianName", skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
@@ -1786,10 +1796,10 @@ pub struct ExportAppointmentAssignmentsResponse {
     pub is_paused: Option<bool>,
     /// ID of the job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the appointment
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// When the assignment was created (in UTC)
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -1845,9 +1855,9 @@ impl<'de> serde::Deserialize<'de> for ExportAppointmentAssignmentsResponse {
 #[non_exhaustive]
 pub struct GetNonJobAppointmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NonJobAppointmentId>,
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1855,7 +1865,7 @@ pub struct GetNonJobAppointmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
-    pub timesheet_code_id: Option<i64>,
+    pub timesheet_code_id: Option<crate::ids::TimesheetCodeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(rename = "clearDispatchBoard", skip_serializing_if = "Option::is_none")]
@@ -2194,10 +2204,10 @@ impl rt::QueryValue for JobAppointmentAssignmentStatus {
 pub struct NonJobAppointmentResponse {
     /// Non-job appointment id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::NonJobAppointmentId>,
     /// Non-job appointment's technician id
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Non-job appointment's start date/time (in UTC)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
@@ -2209,7 +2219,7 @@ pub struct NonJobAppointmentResponse {
     pub duration: Option<rt::TimeSpan>,
     /// Unique Id of timesheet code
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
-    pub timesheet_code_id: Option<i64>,
+    pub timesheet_code_id: Option<crate::ids::TimesheetCodeId>,
     /// Non-job appointment summary
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -2299,7 +2309,7 @@ impl<'de> serde::Deserialize<'de> for NonJobAppointmentResponse {
 #[non_exhaustive]
 pub struct NonJobAppointmentUpdateRequest {
     #[serde(rename = "technicianId")]
-    pub technician_id: i64,
+    pub technician_id: crate::ids::TechnicianId,
     pub start: rt::DateTime,
     pub duration: rt::TimeSpan,
     pub name: String,
@@ -2308,7 +2318,7 @@ pub struct NonJobAppointmentUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub timesheet_code_id: rt::Nullable<i64>,
+    pub timesheet_code_id: rt::Nullable<crate::ids::TimesheetCodeId>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub summary: rt::Nullable<String>,
     #[serde(
@@ -2367,7 +2377,7 @@ pub struct NonJobAppointmentUpdateRequest {
 impl NonJobAppointmentUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        technician_id: i64,
+        technician_id: crate::ids::TechnicianId,
         start: rt::DateTime,
         duration: rt::TimeSpan,
         name: String,
@@ -2397,7 +2407,7 @@ impl NonJobAppointmentUpdateRequest {
 impl NonJobAppointmentUpdateRequest {
     /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
     #[inline]
-    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+    pub fn with_timesheet_code_id(mut self, value: crate::ids::TimesheetCodeId) -> Self {
         self.timesheet_code_id = rt::Nullable::Value(value);
         self
     }
@@ -2983,7 +2993,7 @@ impl rt::QueryValue for TeamGetListSort {
 pub struct TeamResponse {
     /// Unique id of the team record
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TeamId>,
     /// Whether the team is enabled
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -3079,7 +3089,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianShiftCreateResponse {
 pub struct TechnicianShiftResponse {
     /// Unique id of the shift record
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TechnicianShiftId>,
     /// How the shift is displayed and contributes to availability calculations
     #[serde(rename = "shiftType", skip_serializing_if = "Option::is_none")]
     pub shift_type: Option<ShiftType>,
@@ -3094,7 +3104,7 @@ pub struct TechnicianShiftResponse {
     pub active: Option<bool>,
     /// \>Unique id of the technician this shift applies to
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// When the shift begins
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
@@ -3103,7 +3113,7 @@ pub struct TechnicianShiftResponse {
     pub end: Option<rt::DateTime>,
     /// Timesheet code ID of shift
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
-    pub timesheet_code_id: Option<i64>,
+    pub timesheet_code_id: Option<crate::ids::TimesheetCodeId>,
     /// When the shift was created (in UTC)
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -3264,10 +3274,10 @@ pub struct TechnicianSkillResponse {
     pub active: Option<bool>,
     /// Unique id of the technician this technician skill applies to.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Unique ids of job types this technician skill applies to.
     #[serde(rename = "jobTypeIds", skip_serializing_if = "Option::is_none")]
-    pub job_type_ids: Option<Vec<i64>>,
+    pub job_type_ids: Option<Vec<crate::ids::JobTypeId>>,
     /// When the technician skill was created (in UTC).
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -3469,11 +3479,14 @@ pub struct UnassignTechniciansRequest {
     pub job_appointment_id: i64,
     /// Unassign these technicians from the appointment.
     #[serde(rename = "technicianIds")]
-    pub technician_ids: Vec<i64>,
+    pub technician_ids: Vec<crate::ids::TechnicianId>,
 }
 impl UnassignTechniciansRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(job_appointment_id: i64, technician_ids: Vec<i64>) -> Self {
+    pub fn new(
+        job_appointment_id: i64,
+        technician_ids: Vec<crate::ids::TechnicianId>,
+    ) -> Self {
         Self {
             job_appointment_id,
             technician_ids,
@@ -3504,14 +3517,14 @@ pub struct UpdateArrivalWindowRequest {
     pub duration: rt::TimeSpan,
     /// The business unit ids list that this arrival window applies for.
     #[serde(rename = "businessUnitIds")]
-    pub business_unit_ids: Vec<i64>,
+    pub business_unit_ids: Vec<crate::ids::BusinessUnitId>,
 }
 impl UpdateArrivalWindowRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         start: rt::TimeSpan,
         duration: rt::TimeSpan,
-        business_unit_ids: Vec<i64>,
+        business_unit_ids: Vec<crate::ids::BusinessUnitId>,
     ) -> Self {
         Self {
             start,
@@ -3544,7 +3557,7 @@ pub struct UpdateTechnicianShiftRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub timesheet_code_id: rt::Nullable<i64>,
+    pub timesheet_code_id: rt::Nullable<crate::ids::TimesheetCodeId>,
 }
 impl UpdateTechnicianShiftRequest {
     /// Sets `shiftType` (the field `shift_type`).
@@ -3581,7 +3594,7 @@ impl UpdateTechnicianShiftRequest {
     }
     /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
     #[inline]
-    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+    pub fn with_timesheet_code_id(mut self, value: crate::ids::TimesheetCodeId) -> Self {
         self.timesheet_code_id = rt::Nullable::Value(value);
         self
     }
@@ -3595,7 +3608,7 @@ impl UpdateTechnicianShiftRequest {
 pub struct UpdateTechnicianSkillsRequest {
     /// Technician Id to assign Skills to
     #[serde(rename = "technicianId")]
-    pub technician_id: i64,
+    pub technician_id: crate::ids::TechnicianId,
     /// Skills Id to associate with the Technician
     #[serde(rename = "skillIds")]
     pub skill_ids: Vec<i64>,
@@ -3606,7 +3619,7 @@ pub struct UpdateTechnicianSkillsRequest {
 impl UpdateTechnicianSkillsRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        technician_id: i64,
+        technician_id: crate::ids::TechnicianId,
         skill_ids: Vec<i64>,
         replace_existing_skills: bool,
     ) -> Self {
@@ -3729,7 +3742,7 @@ impl rt::QueryValue for ZoneGetListSort {
 pub struct ZoneResponse {
     /// Unique id of the zone record
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ZoneId>,
     /// Whether the zone is enabled
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,

@@ -131,8 +131,8 @@ impl std::future::IntoFuture for AppointmentAssignmentsAssignTechnicians {
 pub struct AppointmentAssignmentsGetList {
     client: rt::TenantClient,
     ids: Option<rt::IdList<i64>>,
-    appointment_ids: Option<rt::IdList<i64>>,
-    job_id: Option<i64>,
+    appointment_ids: Option<rt::IdList<crate::ids::AppointmentId>>,
+    job_id: Option<crate::ids::JobId>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -171,7 +171,7 @@ impl AppointmentAssignmentsGetList {
     /// Query parameter `appointmentIds`.
     pub fn appointment_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::AppointmentId>>,
     ) -> Self {
         self.appointment_ids = Some(value.into_iter().collect());
         self
@@ -179,7 +179,7 @@ impl AppointmentAssignmentsGetList {
     /// Return appointment assignments for a single job
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
@@ -452,7 +452,7 @@ impl ArrivalWindowsApi {
     /// Required scope: `tn.dis.arrivalwindows:w`
     pub fn activated(
         &self,
-        id: i64,
+        id: crate::ids::ArrivalWindowId,
         body: super::models::SetArrivalWindowStatusRequest,
     ) -> ArrivalWindowsActivated {
         ArrivalWindowsActivated {
@@ -476,7 +476,7 @@ impl ArrivalWindowsApi {
     /// `GET /tenant/{tenant}/arrival-windows/{id}` (operation `ArrivalWindows_Get`)
     ///
     /// Required scope: `tn.dis.arrivalwindows:r`
-    pub fn get(&self, id: i64) -> ArrivalWindowsGet {
+    pub fn get(&self, id: crate::ids::ArrivalWindowId) -> ArrivalWindowsGet {
         ArrivalWindowsGet {
             client: self.client.clone(),
             id,
@@ -509,7 +509,7 @@ impl ArrivalWindowsApi {
     /// Required scope: `tn.dis.arrivalwindows:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::ArrivalWindowId,
         body: super::models::UpdateArrivalWindowRequest,
     ) -> ArrivalWindowsUpdate {
         ArrivalWindowsUpdate {
@@ -538,7 +538,7 @@ impl ArrivalWindowsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ArrivalWindowsActivated {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ArrivalWindowId,
     body: super::models::SetArrivalWindowStatusRequest,
 }
 impl ArrivalWindowsActivated {
@@ -642,7 +642,7 @@ impl std::future::IntoFuture for ArrivalWindowsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ArrivalWindowsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ArrivalWindowId,
 }
 impl ArrivalWindowsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -886,7 +886,7 @@ impl std::future::IntoFuture for ArrivalWindowsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ArrivalWindowsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ArrivalWindowId,
     body: super::models::UpdateArrivalWindowRequest,
 }
 impl ArrivalWindowsUpdate {
@@ -1478,7 +1478,10 @@ impl NonJobAppointmentsApi {
     /// `DELETE /tenant/{tenant}/non-job-appointments/{id}` (operation `NonJobAppointments_Delete`)
     ///
     /// Required scope: `tn.dis.nonjobappointments:w`
-    pub fn delete(&self, id: i64) -> NonJobAppointmentsDelete {
+    pub fn delete(
+        &self,
+        id: crate::ids::NonJobAppointmentId,
+    ) -> NonJobAppointmentsDelete {
         NonJobAppointmentsDelete {
             client: self.client.clone(),
             id,
@@ -1487,7 +1490,7 @@ impl NonJobAppointmentsApi {
     /// `GET /tenant/{tenant}/non-job-appointments/{id}` (operation `NonJobAppointments_Get`)
     ///
     /// Required scope: `tn.dis.nonjobappointments:r`
-    pub fn get(&self, id: i64) -> NonJobAppointmentsGet {
+    pub fn get(&self, id: crate::ids::NonJobAppointmentId) -> NonJobAppointmentsGet {
         NonJobAppointmentsGet {
             client: self.client.clone(),
             id,
@@ -1525,7 +1528,7 @@ impl NonJobAppointmentsApi {
     /// Required scope: `tn.dis.nonjobappointments:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::NonJobAppointmentId,
         body: super::models::NonJobAppointmentUpdateRequest,
     ) -> NonJobAppointmentsUpdate {
         NonJobAppointmentsUpdate {
@@ -1594,7 +1597,7 @@ impl std::future::IntoFuture for NonJobAppointmentsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct NonJobAppointmentsDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::NonJobAppointmentId,
 }
 impl NonJobAppointmentsDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1648,7 +1651,7 @@ impl std::future::IntoFuture for NonJobAppointmentsDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct NonJobAppointmentsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::NonJobAppointmentId,
 }
 impl NonJobAppointmentsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1702,17 +1705,17 @@ impl std::future::IntoFuture for NonJobAppointmentsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct NonJobAppointmentsGetList {
     client: rt::TenantClient,
-    technician_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
     starts_on_or_after: Option<rt::DateTime>,
     starts_on_or_before: Option<rt::DateTime>,
-    timesheet_code_id: Option<i64>,
+    timesheet_code_id: Option<crate::ids::TimesheetCodeId>,
     active_only: Option<bool>,
     show_on_technician_schedule: Option<bool>,
     created_on_or_after: Option<rt::DateTime>,
     created_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::NonJobAppointmentId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1733,7 +1736,7 @@ impl NonJobAppointmentsGetList {
     /// Unique id of the technician this non-job appointment applies to
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
@@ -1754,7 +1757,7 @@ impl NonJobAppointmentsGetList {
     /// Unique Id of timesheet code must apply to
     ///
     /// Query parameter `timesheetCodeId`.
-    pub fn timesheet_code_id(mut self, value: i64) -> Self {
+    pub fn timesheet_code_id(mut self, value: crate::ids::TimesheetCodeId) -> Self {
         self.timesheet_code_id = Some(value);
         self
     }
@@ -1805,7 +1808,10 @@ impl NonJobAppointmentsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::NonJobAppointmentId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1970,7 +1976,7 @@ impl std::future::IntoFuture for NonJobAppointmentsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct NonJobAppointmentsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::NonJobAppointmentId,
     body: super::models::NonJobAppointmentUpdateRequest,
 }
 impl NonJobAppointmentsUpdate {
@@ -2051,7 +2057,7 @@ impl TeamApi {
     /// `DELETE /tenant/{tenant}/teams/{id}` (operation `Team_Delete`)
     ///
     /// Required scope: `tn.dis.teams:w`
-    pub fn delete(&self, id: i64) -> TeamDelete {
+    pub fn delete(&self, id: crate::ids::TeamId) -> TeamDelete {
         TeamDelete {
             client: self.client.clone(),
             id,
@@ -2062,7 +2068,7 @@ impl TeamApi {
     /// `GET /tenant/{tenant}/teams/{id}` (operation `Team_Get`)
     ///
     /// Required scope: `tn.dis.teams:r`
-    pub fn get(&self, id: i64) -> TeamGet {
+    pub fn get(&self, id: crate::ids::TeamId) -> TeamGet {
         TeamGet {
             client: self.client.clone(),
             id,
@@ -2145,7 +2151,7 @@ impl std::future::IntoFuture for TeamCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TeamDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TeamId,
 }
 impl TeamDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2197,7 +2203,7 @@ impl std::future::IntoFuture for TeamDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TeamGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TeamId,
 }
 impl TeamGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2488,7 +2494,7 @@ impl TechnicianShiftsApi {
     /// `DELETE /tenant/{tenant}/technician-shifts/{id}` (operation `TechnicianShifts_Delete`)
     ///
     /// Required scope: `tn.dis.technicianshifts:w`
-    pub fn delete(&self, id: i64) -> TechnicianShiftsDelete {
+    pub fn delete(&self, id: crate::ids::TechnicianShiftId) -> TechnicianShiftsDelete {
         TechnicianShiftsDelete {
             client: self.client.clone(),
             id,
@@ -2499,7 +2505,7 @@ impl TechnicianShiftsApi {
     /// `GET /tenant/{tenant}/technician-shifts/{id}` (operation `TechnicianShifts_Get`)
     ///
     /// Required scope: `tn.dis.technicianshifts:r`
-    pub fn get(&self, id: i64) -> TechnicianShiftsGet {
+    pub fn get(&self, id: crate::ids::TechnicianShiftId) -> TechnicianShiftsGet {
         TechnicianShiftsGet {
             client: self.client.clone(),
             id,
@@ -2537,7 +2543,7 @@ impl TechnicianShiftsApi {
     /// Required scope: `tn.dis.technicianshifts:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::TechnicianShiftId,
         body: super::models::UpdateTechnicianShiftRequest,
     ) -> TechnicianShiftsUpdate {
         TechnicianShiftsUpdate {
@@ -2661,7 +2667,7 @@ impl std::future::IntoFuture for TechnicianShiftsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechnicianShiftsDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TechnicianShiftId,
 }
 impl TechnicianShiftsDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2713,7 +2719,7 @@ impl std::future::IntoFuture for TechnicianShiftsDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechnicianShiftsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TechnicianShiftId,
 }
 impl TechnicianShiftsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2768,7 +2774,7 @@ pub struct TechnicianShiftsGetList {
     starts_on_or_after: Option<rt::DateTime>,
     ends_on_or_before: Option<rt::DateTime>,
     shift_type: Option<super::models::ShiftType>,
-    technician_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
     title_contains: Option<String>,
     note_contains: Option<String>,
     page: Option<i32>,
@@ -2818,7 +2824,7 @@ impl TechnicianShiftsGetList {
     /// Unique Id of technician shift must apply to
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
@@ -3029,7 +3035,7 @@ impl std::future::IntoFuture for TechnicianShiftsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechnicianShiftsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TechnicianShiftId,
     body: super::models::UpdateTechnicianShiftRequest,
 }
 impl TechnicianShiftsUpdate {
@@ -3380,7 +3386,7 @@ impl std::future::IntoFuture for TechnicianSkillsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechnicianSkillsGetList {
     client: rt::TenantClient,
-    technician_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -3406,7 +3412,7 @@ impl TechnicianSkillsGetList {
     /// Gets or sets the unique Id of the technician the skill must apply to.
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
@@ -3607,7 +3613,11 @@ impl TechnicianTrackingApi {
     /// `GET /tenant/{tenant}/technician-tracking` (operation `TechnicianTracking_Get`)
     ///
     /// Required scope: `tn.dis.techniciantracking:r`
-    pub fn get(&self, technician_id: i64, appointment_id: i64) -> TechnicianTrackingGet {
+    pub fn get(
+        &self,
+        technician_id: crate::ids::TechnicianId,
+        appointment_id: crate::ids::AppointmentId,
+    ) -> TechnicianTrackingGet {
         TechnicianTrackingGet {
             client: self.client.clone(),
             technician_id,
@@ -3622,8 +3632,8 @@ impl TechnicianTrackingApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechnicianTrackingGet {
     client: rt::TenantClient,
-    technician_id: i64,
-    appointment_id: i64,
+    technician_id: crate::ids::TechnicianId,
+    appointment_id: crate::ids::AppointmentId,
 }
 impl TechnicianTrackingGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3703,7 +3713,7 @@ impl ZoneApi {
     /// `DELETE /tenant/{tenant}/zones/{zoneId}` (operation `Zone_DeleteZone`)
     ///
     /// Required scope: `tn.dis.zones:w`
-    pub fn delete_zone(&self, zone_id: i64) -> ZoneDeleteZone {
+    pub fn delete_zone(&self, zone_id: crate::ids::ZoneId) -> ZoneDeleteZone {
         ZoneDeleteZone {
             client: self.client.clone(),
             zone_id,
@@ -3714,7 +3724,7 @@ impl ZoneApi {
     /// `GET /tenant/{tenant}/zones/{id}` (operation `Zone_Get`)
     ///
     /// Required scope: `tn.dis.zones:r`
-    pub fn get(&self, id: i64) -> ZoneGet {
+    pub fn get(&self, id: crate::ids::ZoneId) -> ZoneGet {
         ZoneGet {
             client: self.client.clone(),
             id,
@@ -3746,7 +3756,7 @@ impl ZoneApi {
     /// Required scope: `tn.dis.zones:w`
     pub fn update_zone(
         &self,
-        zone_id: i64,
+        zone_id: crate::ids::ZoneId,
         body: super::models::CreateOrUpdateZoneRequestArgs,
     ) -> ZoneUpdateZone {
         ZoneUpdateZone {
@@ -3813,7 +3823,7 @@ impl std::future::IntoFuture for ZoneCreateZone {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ZoneDeleteZone {
     client: rt::TenantClient,
-    zone_id: i64,
+    zone_id: crate::ids::ZoneId,
 }
 impl ZoneDeleteZone {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3865,7 +3875,7 @@ impl std::future::IntoFuture for ZoneDeleteZone {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ZoneGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ZoneId,
 }
 impl ZoneGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4113,7 +4123,7 @@ impl std::future::IntoFuture for ZoneGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ZoneUpdateZone {
     client: rt::TenantClient,
-    zone_id: i64,
+    zone_id: crate::ids::ZoneId,
     body: super::models::CreateOrUpdateZoneRequestArgs,
 }
 impl ZoneUpdateZone {

@@ -332,7 +332,7 @@ impl EquipmentTypeCreateRequest {
 pub struct EquipmentTypeResponse {
     /// The unique identifier for the equipment type record
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EquipmentTypeId>,
     /// Name of the equipment type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -477,7 +477,7 @@ impl rt::QueryValue for EquipmentTypesGetListSort {
 #[non_exhaustive]
 pub struct InstalledEquipmentCreateRequest {
     #[serde(rename = "locationId")]
-    pub location_id: i64,
+    pub location_id: crate::ids::LocationId,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
     #[serde(
@@ -485,7 +485,7 @@ pub struct InstalledEquipmentCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub equipment_type_id: rt::Nullable<i64>,
+    pub equipment_type_id: rt::Nullable<crate::ids::EquipmentTypeId>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub status: rt::Nullable<InstalledEquipmentStatus>,
     #[serde(
@@ -563,11 +563,11 @@ pub struct InstalledEquipmentCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub tag_type_ids: rt::Nullable<Vec<i64>>,
+    pub tag_type_ids: rt::Nullable<Vec<crate::ids::TagTypeId>>,
 }
 impl InstalledEquipmentCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(location_id: i64) -> Self {
+    pub fn new(location_id: crate::ids::LocationId) -> Self {
         Self {
             location_id,
             name: rt::Nullable::Absent,
@@ -602,7 +602,7 @@ impl InstalledEquipmentCreateRequest {
     }
     /// Sets `equipmentTypeId` (the field `equipment_type_id`).
     #[inline]
-    pub fn with_equipment_type_id(mut self, value: i64) -> Self {
+    pub fn with_equipment_type_id(mut self, value: crate::ids::EquipmentTypeId) -> Self {
         self.equipment_type_id = rt::Nullable::Value(value);
         self
     }
@@ -709,7 +709,7 @@ impl InstalledEquipmentCreateRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = rt::Nullable::Value(value);
         self
     }
@@ -721,15 +721,15 @@ impl InstalledEquipmentCreateRequest {
 #[non_exhaustive]
 pub struct InstalledEquipmentDetailedResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::InstalledEquipmentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "equipmentId", skip_serializing_if = "Option::is_none")]
-    pub equipment_id: Option<i64>,
+    pub equipment_id: Option<crate::ids::EquipmentId>,
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -929,15 +929,15 @@ impl rt::QueryValue for InstalledEquipmentGetListSort {
 #[non_exhaustive]
 pub struct InstalledEquipmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::InstalledEquipmentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "equipmentId", skip_serializing_if = "Option::is_none")]
-    pub equipment_id: Option<i64>,
+    pub equipment_id: Option<crate::ids::EquipmentId>,
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1169,7 +1169,7 @@ pub struct InstalledEquipmentUpdateRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub equipment_type_id: Option<i64>,
+    pub equipment_type_id: Option<crate::ids::EquipmentTypeId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<InstalledEquipmentStatus>,
     #[serde(
@@ -1231,7 +1231,7 @@ pub struct InstalledEquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentApiModel>>,
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
@@ -1245,7 +1245,7 @@ impl InstalledEquipmentUpdateRequest {
     }
     /// Sets `equipmentTypeId` (the field `equipment_type_id`).
     #[inline]
-    pub fn with_equipment_type_id(mut self, value: i64) -> Self {
+    pub fn with_equipment_type_id(mut self, value: crate::ids::EquipmentTypeId) -> Self {
         self.equipment_type_id = Some(value);
         self
     }
@@ -1352,7 +1352,7 @@ impl InstalledEquipmentUpdateRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = Some(value);
         self
     }

@@ -39,7 +39,7 @@ impl EquipmentTypesApi {
     /// `GET /tenant/{tenant}/equipment-types/{id}` (operation `EquipmentTypes_Get`)
     ///
     /// Required scope: `tn.eqs.equipmenttypes:r`
-    pub fn get(&self, id: i64) -> EquipmentTypesGet {
+    pub fn get(&self, id: crate::ids::EquipmentTypeId) -> EquipmentTypesGet {
         EquipmentTypesGet {
             client: self.client.clone(),
             id,
@@ -73,7 +73,7 @@ impl EquipmentTypesApi {
     /// Required scope: `tn.eqs.equipmenttypes:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::EquipmentTypeId,
         body: super::models::EquipmentTypeUpdateRequest,
     ) -> EquipmentTypesUpdate {
         EquipmentTypesUpdate {
@@ -142,7 +142,7 @@ impl std::future::IntoFuture for EquipmentTypesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EquipmentTypesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EquipmentTypeId,
 }
 impl EquipmentTypesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -194,7 +194,7 @@ impl std::future::IntoFuture for EquipmentTypesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EquipmentTypesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::EquipmentTypeId>>,
     name: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -223,7 +223,10 @@ impl EquipmentTypesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::EquipmentTypeId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -427,7 +430,7 @@ impl std::future::IntoFuture for EquipmentTypesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EquipmentTypesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EquipmentTypeId,
     body: super::models::EquipmentTypeUpdateRequest,
 }
 impl EquipmentTypesUpdate {
@@ -648,7 +651,7 @@ impl InstalledEquipmentApi {
     /// `GET /tenant/{tenant}/installed-equipment/{id}` (operation `InstalledEquipment_Get`)
     ///
     /// Required scope: `tn.eqs.installedequipment:r`
-    pub fn get(&self, id: i64) -> InstalledEquipmentGet {
+    pub fn get(&self, id: crate::ids::InstalledEquipmentId) -> InstalledEquipmentGet {
         InstalledEquipmentGet {
             client: self.client.clone(),
             id,
@@ -720,7 +723,7 @@ impl InstalledEquipmentApi {
     /// Required scope: `tn.eqs.installedequipment:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::InstalledEquipmentId,
         body: super::models::InstalledEquipmentUpdateRequest,
     ) -> InstalledEquipmentUpdate {
         InstalledEquipmentUpdate {
@@ -794,7 +797,7 @@ impl std::future::IntoFuture for InstalledEquipmentCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstalledEquipmentGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::InstalledEquipmentId,
 }
 impl InstalledEquipmentGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1030,8 +1033,8 @@ impl std::future::IntoFuture for InstalledEquipmentGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstalledEquipmentGetList {
     client: rt::TenantClient,
-    location_ids: Option<rt::IdList<i64>>,
-    ids: Option<rt::IdList<i64>>,
+    location_ids: Option<rt::IdList<crate::ids::LocationId>>,
+    ids: Option<rt::IdList<crate::ids::InstalledEquipmentId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -1059,7 +1062,7 @@ impl InstalledEquipmentGetList {
     /// Query parameter `locationIds`.
     pub fn location_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::LocationId>>,
     ) -> Self {
         self.location_ids = Some(value.into_iter().collect());
         self
@@ -1069,7 +1072,10 @@ impl InstalledEquipmentGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::InstalledEquipmentId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1325,7 +1331,7 @@ impl std::future::IntoFuture for InstalledEquipmentPostAttachment {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstalledEquipmentUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::InstalledEquipmentId,
     body: super::models::InstalledEquipmentUpdateRequest,
 }
 impl InstalledEquipmentUpdate {

@@ -243,7 +243,7 @@ impl FindingAttachmentUpdateRequest {
 pub struct FindingCreateRequest {
     /// ID of the customer location where the finding was identified
     #[serde(rename = "locationId")]
-    pub location_id: i64,
+    pub location_id: crate::ids::LocationId,
     /// Title summarizing the issue or observation (e.g., "Leaking pipe", "Worn brake pads")
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -273,7 +273,7 @@ pub struct FindingCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub installed_equipment_id: rt::Nullable<i64>,
+    pub installed_equipment_id: rt::Nullable<crate::ids::InstalledEquipmentId>,
     /// ID of the job during which this finding was discovered (optional)
     #[serde(
         rename = "sourceJobId",
@@ -287,7 +287,10 @@ pub struct FindingCreateRequest {
 }
 impl FindingCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(location_id: i64, urgency_level: FindingUrgencyLevel) -> Self {
+    pub fn new(
+        location_id: crate::ids::LocationId,
+        urgency_level: FindingUrgencyLevel,
+    ) -> Self {
         Self {
             location_id,
             name: rt::Nullable::Absent,
@@ -332,7 +335,10 @@ impl FindingCreateRequest {
     }
     /// Sets `installedEquipmentId` (the field `installed_equipment_id`).
     #[inline]
-    pub fn with_installed_equipment_id(mut self, value: i64) -> Self {
+    pub fn with_installed_equipment_id(
+        mut self,
+        value: crate::ids::InstalledEquipmentId,
+    ) -> Self {
         self.installed_equipment_id = rt::Nullable::Value(value);
         self
     }
@@ -359,10 +365,10 @@ impl FindingCreateRequest {
 pub struct FindingDetailedResponse {
     /// Unique identifier for the finding
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::LocationFindingId>,
     /// ID of the customer location where the finding was identified
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Title summarizing the issue or observation
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -377,7 +383,7 @@ pub struct FindingDetailedResponse {
     pub internal_notes: Option<String>,
     /// ID of the specific equipment where the finding was observed (if applicable)
     #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
-    pub installed_equipment_id: Option<i64>,
+    pub installed_equipment_id: Option<crate::ids::InstalledEquipmentId>,
     /// Priority level indicating how urgently the finding should be addressed
     #[serde(rename = "urgencyLevel", skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
@@ -470,10 +476,10 @@ impl<'de> serde::Deserialize<'de> for FindingDetailedResponse {
 pub struct FindingResponse {
     /// Unique identifier for the finding
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::LocationFindingId>,
     /// ID of the customer location where the finding was identified
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Title summarizing the issue or observation
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -488,7 +494,7 @@ pub struct FindingResponse {
     pub internal_notes: Option<String>,
     /// ID of the specific equipment where the finding was observed (if applicable)
     #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
-    pub installed_equipment_id: Option<i64>,
+    pub installed_equipment_id: Option<crate::ids::InstalledEquipmentId>,
     /// Priority level indicating how urgently the finding should be addressed
     #[serde(rename = "urgencyLevel", skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,

@@ -185,7 +185,7 @@ impl FindingsApi {
     /// Required scope: `tn.fdgs.locationfindings:w`
     pub fn create_finding_attachment(
         &self,
-        id: i64,
+        id: crate::ids::LocationFindingId,
         body: super::models::FindingAttachmentCreateRequest,
     ) -> FindingsCreateFindingAttachment {
         FindingsCreateFindingAttachment {
@@ -201,7 +201,7 @@ impl FindingsApi {
     /// Required scope: `tn.fdgs.locationfindings:w`
     pub fn delete_finding_attachment(
         &self,
-        id: i64,
+        id: crate::ids::LocationFindingId,
         attachment_id: i64,
     ) -> FindingsDeleteFindingAttachment {
         FindingsDeleteFindingAttachment {
@@ -215,7 +215,7 @@ impl FindingsApi {
     /// `GET /tenant/{tenant}/location-findings/{id}` (operation `Findings_Get`)
     ///
     /// Required scope: `tn.fdgs.locationfindings:r`
-    pub fn get(&self, id: i64) -> FindingsGet {
+    pub fn get(&self, id: crate::ids::LocationFindingId) -> FindingsGet {
         FindingsGet {
             client: self.client.clone(),
             id,
@@ -228,7 +228,7 @@ impl FindingsApi {
     /// Required scope: `tn.fdgs.locationfindings:r`
     pub fn get_finding_attachment(
         &self,
-        id: i64,
+        id: crate::ids::LocationFindingId,
         attachment_id: i64,
     ) -> FindingsGetFindingAttachment {
         FindingsGetFindingAttachment {
@@ -242,7 +242,10 @@ impl FindingsApi {
     /// `GET /tenant/{tenant}/location-findings/{id}/attachments` (operation `Findings_GetFindingAttachments`)
     ///
     /// Required scope: `tn.fdgs.locationfindings:r`
-    pub fn get_finding_attachments(&self, id: i64) -> FindingsGetFindingAttachments {
+    pub fn get_finding_attachments(
+        &self,
+        id: crate::ids::LocationFindingId,
+    ) -> FindingsGetFindingAttachments {
         FindingsGetFindingAttachments {
             client: self.client.clone(),
             id,
@@ -285,7 +288,7 @@ impl FindingsApi {
     /// Required scope: `tn.fdgs.locationfindings:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::LocationFindingId,
         body: super::models::FindingUpdateRequest,
     ) -> FindingsUpdate {
         FindingsUpdate {
@@ -301,7 +304,7 @@ impl FindingsApi {
     /// Required scope: `tn.fdgs.locationfindings:w`
     pub fn update_finding_attachment(
         &self,
-        id: i64,
+        id: crate::ids::LocationFindingId,
         attachment_id: i64,
         body: super::models::FindingAttachmentUpdateRequest,
     ) -> FindingsUpdateFindingAttachment {
@@ -370,7 +373,7 @@ impl std::future::IntoFuture for FindingsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsCreateFindingAttachment {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationFindingId,
     body: super::models::FindingAttachmentCreateRequest,
 }
 impl FindingsCreateFindingAttachment {
@@ -424,7 +427,7 @@ impl std::future::IntoFuture for FindingsCreateFindingAttachment {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsDeleteFindingAttachment {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationFindingId,
     attachment_id: i64,
 }
 impl FindingsDeleteFindingAttachment {
@@ -478,7 +481,7 @@ impl std::future::IntoFuture for FindingsDeleteFindingAttachment {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationFindingId,
 }
 impl FindingsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -530,7 +533,7 @@ impl std::future::IntoFuture for FindingsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsGetFindingAttachment {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationFindingId,
     attachment_id: i64,
 }
 impl FindingsGetFindingAttachment {
@@ -584,7 +587,7 @@ impl std::future::IntoFuture for FindingsGetFindingAttachment {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsGetFindingAttachments {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationFindingId,
     ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -748,7 +751,7 @@ impl std::future::IntoFuture for FindingsGetFindingAttachments {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::LocationFindingId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -758,9 +761,9 @@ pub struct FindingsGetList {
     include_total: Option<bool>,
     sort: Option<rt::Sort<super::models::FindingsGetListSort>>,
     active: Option<crate::common::ActiveRequestArg>,
-    location_id: Option<i64>,
+    location_id: Option<crate::ids::LocationId>,
     source_job_id: Option<i64>,
-    installed_equipment_id: Option<i64>,
+    installed_equipment_id: Option<crate::ids::InstalledEquipmentId>,
 }
 impl FindingsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -779,7 +782,10 @@ impl FindingsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::LocationFindingId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -856,7 +862,7 @@ impl FindingsGetList {
     /// Filters by location ID
     ///
     /// Query parameter `locationId`.
-    pub fn location_id(mut self, value: i64) -> Self {
+    pub fn location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = Some(value);
         self
     }
@@ -870,7 +876,10 @@ impl FindingsGetList {
     /// Filters by installed equipment ID
     ///
     /// Query parameter `installedEquipmentId`.
-    pub fn installed_equipment_id(mut self, value: i64) -> Self {
+    pub fn installed_equipment_id(
+        mut self,
+        value: crate::ids::InstalledEquipmentId,
+    ) -> Self {
         self.installed_equipment_id = Some(value);
         self
     }
@@ -986,7 +995,7 @@ impl std::future::IntoFuture for FindingsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationFindingId,
     body: super::models::FindingUpdateRequest,
 }
 impl FindingsUpdate {
@@ -1040,7 +1049,7 @@ impl std::future::IntoFuture for FindingsUpdate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsUpdateFindingAttachment {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::LocationFindingId,
     attachment_id: i64,
     body: super::models::FindingAttachmentUpdateRequest,
 }

@@ -519,7 +519,7 @@ impl JobsApi {
     /// Required scope: `tn.frm.jobs:w`
     pub fn create_attachment(
         &self,
-        id: i64,
+        id: crate::ids::JobId,
         file: rt::FilePart,
     ) -> JobsCreateAttachment {
         JobsCreateAttachment {
@@ -544,7 +544,10 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/{jobId}/attachments` (operation `Jobs_GetJobAttachments`)
     ///
     /// Required scope: `tn.frm.jobs:r`
-    pub fn get_job_attachments(&self, job_id: i64) -> JobsGetJobAttachments {
+    pub fn get_job_attachments(
+        &self,
+        job_id: crate::ids::JobId,
+    ) -> JobsGetJobAttachments {
         JobsGetJobAttachments {
             client: self.client.clone(),
             job_id,
@@ -564,7 +567,7 @@ impl JobsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsCreateAttachment {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     file: rt::FilePart,
 }
 impl JobsCreateAttachment {
@@ -670,7 +673,7 @@ impl std::future::IntoFuture for JobsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetJobAttachments {
     client: rt::TenantClient,
-    job_id: i64,
+    job_id: crate::ids::JobId,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     sort: Option<String>,

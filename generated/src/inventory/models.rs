@@ -362,23 +362,23 @@ impl CreateInventoryReturnItemRequest {
 pub struct CreateInventoryReturnRequest {
     /// Vendor Id
     #[serde(rename = "vendorId")]
-    pub vendor_id: i64,
+    pub vendor_id: crate::ids::VendorId,
     /// Job Id
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     /// Purchase order Id
     #[serde(
         rename = "purchaseOrderId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub purchase_order_id: rt::Nullable<i64>,
+    pub purchase_order_id: rt::Nullable<crate::ids::PurchaseOrderId>,
     /// Return type Id
     #[serde(rename = "returnTypeId")]
-    pub return_type_id: i64,
+    pub return_type_id: crate::ids::ReturnTypeId,
     /// Business unit Id
     #[serde(rename = "businessUnitId")]
-    pub business_unit_id: i64,
+    pub business_unit_id: crate::ids::BusinessUnitId,
     /// Budget code Id for the return
     #[serde(
         rename = "budgetCodeId",
@@ -415,9 +415,9 @@ pub struct CreateInventoryReturnRequest {
 impl CreateInventoryReturnRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        vendor_id: i64,
-        return_type_id: i64,
-        business_unit_id: i64,
+        vendor_id: crate::ids::VendorId,
+        return_type_id: crate::ids::ReturnTypeId,
+        business_unit_id: crate::ids::BusinessUnitId,
         inventory_location_id: i64,
         return_date: rt::DateTime,
         tax: rt::Decimal,
@@ -445,13 +445,13 @@ impl CreateInventoryReturnRequest {
 impl CreateInventoryReturnRequest {
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `purchaseOrderId` (the field `purchase_order_id`).
     #[inline]
-    pub fn with_purchase_order_id(mut self, value: i64) -> Self {
+    pub fn with_purchase_order_id(mut self, value: crate::ids::PurchaseOrderId) -> Self {
         self.purchase_order_id = rt::Nullable::Value(value);
         self
     }
@@ -562,33 +562,33 @@ impl CreatePurchaseOrderMarkupRequest {
 pub struct CreatePurchaseOrderRequest {
     /// Id of the vendor for this PO
     #[serde(rename = "vendorId")]
-    pub vendor_id: i64,
+    pub vendor_id: crate::ids::VendorId,
     /// Id of the purchase order type for this PO
     #[serde(rename = "typeId")]
     pub type_id: i64,
     /// Id of the business unit for this PO
     #[serde(rename = "businessUnitId")]
-    pub business_unit_id: i64,
+    pub business_unit_id: crate::ids::BusinessUnitId,
     /// Id of the inventory location for this PO
     #[serde(rename = "inventoryLocationId")]
     pub inventory_location_id: i64,
     /// Id of the job for this PO, if not specified non-job PO will be created
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     /// Id of the technician for this PO
     #[serde(
         rename = "technicianId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub technician_id: rt::Nullable<i64>,
+    pub technician_id: rt::Nullable<crate::ids::TechnicianId>,
     /// Id of the project for this PO
     #[serde(
         rename = "projectId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_id: rt::Nullable<i64>,
+    pub project_id: rt::Nullable<crate::ids::ProjectId>,
     /// Id of the budget code for this PO
     #[serde(
         rename = "budgetCodeId",
@@ -627,9 +627,9 @@ pub struct CreatePurchaseOrderRequest {
 impl CreatePurchaseOrderRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        vendor_id: i64,
+        vendor_id: crate::ids::VendorId,
         type_id: i64,
-        business_unit_id: i64,
+        business_unit_id: crate::ids::BusinessUnitId,
         inventory_location_id: i64,
         ship_to: CreateAddressRequest,
         impacts_technician_payroll: bool,
@@ -663,19 +663,19 @@ impl CreatePurchaseOrderRequest {
 impl CreatePurchaseOrderRequest {
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `technicianId` (the field `technician_id`).
     #[inline]
-    pub fn with_technician_id(mut self, value: i64) -> Self {
+    pub fn with_technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = rt::Nullable::Value(value);
         self
     }
@@ -875,7 +875,7 @@ pub struct CreateTruckRequest {
     pub memo: rt::Nullable<String>,
     /// Warehouse Id for this truck
     #[serde(rename = "warehouseId")]
-    pub warehouse_id: i64,
+    pub warehouse_id: crate::ids::WarehouseId,
     /// Template Id for this truck
     #[serde(
         rename = "templateId",
@@ -889,7 +889,7 @@ pub struct CreateTruckRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub technician_ids: rt::Nullable<Vec<i64>>,
+    pub technician_ids: rt::Nullable<Vec<crate::ids::TechnicianId>>,
     /// Optional model that contains a list of external data items
     /// that should be attached to this truck.
     #[serde(
@@ -901,7 +901,7 @@ pub struct CreateTruckRequest {
 }
 impl CreateTruckRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, warehouse_id: i64) -> Self {
+    pub fn new(name: String, warehouse_id: crate::ids::WarehouseId) -> Self {
         Self {
             name,
             memo: rt::Nullable::Absent,
@@ -928,7 +928,7 @@ impl CreateTruckRequest {
     }
     /// Sets `technicianIds` (the field `technician_ids`).
     #[inline]
-    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_technician_ids(mut self, value: Vec<crate::ids::TechnicianId>) -> Self {
         self.technician_ids = rt::Nullable::Value(value);
         self
     }
@@ -1023,14 +1023,14 @@ pub struct CreateVendorRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub payment_term_id: rt::Nullable<i64>,
+    pub payment_term_id: rt::Nullable<crate::ids::PaymentTermId>,
     /// Remittance Vendor Id
     #[serde(
         rename = "remittanceVendorId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub remittance_vendor_id: rt::Nullable<i64>,
+    pub remittance_vendor_id: rt::Nullable<crate::ids::RemittanceVendorId>,
     /// Address
     pub address: AddressRequest,
     /// Optional model that contains a list of external data items
@@ -1143,13 +1143,16 @@ impl CreateVendorRequest {
     }
     /// Sets `paymentTermId` (the field `payment_term_id`).
     #[inline]
-    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+    pub fn with_payment_term_id(mut self, value: crate::ids::PaymentTermId) -> Self {
         self.payment_term_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `remittanceVendorId` (the field `remittance_vendor_id`).
     #[inline]
-    pub fn with_remittance_vendor_id(mut self, value: i64) -> Self {
+    pub fn with_remittance_vendor_id(
+        mut self,
+        value: crate::ids::RemittanceVendorId,
+    ) -> Self {
         self.remittance_vendor_id = rt::Nullable::Value(value);
         self
     }
@@ -1419,13 +1422,13 @@ pub struct ExportAdjustmentsResponse {
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Id of project associated with adjustment
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Id of invoice associated with adjustment
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Employee who created this adjustment
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
@@ -1534,13 +1537,13 @@ pub struct ExportPurchaseOrdersResponse {
     pub number: Option<String>,
     /// Id of invoice associated with PO
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Id of job associated with PO
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Id of project associated with PO
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Status of this PO
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -1549,16 +1552,16 @@ pub struct ExportPurchaseOrdersResponse {
     pub type_id: Option<i64>,
     /// Id of vendor for this PO
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     /// Id of technician for this PO
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Shipping address for this PO
     #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Inventory location Id of PO
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
@@ -1689,25 +1692,25 @@ pub struct ExportReturnsResponse {
     pub status: Option<InventoryReturnStatus>,
     /// Return type Id
     #[serde(rename = "returnTypeId", skip_serializing_if = "Option::is_none")]
-    pub return_type_id: Option<i64>,
+    pub return_type_id: Option<crate::ids::ReturnTypeId>,
     /// Vendor
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     /// Purchase order
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<i64>,
+    pub purchase_order_id: Option<crate::ids::PurchaseOrderId>,
     /// Job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Project
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Budget code Id for the return
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Inventory location
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
@@ -1893,10 +1896,10 @@ pub struct ExportTransfersResponse {
     pub date_required: Option<rt::DateTime>,
     /// Id of job associated with transfer
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Id of invoice associated with transfer
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Employee who canceled this transfer
     #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
@@ -2342,7 +2345,7 @@ impl<'de> serde::Deserialize<'de> for InventoryAdjustmentItemResponse {
 pub struct InventoryAdjustmentResponse {
     /// Inventory adjustment Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::AdjustmentId>,
     /// Is active
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2360,13 +2363,13 @@ pub struct InventoryAdjustmentResponse {
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Id of project associated with adjustment
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Id of invoice associated with adjustment
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Employee who created this adjustment
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
@@ -2721,22 +2724,22 @@ pub struct InventoryReceiptResponse {
     pub memo: Option<String>,
     /// Id of purchase order
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<i64>,
+    pub purchase_order_id: Option<crate::ids::PurchaseOrderId>,
     /// Id of bill
     #[serde(rename = "billId", skip_serializing_if = "Option::is_none")]
     pub bill_id: Option<i64>,
     /// Id of job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Id of business unit
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Id of vendor
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     /// Id of technician
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Id of inventory location
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
@@ -2954,7 +2957,7 @@ impl<'de> serde::Deserialize<'de> for InventoryReturnItemResponse {
 pub struct InventoryReturnResponse {
     /// Return Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ReturnId>,
     /// Is active
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2969,25 +2972,25 @@ pub struct InventoryReturnResponse {
     pub status: Option<InventoryReturnStatus>,
     /// Return type Id
     #[serde(rename = "returnTypeId", skip_serializing_if = "Option::is_none")]
-    pub return_type_id: Option<i64>,
+    pub return_type_id: Option<crate::ids::ReturnTypeId>,
     /// Vendor
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     /// Purchase order
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<i64>,
+    pub purchase_order_id: Option<crate::ids::PurchaseOrderId>,
     /// Job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Project
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Budget code Id for the return
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Inventory location
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
@@ -3282,7 +3285,7 @@ pub struct InventoryTemplateResponse {
     pub is_consignment: Option<bool>,
     /// Location IDs associated with this template
     #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
-    pub location_ids: Option<Vec<i64>>,
+    pub location_ids: Option<Vec<crate::ids::LocationId>>,
     /// Items in the template
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryTemplateItemResponse>>,
@@ -3428,7 +3431,7 @@ impl<'de> serde::Deserialize<'de> for InventoryTransferItemResponse {
 pub struct InventoryTransferResponse {
     /// Inventory transfer Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TransferId>,
     /// Type
     #[serde(rename = "transferType", skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,
@@ -3483,10 +3486,10 @@ pub struct InventoryTransferResponse {
     pub date_required: Option<rt::DateTime>,
     /// Id of job associated with transfer
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Id of invoice associated with transfer
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Employee who canceled this transfer
     #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
@@ -3579,7 +3582,7 @@ impl<'de> serde::Deserialize<'de> for InventoryTransferResponse {
 pub struct ListReturnTypesResponse {
     /// Return Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ReturnTypeId>,
     /// Name of the Return Type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -4069,7 +4072,7 @@ pub struct PurchaseOrderMarkupResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PurchaseOrderMarkupId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -4137,28 +4140,28 @@ pub struct PurchaseOrderRequestResponse {
     pub request_status: Option<String>,
     /// Id of invoice associated with PO request
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Id of job associated with PO request
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Id of project associated with PO request
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// The purchase order type Id of this PO request
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of vendor for this PO request
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     /// Id of technician for this PO request
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Shipping address for this PO request
     #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO request
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Inventory location Id of PO request
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
@@ -4318,19 +4321,19 @@ impl rt::QueryValue for PurchaseOrderRequestStatus {
 pub struct PurchaseOrderResponse {
     /// Purchase order Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PurchaseOrderId>,
     /// Purchase order number
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Id of invoice associated with PO
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Id of job associated with PO
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Id of project associated with PO
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Status of this PO
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -4339,16 +4342,16 @@ pub struct PurchaseOrderResponse {
     pub type_id: Option<i64>,
     /// Id of vendor for this PO
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     /// Id of technician for this PO
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Shipping address for this PO
     #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Inventory location Id of PO
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
@@ -4465,7 +4468,7 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderResponse {
 pub struct PurchaseOrderTypeResponse {
     /// Purchase order type Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PurchaseOrderTypeId>,
     /// Purchase order type Name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -5039,10 +5042,10 @@ impl ReceivePurchaseOrderItemRequest {
 pub struct ReceivePurchaseOrderRequest {
     /// Id of the purchase order for this receipt
     #[serde(rename = "purchaseOrderId")]
-    pub purchase_order_id: i64,
+    pub purchase_order_id: crate::ids::PurchaseOrderId,
     /// Id of the job to associate with this receipt
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     /// Receipt date
     #[serde(rename = "dateReceived")]
     pub date_received: rt::DateTime,
@@ -5073,7 +5076,7 @@ pub struct ReceivePurchaseOrderRequest {
 impl ReceivePurchaseOrderRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        purchase_order_id: i64,
+        purchase_order_id: crate::ids::PurchaseOrderId,
         date_received: rt::DateTime,
         tax: rt::Decimal,
         shipping: rt::Decimal,
@@ -5095,7 +5098,7 @@ impl ReceivePurchaseOrderRequest {
 impl ReceivePurchaseOrderRequest {
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
@@ -5365,11 +5368,11 @@ impl rt::QueryValue for SyncStatus {
 pub struct TagRequest {
     /// Tag Type Id
     #[serde(rename = "tagTypeId")]
-    pub tag_type_id: i64,
+    pub tag_type_id: crate::ids::TagTypeId,
 }
 impl TagRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(tag_type_id: i64) -> Self {
+    pub fn new(tag_type_id: crate::ids::TagTypeId) -> Self {
         Self { tag_type_id }
     }
 }
@@ -5444,7 +5447,7 @@ impl rt::QueryValue for TransfersGetListSort {
 pub struct TruckResponse {
     /// Truck Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TruckId>,
     /// Truck Name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -5456,10 +5459,10 @@ pub struct TruckResponse {
     pub memo: Option<String>,
     /// Warehouse Id for this truck
     #[serde(rename = "warehouseId", skip_serializing_if = "Option::is_none")]
-    pub warehouse_id: Option<i64>,
+    pub warehouse_id: Option<crate::ids::WarehouseId>,
     /// Technician Ids associated with this truck
     #[serde(rename = "technicianIds", skip_serializing_if = "Option::is_none")]
-    pub technician_ids: Option<Vec<i64>>,
+    pub technician_ids: Option<Vec<crate::ids::TechnicianId>>,
     /// Inventory Template Id for this truck
     #[serde(rename = "inventoryTemplateId", skip_serializing_if = "Option::is_none")]
     pub inventory_template_id: Option<i64>,
@@ -5813,13 +5816,13 @@ impl UpdatePurchaseOrderMarkupRequest {
 pub struct UpdatePurchaseOrderRequest {
     /// Id of the vendor for this PO
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     /// Id of the purchase order type for this PO
     #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of the business unit for this PO
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Id of the inventory location for this PO
     #[serde(
         rename = "inventoryLocationId",
@@ -5829,13 +5832,13 @@ pub struct UpdatePurchaseOrderRequest {
     pub inventory_location_id: Option<i64>,
     /// Id of the job for this PO, if not specified non-job PO will be created
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Id of the technician for this PO
     #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Id of the project for this PO
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Id of the budget code for this PO
     #[serde(
         rename = "budgetCodeId",
@@ -5882,7 +5885,7 @@ pub struct UpdatePurchaseOrderRequest {
 impl UpdatePurchaseOrderRequest {
     /// Sets `vendorId` (the field `vendor_id`).
     #[inline]
-    pub fn with_vendor_id(mut self, value: i64) -> Self {
+    pub fn with_vendor_id(mut self, value: crate::ids::VendorId) -> Self {
         self.vendor_id = Some(value);
         self
     }
@@ -5894,7 +5897,7 @@ impl UpdatePurchaseOrderRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
@@ -5906,19 +5909,19 @@ impl UpdatePurchaseOrderRequest {
     }
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
     /// Sets `technicianId` (the field `technician_id`).
     #[inline]
-    pub fn with_technician_id(mut self, value: i64) -> Self {
+    pub fn with_technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = Some(value);
         self
     }
@@ -6155,10 +6158,10 @@ impl UpdateReturnItemModel {
 pub struct UpdateReturnRequest {
     /// Return type Id
     #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
-    pub return_type_id: Option<i64>,
+    pub return_type_id: Option<crate::ids::ReturnTypeId>,
     /// Business unit Id
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Reference Number
     #[serde(
         rename = "referenceNumber",
@@ -6209,13 +6212,13 @@ pub struct UpdateReturnRequest {
 impl UpdateReturnRequest {
     /// Sets `returnTypeId` (the field `return_type_id`).
     #[inline]
-    pub fn with_return_type_id(mut self, value: i64) -> Self {
+    pub fn with_return_type_id(mut self, value: crate::ids::ReturnTypeId) -> Self {
         self.return_type_id = Some(value);
         self
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
@@ -6409,7 +6412,7 @@ pub struct UpdateTruckRequest {
     pub memo: Option<String>,
     /// Warehouse Id for this truck
     #[serde(rename = "warehouseId", default, skip_serializing_if = "Option::is_none")]
-    pub warehouse_id: Option<i64>,
+    pub warehouse_id: Option<crate::ids::WarehouseId>,
     /// Template Id for this truck
     #[serde(
         rename = "templateId",
@@ -6419,7 +6422,7 @@ pub struct UpdateTruckRequest {
     pub template_id: rt::Nullable<i64>,
     /// Technician Ids to associate with this truck
     #[serde(rename = "technicianIds", default, skip_serializing_if = "Option::is_none")]
-    pub technician_ids: Option<Vec<i64>>,
+    pub technician_ids: Option<Vec<crate::ids::TechnicianId>>,
     /// Contains a list of external data items that should be attached to this truck
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
@@ -6447,7 +6450,7 @@ impl UpdateTruckRequest {
     }
     /// Sets `warehouseId` (the field `warehouse_id`).
     #[inline]
-    pub fn with_warehouse_id(mut self, value: i64) -> Self {
+    pub fn with_warehouse_id(mut self, value: crate::ids::WarehouseId) -> Self {
         self.warehouse_id = Some(value);
         self
     }
@@ -6459,7 +6462,7 @@ impl UpdateTruckRequest {
     }
     /// Sets `technicianIds` (the field `technician_ids`).
     #[inline]
-    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_technician_ids(mut self, value: Vec<crate::ids::TechnicianId>) -> Self {
         self.technician_ids = Some(value);
         self
     }
@@ -6563,14 +6566,14 @@ pub struct UpdateVendorRequest {
     pub vendor_quickbooks_item: Option<String>,
     /// Payment Term Id
     #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
-    pub payment_term_id: Option<i64>,
+    pub payment_term_id: Option<crate::ids::PaymentTermId>,
     /// Remittance Vendor Id
     #[serde(
         rename = "remittanceVendorId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub remittance_vendor_id: Option<i64>,
+    pub remittance_vendor_id: Option<crate::ids::RemittanceVendorId>,
     /// Address
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressRequest>,
@@ -6673,13 +6676,16 @@ impl UpdateVendorRequest {
     }
     /// Sets `paymentTermId` (the field `payment_term_id`).
     #[inline]
-    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+    pub fn with_payment_term_id(mut self, value: crate::ids::PaymentTermId) -> Self {
         self.payment_term_id = Some(value);
         self
     }
     /// Sets `remittanceVendorId` (the field `remittance_vendor_id`).
     #[inline]
-    pub fn with_remittance_vendor_id(mut self, value: i64) -> Self {
+    pub fn with_remittance_vendor_id(
+        mut self,
+        value: crate::ids::RemittanceVendorId,
+    ) -> Self {
         self.remittance_vendor_id = Some(value);
         self
     }
@@ -6795,7 +6801,7 @@ impl<'de> serde::Deserialize<'de> for VendorContactInfoResponse {
 pub struct VendorResponse {
     /// Vendor Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::VendorId>,
     /// Vendor name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -6952,7 +6958,7 @@ impl rt::QueryValue for VendorsGetListSort {
 pub struct WarehouseResponse {
     /// Warehouse Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::WarehouseId>,
     /// Warehouse Name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -61,7 +61,7 @@ impl AdjustmentsApi {
     /// Required scope: `tn.inv.adjustments:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::AdjustmentId,
         body: super::models::UpdateAdjustmentRequest,
     ) -> AdjustmentsUpdate {
         AdjustmentsUpdate {
@@ -92,7 +92,7 @@ impl AdjustmentsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AdjustmentsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::AdjustmentId>>,
     active: Option<crate::common::ActiveRequestArg>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -100,10 +100,10 @@ pub struct AdjustmentsGetList {
     number: Option<String>,
     reference_number: Option<String>,
     batch_id: Option<i64>,
-    invoice_ids: Option<rt::IdList<i64>>,
+    invoice_ids: Option<rt::IdList<crate::ids::InvoiceId>>,
     inventory_location_ids: Option<rt::IdList<i64>>,
     adjustment_types: Option<String>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     sync_statuses: Option<String>,
     custom_fields_fields: Option<rt::Map<String>>,
     custom_fields_operator: Option<super::models::LogicalOperator>,
@@ -135,7 +135,10 @@ impl AdjustmentsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::AdjustmentId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -197,7 +200,7 @@ impl AdjustmentsGetList {
     /// Query parameter `invoiceIds`.
     pub fn invoice_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::InvoiceId>>,
     ) -> Self {
         self.invoice_ids = Some(value.into_iter().collect());
         self
@@ -228,7 +231,7 @@ impl AdjustmentsGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -476,7 +479,7 @@ impl std::future::IntoFuture for AdjustmentsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AdjustmentsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AdjustmentId,
     body: super::models::UpdateAdjustmentRequest,
 }
 impl AdjustmentsUpdate {
@@ -1400,7 +1403,7 @@ impl PurchaseOrderTypesApi {
     /// Required scope: `tn.inv.purchaseordertypes:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::PurchaseOrderTypeId,
         body: super::models::UpdatePurchaseOrderTypeRequest,
     ) -> PurchaseOrderTypesUpdate {
         PurchaseOrderTypesUpdate {
@@ -1676,7 +1679,7 @@ impl std::future::IntoFuture for PurchaseOrderTypesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrderTypesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PurchaseOrderTypeId,
     body: super::models::UpdatePurchaseOrderTypeRequest,
 }
 impl PurchaseOrderTypesUpdate {
@@ -1761,7 +1764,7 @@ impl PurchaseOrdersApi {
     /// Required scope: `tn.inv.purchaseorders:w`
     pub fn cancel(
         &self,
-        id: i64,
+        id: crate::ids::PurchaseOrderId,
         body: super::models::CancelResourceRequestOfPurchaseOrderCancellationReason,
     ) -> PurchaseOrdersCancel {
         PurchaseOrdersCancel {
@@ -1789,7 +1792,7 @@ impl PurchaseOrdersApi {
     /// `GET /tenant/{tenant}/purchase-orders/{id}` (operation `PurchaseOrders_GetById`)
     ///
     /// Required scope: `tn.inv.purchaseorders:r`
-    pub fn get_by_id(&self, id: i64) -> PurchaseOrdersGetById {
+    pub fn get_by_id(&self, id: crate::ids::PurchaseOrderId) -> PurchaseOrdersGetById {
         PurchaseOrdersGetById {
             client: self.client.clone(),
             id,
@@ -1874,7 +1877,7 @@ impl PurchaseOrdersApi {
     /// Required scope: `tn.inv.purchaseorders:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::PurchaseOrderId,
         body: super::models::UpdatePurchaseOrderRequest,
     ) -> PurchaseOrdersUpdate {
         PurchaseOrdersUpdate {
@@ -1943,7 +1946,7 @@ impl std::future::IntoFuture for PurchaseOrdersApproveRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersCancel {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PurchaseOrderId,
     body: super::models::CancelResourceRequestOfPurchaseOrderCancellationReason,
 }
 impl PurchaseOrdersCancel {
@@ -2047,7 +2050,7 @@ impl std::future::IntoFuture for PurchaseOrdersCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersGetById {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PurchaseOrderId,
 }
 impl PurchaseOrdersGetById {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2099,13 +2102,13 @@ impl std::future::IntoFuture for PurchaseOrdersGetById {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::PurchaseOrderId>>,
     status: Option<String>,
     number: Option<String>,
-    job_id: Option<i64>,
-    job_ids: Option<rt::IdList<i64>>,
-    technician_id: Option<i64>,
-    project_id: Option<i64>,
+    job_id: Option<crate::ids::JobId>,
+    job_ids: Option<rt::IdList<crate::ids::JobId>>,
+    technician_id: Option<crate::ids::TechnicianId>,
+    project_id: Option<crate::ids::ProjectId>,
     created_on_or_after: Option<rt::DateTime>,
     created_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
@@ -2136,7 +2139,10 @@ impl PurchaseOrdersGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::PurchaseOrderId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -2159,7 +2165,7 @@ impl PurchaseOrdersGetList {
     /// Filters by JobId associated with PO
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
@@ -2168,21 +2174,24 @@ impl PurchaseOrdersGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn job_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::JobId>>,
+    ) -> Self {
         self.job_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by TechnicianId associated with PO
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
     /// Filter by ProjectId associated with PO
     ///
     /// Query parameter `projectId`.
-    pub fn project_id(mut self, value: i64) -> Self {
+    pub fn project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = Some(value);
         self
     }
@@ -2408,10 +2417,10 @@ pub struct PurchaseOrdersGetRequests {
     ids: Option<rt::IdList<i64>>,
     request_status: Option<super::models::PurchaseOrderRequestStatus>,
     request_number: Option<String>,
-    job_id: Option<i64>,
-    job_ids: Option<rt::IdList<i64>>,
-    technician_id: Option<i64>,
-    project_id: Option<i64>,
+    job_id: Option<crate::ids::JobId>,
+    job_ids: Option<rt::IdList<crate::ids::JobId>>,
+    technician_id: Option<crate::ids::TechnicianId>,
+    project_id: Option<crate::ids::ProjectId>,
     created_on_or_after: Option<rt::DateTime>,
     created_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
@@ -2464,7 +2473,7 @@ impl PurchaseOrdersGetRequests {
     /// Filters by JobId associated with PO request
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
@@ -2473,21 +2482,24 @@ impl PurchaseOrdersGetRequests {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn job_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::JobId>>,
+    ) -> Self {
         self.job_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by TechnicianId associated with PO request
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
     /// Filter by ProjectId associated with PO request
     ///
     /// Query parameter `projectId`.
-    pub fn project_id(mut self, value: i64) -> Self {
+    pub fn project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = Some(value);
         self
     }
@@ -2751,7 +2763,7 @@ impl std::future::IntoFuture for PurchaseOrdersRejectRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PurchaseOrderId,
     body: super::models::UpdatePurchaseOrderRequest,
 }
 impl PurchaseOrdersUpdate {
@@ -2834,7 +2846,10 @@ impl PurchaseOrdersMarkupApi {
     /// `DELETE /tenant/{tenant}/purchase-order-markups/{id}` (operation `PurchaseOrdersMarkup_Delete`)
     ///
     /// Required scope: `tn.inv.purchaseordermarkups:w`
-    pub fn delete(&self, id: i64) -> PurchaseOrdersMarkupDelete {
+    pub fn delete(
+        &self,
+        id: crate::ids::PurchaseOrderMarkupId,
+    ) -> PurchaseOrdersMarkupDelete {
         PurchaseOrdersMarkupDelete {
             client: self.client.clone(),
             id,
@@ -2864,7 +2879,10 @@ impl PurchaseOrdersMarkupApi {
     /// `GET /tenant/{tenant}/purchase-order-markups/{id}` (operation `PurchaseOrdersMarkup_GetById`)
     ///
     /// Required scope: `tn.inv.purchaseordermarkups:r`
-    pub fn get_by_id(&self, id: i64) -> PurchaseOrdersMarkupGetById {
+    pub fn get_by_id(
+        &self,
+        id: crate::ids::PurchaseOrderMarkupId,
+    ) -> PurchaseOrdersMarkupGetById {
         PurchaseOrdersMarkupGetById {
             client: self.client.clone(),
             id,
@@ -2877,7 +2895,7 @@ impl PurchaseOrdersMarkupApi {
     /// Required scope: `tn.inv.purchaseordermarkups:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::PurchaseOrderMarkupId,
         body: super::models::UpdatePurchaseOrderMarkupRequest,
     ) -> PurchaseOrdersMarkupUpdate {
         PurchaseOrdersMarkupUpdate {
@@ -2946,7 +2964,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersMarkupDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PurchaseOrderMarkupId,
 }
 impl PurchaseOrdersMarkupDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2998,7 +3016,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersMarkupGet {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::PurchaseOrderMarkupId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -3023,7 +3041,10 @@ impl PurchaseOrdersMarkupGet {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::PurchaseOrderMarkupId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -3205,7 +3226,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersMarkupGetById {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PurchaseOrderMarkupId,
 }
 impl PurchaseOrdersMarkupGetById {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3257,7 +3278,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupGetById {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersMarkupUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PurchaseOrderMarkupId,
     body: super::models::UpdatePurchaseOrderMarkupRequest,
 }
 impl PurchaseOrdersMarkupUpdate {
@@ -3523,10 +3544,10 @@ pub struct ReceiptsGetList {
     vendor_invoice_number: Option<String>,
     bill_id: Option<i64>,
     batch_id: Option<i64>,
-    vendor_ids: Option<rt::IdList<i64>>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    vendor_ids: Option<rt::IdList<crate::ids::VendorId>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     inventory_location_ids: Option<rt::IdList<i64>>,
-    purchase_order_ids: Option<rt::IdList<i64>>,
+    purchase_order_ids: Option<rt::IdList<crate::ids::PurchaseOrderId>>,
     sync_statuses: Option<String>,
     custom_fields_fields: Option<rt::Map<String>>,
     custom_fields_operator: Option<super::models::LogicalOperator>,
@@ -3605,7 +3626,7 @@ impl ReceiptsGetList {
     /// Query parameter `vendorIds`.
     pub fn vendor_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::VendorId>>,
     ) -> Self {
         self.vendor_ids = Some(value.into_iter().collect());
         self
@@ -3617,7 +3638,7 @@ impl ReceiptsGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -3641,7 +3662,7 @@ impl ReceiptsGetList {
     /// Query parameter `purchaseOrderIds`.
     pub fn purchase_order_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::PurchaseOrderId>>,
     ) -> Self {
         self.purchase_order_ids = Some(value.into_iter().collect());
         self
@@ -3981,7 +4002,7 @@ impl ReturnTypesApi {
     /// Required scope: `tn.inv.returntypes:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::ReturnTypeId,
         body: super::models::UpdateReturnTypeRequest,
     ) -> ReturnTypesUpdate {
         ReturnTypesUpdate {
@@ -4249,7 +4270,7 @@ impl std::future::IntoFuture for ReturnTypesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReturnTypesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ReturnTypeId,
     body: super::models::UpdateReturnTypeRequest,
 }
 impl ReturnTypesUpdate {
@@ -4320,7 +4341,7 @@ impl ReturnsApi {
     /// Required scope: `tn.inv.returns:w`
     pub fn cancel(
         &self,
-        id: i64,
+        id: crate::ids::ReturnId,
         body: super::models::CancelResourceRequestOfReturnCancellationReason,
     ) -> ReturnsCancel {
         ReturnsCancel {
@@ -4386,7 +4407,7 @@ impl ReturnsApi {
     /// Required scope: `tn.inv.returns:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::ReturnId,
         body: super::models::UpdateReturnRequest,
     ) -> ReturnsUpdate {
         ReturnsUpdate {
@@ -4417,7 +4438,7 @@ impl ReturnsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReturnsCancel {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ReturnId,
     body: super::models::CancelResourceRequestOfReturnCancellationReason,
 }
 impl ReturnsCancel {
@@ -4521,15 +4542,15 @@ impl std::future::IntoFuture for ReturnsCreateReturn {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReturnsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::ReturnId>>,
     active: Option<crate::common::ActiveRequestArg>,
     number: Option<String>,
     reference_number: Option<String>,
-    job_id: Option<i64>,
-    purchase_order_id: Option<i64>,
+    job_id: Option<crate::ids::JobId>,
+    purchase_order_id: Option<crate::ids::PurchaseOrderId>,
     batch_id: Option<i64>,
-    vendor_ids: Option<rt::IdList<i64>>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    vendor_ids: Option<rt::IdList<crate::ids::VendorId>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     inventory_location_ids: Option<rt::IdList<i64>>,
     sync_statuses: Option<String>,
     custom_fields_fields: Option<rt::Map<String>>,
@@ -4565,7 +4586,10 @@ impl ReturnsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ReturnId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -4594,14 +4618,14 @@ impl ReturnsGetList {
     /// Job filter
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
     /// Purchase order filter
     ///
     /// Query parameter `purchaseOrderId`.
-    pub fn purchase_order_id(mut self, value: i64) -> Self {
+    pub fn purchase_order_id(mut self, value: crate::ids::PurchaseOrderId) -> Self {
         self.purchase_order_id = Some(value);
         self
     }
@@ -4619,7 +4643,7 @@ impl ReturnsGetList {
     /// Query parameter `vendorIds`.
     pub fn vendor_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::VendorId>>,
     ) -> Self {
         self.vendor_ids = Some(value.into_iter().collect());
         self
@@ -4631,7 +4655,7 @@ impl ReturnsGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -4908,7 +4932,7 @@ impl std::future::IntoFuture for ReturnsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReturnsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ReturnId,
     body: super::models::UpdateReturnRequest,
 }
 impl ReturnsUpdate {
@@ -5063,7 +5087,7 @@ impl TransfersApi {
     /// Required scope: `tn.inv.transfers:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::TransferId,
         body: super::models::UpdateTransferRequest,
     ) -> TransfersUpdate {
         TransfersUpdate {
@@ -5094,7 +5118,7 @@ impl TransfersApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransfersGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::TransferId>>,
     statuses: Option<String>,
     number: Option<String>,
     reference_number: Option<String>,
@@ -5136,7 +5160,10 @@ impl TransfersGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::TransferId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -5461,7 +5488,7 @@ impl std::future::IntoFuture for TransfersGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransfersUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TransferId,
     body: super::models::UpdateTransferRequest,
 }
 impl TransfersUpdate {
@@ -5616,7 +5643,7 @@ impl TrucksApi {
     /// Required scope: `tn.inv.trucks:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::TruckId,
         body: super::models::UpdateTruckRequest,
     ) -> TrucksUpdate {
         TrucksUpdate {
@@ -5683,7 +5710,7 @@ impl std::future::IntoFuture for TrucksCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TrucksGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::TruckId>>,
     active: Option<crate::common::ActiveRequestArg>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -5714,7 +5741,10 @@ impl TrucksGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::TruckId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -5923,7 +5953,7 @@ impl std::future::IntoFuture for TrucksGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TrucksUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TruckId,
     body: super::models::UpdateTruckRequest,
 }
 impl TrucksUpdate {
@@ -6004,7 +6034,7 @@ impl VendorsApi {
     /// `GET /tenant/{tenant}/vendors/{id}` (operation `Vendors_GetById`)
     ///
     /// Required scope: `tn.inv.vendors:r`
-    pub fn get_by_id(&self, id: i64) -> VendorsGetById {
+    pub fn get_by_id(&self, id: crate::ids::VendorId) -> VendorsGetById {
         VendorsGetById {
             client: self.client.clone(),
             id,
@@ -6063,7 +6093,7 @@ impl VendorsApi {
     /// Required scope: `tn.inv.vendors:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::VendorId,
         body: super::models::UpdateVendorRequest,
     ) -> VendorsUpdate {
         VendorsUpdate {
@@ -6144,7 +6174,7 @@ impl std::future::IntoFuture for VendorsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct VendorsGetById {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::VendorId,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
     external_data_values: Option<String>,
@@ -6415,7 +6445,7 @@ impl std::future::IntoFuture for VendorsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct VendorsGetList {
     client: rt::TenantClient,
-    ids: Option<Vec<i64>>,
+    ids: Option<Vec<crate::ids::VendorId>>,
     active: Option<crate::common::ActiveRequestArg>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -6446,7 +6476,7 @@ impl VendorsGetList {
     /// Ids to filter by
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
+    pub fn ids(mut self, value: impl IntoIterator<Item = crate::ids::VendorId>) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -6671,7 +6701,7 @@ impl std::future::IntoFuture for VendorsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct VendorsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::VendorId,
     body: super::models::UpdateVendorRequest,
 }
 impl VendorsUpdate {
@@ -6814,7 +6844,7 @@ impl WarehousesApi {
     /// Required scope: `tn.inv.warehouses:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::WarehouseId,
         body: super::models::UpdateWarehouseRequest,
     ) -> WarehousesUpdate {
         WarehousesUpdate {
@@ -6831,7 +6861,7 @@ impl WarehousesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct WarehousesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::WarehouseId>>,
     active: Option<crate::common::ActiveRequestArg>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -6862,7 +6892,10 @@ impl WarehousesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::WarehouseId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -7076,7 +7109,7 @@ impl std::future::IntoFuture for WarehousesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct WarehousesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::WarehouseId,
     body: super::models::UpdateWarehouseRequest,
 }
 impl WarehousesUpdate {

@@ -11,7 +11,7 @@ use servicetitan_runtime as rt;
 pub struct AppointmentAddRequest {
     /// ID of job for new appointment
     #[serde(rename = "jobId")]
-    pub job_id: i64,
+    pub job_id: crate::ids::JobId,
     /// Start date/time (in UTC) of new appointment
     pub start: rt::DateTime,
     /// End date/time (in UTC) of new appointment
@@ -36,7 +36,7 @@ pub struct AppointmentAddRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub technician_ids: rt::Nullable<Vec<i64>>,
+    pub technician_ids: rt::Nullable<Vec<crate::ids::TechnicianId>>,
     /// Special instructions associated to the appointment
     #[serde(
         rename = "specialInstructions",
@@ -47,7 +47,11 @@ pub struct AppointmentAddRequest {
 }
 impl AppointmentAddRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(job_id: i64, start: rt::DateTime, end: rt::DateTime) -> Self {
+    pub fn new(
+        job_id: crate::ids::JobId,
+        start: rt::DateTime,
+        end: rt::DateTime,
+    ) -> Self {
         Self {
             job_id,
             start,
@@ -74,7 +78,7 @@ impl AppointmentAddRequest {
     }
     /// Sets `technicianIds` (the field `technician_ids`).
     #[inline]
-    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_technician_ids(mut self, value: Vec<crate::ids::TechnicianId>) -> Self {
         self.technician_ids = rt::Nullable::Value(value);
         self
     }
@@ -94,7 +98,7 @@ impl AppointmentAddRequest {
 pub struct AppointmentHoldReason {
     /// Appointment ID
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// ID of the hold reason
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
@@ -164,7 +168,7 @@ pub struct AppointmentInformation {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub technician_ids: rt::Nullable<Vec<i64>>,
+    pub technician_ids: rt::Nullable<Vec<crate::ids::TechnicianId>>,
 }
 impl AppointmentInformation {
     /// Creates the value from its required fields; optional fields start empty.
@@ -193,7 +197,7 @@ impl AppointmentInformation {
     }
     /// Sets `technicianIds` (the field `technician_ids`).
     #[inline]
-    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_technician_ids(mut self, value: Vec<crate::ids::TechnicianId>) -> Self {
         self.technician_ids = rt::Nullable::Value(value);
         self
     }
@@ -260,10 +264,10 @@ impl AppointmentRescheduleRequest {
 pub struct AppointmentResponse {
     /// Appointment ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::AppointmentId>,
     /// ID of the job that the appointment was created for
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Appointment number
     #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
@@ -293,7 +297,7 @@ pub struct AppointmentResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Returns true if the appointment is unused
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<bool>,
@@ -442,7 +446,7 @@ pub struct AppointmentSummaryApiModel {
     pub job_appointment_id: Option<i64>,
     /// ID of the job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// When the summary was last modified (in UTC)
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
@@ -451,7 +455,7 @@ pub struct AppointmentSummaryApiModel {
     pub notes: Option<String>,
     /// ID of the technician
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -553,11 +557,11 @@ impl rt::QueryValue for AppointmentsGetListSort {
 pub struct AttachJobEquipmentRequest {
     /// IDs of the equipment items to attach to the job
     #[serde(rename = "equipmentIds")]
-    pub equipment_ids: Vec<i64>,
+    pub equipment_ids: Vec<crate::ids::EquipmentId>,
 }
 impl AttachJobEquipmentRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(equipment_ids: Vec<i64>) -> Self {
+    pub fn new(equipment_ids: Vec<crate::ids::EquipmentId>) -> Self {
         Self { equipment_ids }
     }
 }
@@ -752,7 +756,7 @@ impl CancelJobRequest {
 pub struct CancelReasonResponse {
     /// Job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the reason
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
@@ -892,7 +896,7 @@ pub struct CreateJobTypeRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_ids: rt::Nullable<Vec<i64>>,
+    pub business_unit_ids: rt::Nullable<Vec<crate::ids::BusinessUnitId>>,
     /// List of skills required to complete this job
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub skills: rt::Nullable<Vec<String>>,
@@ -902,7 +906,7 @@ pub struct CreateJobTypeRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub tag_type_ids: rt::Nullable<Vec<i64>>,
+    pub tag_type_ids: rt::Nullable<Vec<crate::ids::TagTypeId>>,
     /// Level of urgency for this type of job
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub priority: rt::Nullable<String>,
@@ -991,7 +995,10 @@ impl CreateJobTypeRequest {
 impl CreateJobTypeRequest {
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = rt::Nullable::Value(value);
         self
     }
@@ -1003,7 +1010,7 @@ impl CreateJobTypeRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = rt::Nullable::Value(value);
         self
     }
@@ -1104,21 +1111,21 @@ impl CreatePartialBudgetCodeArgs {
 pub struct CreateProjectRequest {
     /// ID of the project's location
     #[serde(rename = "locationId")]
-    pub location_id: i64,
+    pub location_id: crate::ids::LocationId,
     /// ID of the project's customer
     #[serde(
         rename = "customerId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub customer_id: rt::Nullable<i64>,
+    pub customer_id: rt::Nullable<crate::ids::CustomerId>,
     /// ID of the project's type
     #[serde(
         rename = "projectTypeId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_type_id: rt::Nullable<i64>,
+    pub project_type_id: rt::Nullable<crate::ids::ProjectTypeId>,
     /// IDs of the project's managers
     #[serde(
         rename = "projectManagerIds",
@@ -1188,11 +1195,11 @@ pub struct CreateProjectRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_ids: rt::Nullable<Vec<i64>>,
+    pub business_unit_ids: rt::Nullable<Vec<crate::ids::BusinessUnitId>>,
 }
 impl CreateProjectRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(location_id: i64) -> Self {
+    pub fn new(location_id: crate::ids::LocationId) -> Self {
         Self {
             location_id,
             customer_id: rt::Nullable::Absent,
@@ -1214,13 +1221,13 @@ impl CreateProjectRequest {
 impl CreateProjectRequest {
     /// Sets `customerId` (the field `customer_id`).
     #[inline]
-    pub fn with_customer_id(mut self, value: i64) -> Self {
+    pub fn with_customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `projectTypeId` (the field `project_type_id`).
     #[inline]
-    pub fn with_project_type_id(mut self, value: i64) -> Self {
+    pub fn with_project_type_id(mut self, value: crate::ids::ProjectTypeId) -> Self {
         self.project_type_id = rt::Nullable::Value(value);
         self
     }
@@ -1291,7 +1298,10 @@ impl CreateProjectRequest {
     }
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = rt::Nullable::Value(value);
         self
     }
@@ -1521,11 +1531,11 @@ impl rt::QueryValue for CustomFieldsUpdateMode {
 pub struct DetachJobEquipmentRequest {
     /// IDs of the equipment items to detach from the job
     #[serde(rename = "equipmentIds")]
-    pub equipment_ids: Vec<i64>,
+    pub equipment_ids: Vec<crate::ids::EquipmentId>,
 }
 impl DetachJobEquipmentRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(equipment_ids: Vec<i64>) -> Self {
+    pub fn new(equipment_ids: Vec<crate::ids::EquipmentId>) -> Self {
         Self { equipment_ids }
     }
 }
@@ -1543,7 +1553,7 @@ pub struct ExportAppointmentsResponse {
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Appointment number
     #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
@@ -1573,7 +1583,7 @@ pub struct ExportAppointmentsResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Returns true if the appointment is unused
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<bool>,
@@ -1641,7 +1651,7 @@ pub struct ExportJobCanceledLogResponse {
     pub id: Option<i64>,
     /// ID of the job that has been canceled
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the job cancel reason
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
@@ -1702,7 +1712,7 @@ pub struct ExportJobHistoryEntry {
     pub id: Option<i64>,
     /// ID of the employee
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Type of the job status
     #[serde(rename = "eventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
@@ -1752,7 +1762,7 @@ impl<'de> serde::Deserialize<'de> for ExportJobHistoryEntry {
 pub struct ExportJobHistoryResponse {
     /// ID of the job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Job history entries
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<ExportJobHistoryEntry>>,
@@ -1814,7 +1824,7 @@ pub struct ExportJobNotesResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Notes Job Id.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -1877,13 +1887,13 @@ pub struct ExportJobsResponse {
     pub job_number: Option<String>,
     /// ID of the job's project
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// ID of the job's customer
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// ID of the job's location
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Status of the job
     #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
@@ -1892,16 +1902,16 @@ pub struct ExportJobsResponse {
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// ID of job type
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Priority of the job
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Number of appointments on the job
     #[serde(rename = "appointmentCount", skip_serializing_if = "Option::is_none")]
     pub appointment_count: Option<i64>,
@@ -1939,7 +1949,7 @@ pub struct ExportJobsResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// ID of the Call that resulted in this job
     #[serde(rename = "leadCallId", skip_serializing_if = "Option::is_none")]
     pub lead_call_id: Option<i64>,
@@ -1948,7 +1958,7 @@ pub struct ExportJobsResponse {
     pub partner_lead_call_id: Option<i64>,
     /// ID of the Booking that resulted in this job
     #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<crate::ids::BookingId>,
     /// ID of the Technician that sold this job
     #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
@@ -1957,10 +1967,10 @@ pub struct ExportJobsResponse {
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// ID of the Membership associated with this job.
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     /// Total amount of the job
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
@@ -1969,10 +1979,10 @@ pub struct ExportJobsResponse {
     pub created_from_estimate_id: Option<i64>,
     /// IDs of estimates that are related to this job
     #[serde(rename = "estimateIds", skip_serializing_if = "Option::is_none")]
-    pub estimate_ids: Option<Vec<i64>>,
+    pub estimate_ids: Option<Vec<crate::ids::EstimateId>>,
     /// IDs of equipment items attached to this job
     #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
-    pub equipment_ids: Option<Vec<i64>>,
+    pub equipment_ids: Option<Vec<crate::ids::EquipmentId>>,
     /// Indicates whether Dispatch Pro is enabled for this job
     #[serde(rename = "isAutoDispatched", skip_serializing_if = "Option::is_none")]
     pub is_auto_dispatched: Option<bool>,
@@ -2077,7 +2087,7 @@ pub struct ExportProjectNotesResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Notes Project Id.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -2145,19 +2155,19 @@ pub struct ExportProjectsResponse {
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// ID of the project's location
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// ID of the project's type
     #[serde(rename = "projectTypeId", skip_serializing_if = "Option::is_none")]
-    pub project_type_id: Option<i64>,
+    pub project_type_id: Option<crate::ids::ProjectTypeId>,
     /// IDs of project managers for the project.
     #[serde(rename = "projectManagerIds", skip_serializing_if = "Option::is_none")]
     pub project_manager_ids: Option<Vec<i64>>,
     /// IDs of business units for the project.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// Start date of the project
     #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
@@ -2182,7 +2192,7 @@ pub struct ExportProjectsResponse {
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
     #[serde(rename = "jobIds", skip_serializing_if = "Option::is_none")]
-    pub job_ids: Option<Vec<i64>>,
+    pub job_ids: Option<Vec<crate::ids::JobId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2469,7 +2479,7 @@ impl HoldAppointmentRequest {
 pub struct HoldReasonResponse {
     /// Job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the reason
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
@@ -2597,7 +2607,7 @@ pub struct JobBookedLogResponse {
     pub id: Option<i64>,
     /// ID of the job that has been booked
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the job that has been booked
     #[serde(rename = "jobAppointmentId", skip_serializing_if = "Option::is_none")]
     pub job_appointment_id: Option<i64>,
@@ -2782,7 +2792,7 @@ pub struct JobCanceledLogResponse {
     pub id: Option<i64>,
     /// ID of the job that has been canceled
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the job cancel reason
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
@@ -2839,20 +2849,20 @@ impl<'de> serde::Deserialize<'de> for JobCanceledLogResponse {
 pub struct JobCreateRequest {
     /// ID of the job's customer
     #[serde(rename = "customerId")]
-    pub customer_id: i64,
+    pub customer_id: crate::ids::CustomerId,
     /// ID of the job's location
     #[serde(rename = "locationId")]
-    pub location_id: i64,
+    pub location_id: crate::ids::LocationId,
     /// ID of the job's project
     #[serde(
         rename = "projectId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_id: rt::Nullable<i64>,
+    pub project_id: rt::Nullable<crate::ids::ProjectId>,
     /// ID of the job's business unit
     #[serde(rename = "businessUnitId")]
-    pub business_unit_id: i64,
+    pub business_unit_id: crate::ids::BusinessUnitId,
     /// Object that contains:
     /// JobId: ID of the job from which this job was generated
     /// EmployeeId: ID of the office user or technician
@@ -2864,12 +2874,12 @@ pub struct JobCreateRequest {
     pub job_generated_lead_source: rt::Nullable<JobGeneratedLeadSource>,
     /// ID of job type
     #[serde(rename = "jobTypeId")]
-    pub job_type_id: i64,
+    pub job_type_id: crate::ids::JobTypeId,
     /// Priority of the job
     pub priority: String,
     /// ID of the job's campaign
     #[serde(rename = "campaignId")]
-    pub campaign_id: i64,
+    pub campaign_id: crate::ids::CampaignId,
     /// List of appointment information
     pub appointments: Vec<AppointmentInformation>,
     /// Job summary
@@ -2888,7 +2898,7 @@ pub struct JobCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub tag_type_ids: rt::Nullable<Vec<i64>>,
+    pub tag_type_ids: rt::Nullable<Vec<crate::ids::TagTypeId>>,
     /// Optional model that contains a list of external data items
     /// that should be attached to this job.
     #[serde(
@@ -2928,14 +2938,14 @@ pub struct JobCreateRequest {
     pub partner_lead_call_id: rt::Nullable<i64>,
     /// ID of the Lead associated with this job
     #[serde(rename = "leadId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub lead_id: rt::Nullable<i64>,
+    pub lead_id: rt::Nullable<crate::ids::LeadId>,
     /// ID of the Booking that resulted in this job
     #[serde(
         rename = "bookingId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub booking_id: rt::Nullable<i64>,
+    pub booking_id: rt::Nullable<crate::ids::BookingId>,
     /// Whether the job is a no-charge job.
     #[serde(
         rename = "noCharge",
@@ -2947,12 +2957,12 @@ pub struct JobCreateRequest {
 impl JobCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        customer_id: i64,
-        location_id: i64,
-        business_unit_id: i64,
-        job_type_id: i64,
+        customer_id: crate::ids::CustomerId,
+        location_id: crate::ids::LocationId,
+        business_unit_id: crate::ids::BusinessUnitId,
+        job_type_id: crate::ids::JobTypeId,
         priority: String,
-        campaign_id: i64,
+        campaign_id: crate::ids::CampaignId,
         appointments: Vec<AppointmentInformation>,
     ) -> Self {
         Self {
@@ -2982,7 +2992,7 @@ impl JobCreateRequest {
 impl JobCreateRequest {
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = rt::Nullable::Value(value);
         self
     }
@@ -3010,7 +3020,7 @@ impl JobCreateRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = rt::Nullable::Value(value);
         self
     }
@@ -3047,13 +3057,13 @@ impl JobCreateRequest {
     }
     /// Sets `leadId` (the field `lead_id`).
     #[inline]
-    pub fn with_lead_id(mut self, value: i64) -> Self {
+    pub fn with_lead_id(mut self, value: crate::ids::LeadId) -> Self {
         self.lead_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `bookingId` (the field `booking_id`).
     #[inline]
-    pub fn with_booking_id(mut self, value: i64) -> Self {
+    pub fn with_booking_id(mut self, value: crate::ids::BookingId) -> Self {
         self.booking_id = rt::Nullable::Value(value);
         self
     }
@@ -3072,7 +3082,7 @@ impl JobCreateRequest {
 pub struct JobEquipmentResponse {
     /// IDs of the equipment items attached to the job
     #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
-    pub equipment_ids: Option<Vec<i64>>,
+    pub equipment_ids: Option<Vec<crate::ids::EquipmentId>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -3107,10 +3117,10 @@ impl<'de> serde::Deserialize<'de> for JobEquipmentResponse {
 pub struct JobGeneratedLeadSource {
     /// ID of the job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the employee
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -3143,13 +3153,13 @@ impl<'de> serde::Deserialize<'de> for JobGeneratedLeadSource {
 impl JobGeneratedLeadSource {
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
     /// Sets `employeeId` (the field `employee_id`).
     #[inline]
-    pub fn with_employee_id(mut self, value: i64) -> Self {
+    pub fn with_employee_id(mut self, value: crate::ids::EmployeeId) -> Self {
         self.employee_id = Some(value);
         self
     }
@@ -3165,7 +3175,7 @@ pub struct JobHistoryItemModel {
     pub id: Option<i64>,
     /// ID of the employee
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Type of the job status
     #[serde(rename = "eventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
@@ -3400,19 +3410,19 @@ impl JobNoteCreateRequest {
 pub struct JobResponse {
     /// ID of the job
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::JobId>,
     /// Job number
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// ID of the job's project
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// ID of the job's customer
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// ID of the job's location
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Status of the job
     #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
@@ -3421,16 +3431,16 @@ pub struct JobResponse {
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// ID of job type
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Priority of the job
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Number of appointments on the job
     #[serde(rename = "appointmentCount", skip_serializing_if = "Option::is_none")]
     pub appointment_count: Option<i64>,
@@ -3468,7 +3478,7 @@ pub struct JobResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// ID of the Call that resulted in this job
     #[serde(rename = "leadCallId", skip_serializing_if = "Option::is_none")]
     pub lead_call_id: Option<i64>,
@@ -3477,7 +3487,7 @@ pub struct JobResponse {
     pub partner_lead_call_id: Option<i64>,
     /// ID of the Booking that resulted in this job
     #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<crate::ids::BookingId>,
     /// ID of the Technician that sold this job
     #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
@@ -3486,10 +3496,10 @@ pub struct JobResponse {
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// ID of the Membership associated with this job.
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     /// Total amount of the job
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
@@ -3498,10 +3508,10 @@ pub struct JobResponse {
     pub created_from_estimate_id: Option<i64>,
     /// IDs of estimates that are related to this job
     #[serde(rename = "estimateIds", skip_serializing_if = "Option::is_none")]
-    pub estimate_ids: Option<Vec<i64>>,
+    pub estimate_ids: Option<Vec<crate::ids::EstimateId>>,
     /// IDs of equipment items attached to this job
     #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
-    pub equipment_ids: Option<Vec<i64>>,
+    pub equipment_ids: Option<Vec<crate::ids::EquipmentId>>,
     /// Indicates whether Dispatch Pro is enabled for this job
     #[serde(rename = "isAutoDispatched", skip_serializing_if = "Option::is_none")]
     pub is_auto_dispatched: Option<bool>,
@@ -3665,19 +3675,19 @@ impl rt::QueryValue for JobStatus {
 pub struct JobTypeResponse {
     /// ID of the job type
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::JobTypeId>,
     /// Name of the job type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Business Unit Ids associated with job type
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// List of skills required to complete this job
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Tags here will automatically be applied to jobs booked
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Level of urgency for this type of job
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
@@ -4158,7 +4168,7 @@ impl ProjectNoteCreateRequest {
 pub struct ProjectResponse {
     /// ID of the project
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ProjectId>,
     /// Project number
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
@@ -4182,19 +4192,19 @@ pub struct ProjectResponse {
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// ID of the project's location
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// ID of the project's type
     #[serde(rename = "projectTypeId", skip_serializing_if = "Option::is_none")]
-    pub project_type_id: Option<i64>,
+    pub project_type_id: Option<crate::ids::ProjectTypeId>,
     /// IDs of project managers for the project.
     #[serde(rename = "projectManagerIds", skip_serializing_if = "Option::is_none")]
     pub project_manager_ids: Option<Vec<i64>>,
     /// IDs of business units for the project.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// Start date of the project
     #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
@@ -4219,7 +4229,7 @@ pub struct ProjectResponse {
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
     #[serde(rename = "jobIds", skip_serializing_if = "Option::is_none")]
-    pub job_ids: Option<Vec<i64>>,
+    pub job_ids: Option<Vec<crate::ids::JobId>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -4276,7 +4286,7 @@ impl<'de> serde::Deserialize<'de> for ProjectResponse {
 pub struct ProjectStatusResponse {
     /// ID of the project status
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ProjectStatusId>,
     /// Name of the project status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -4394,7 +4404,7 @@ impl rt::QueryValue for ProjectStatusesGetListSort {
 pub struct ProjectSubStatusResponse {
     /// ID of the project sub status
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ProjectSubstatusId>,
     /// Name of the project sub status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -4526,7 +4536,7 @@ impl rt::QueryValue for ProjectSubStatusesGetListSort {
 pub struct ProjectTypeResponse {
     /// The unique identifier of the project type.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ProjectTypeId>,
     /// The name of the project type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -4953,11 +4963,11 @@ pub struct SetAppointmentSummaryRequest {
     pub notes: String,
     /// ID of the technician
     #[serde(rename = "technicianId")]
-    pub technician_id: i64,
+    pub technician_id: crate::ids::TechnicianId,
 }
 impl SetAppointmentSummaryRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(notes: String, technician_id: i64) -> Self {
+    pub fn new(notes: String, technician_id: crate::ids::TechnicianId) -> Self {
         Self { notes, technician_id }
     }
 }
@@ -4983,13 +4993,13 @@ impl UpdateAppointmentSpecialInstructionsRequest {
 pub struct UpdateJobRequest {
     /// ID of the job's customer
     #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// ID of the job's location
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// ID of the job's business unit
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Object that contains:
     /// JobId: ID of the job from which this job was generated
     /// EmployeeId: ID of the office user or technician
@@ -5001,13 +5011,13 @@ pub struct UpdateJobRequest {
     pub job_generated_lead_source: rt::Nullable<JobGeneratedLeadSource>,
     /// ID of job type
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Priority of the job
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
     #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Job summary
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -5026,7 +5036,7 @@ pub struct UpdateJobRequest {
     /// List of tag types. This list must describe the full list of tags on the job. If job A has tags X and Y and
     /// this field only contains a ID for tag X, then tag Y on job A will be removed.
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// External data update model.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
@@ -5057,19 +5067,19 @@ pub struct UpdateJobRequest {
 impl UpdateJobRequest {
     /// Sets `customerId` (the field `customer_id`).
     #[inline]
-    pub fn with_customer_id(mut self, value: i64) -> Self {
+    pub fn with_customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
     /// Sets `locationId` (the field `location_id`).
     #[inline]
-    pub fn with_location_id(mut self, value: i64) -> Self {
+    pub fn with_location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = Some(value);
         self
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
@@ -5084,7 +5094,7 @@ impl UpdateJobRequest {
     }
     /// Sets `jobTypeId` (the field `job_type_id`).
     #[inline]
-    pub fn with_job_type_id(mut self, value: i64) -> Self {
+    pub fn with_job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = Some(value);
         self
     }
@@ -5097,7 +5107,7 @@ impl UpdateJobRequest {
     }
     /// Sets `campaignId` (the field `campaign_id`).
     #[inline]
-    pub fn with_campaign_id(mut self, value: i64) -> Self {
+    pub fn with_campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
@@ -5122,7 +5132,7 @@ impl UpdateJobRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = Some(value);
         self
     }
@@ -5179,13 +5189,13 @@ pub struct UpdateJobTypeRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// List of skills required to complete this job
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Tags here will automatically be applied to jobs booked
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Level of urgency for this type of job
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
@@ -5260,7 +5270,10 @@ impl UpdateJobTypeRequest {
     }
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = Some(value);
         self
     }
@@ -5272,7 +5285,7 @@ impl UpdateJobTypeRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = Some(value);
         self
     }
@@ -5376,14 +5389,14 @@ pub struct UpdateProjectRequest {
     pub project_manager_ids: Option<Vec<i64>>,
     /// IDs of the project's jobs
     #[serde(rename = "jobIds", default, skip_serializing_if = "Option::is_none")]
-    pub job_ids: Option<Vec<i64>>,
+    pub job_ids: Option<Vec<crate::ids::JobId>>,
     /// IDs of business units for the project.
     #[serde(
         rename = "businessUnitIds",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// Project name
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -5402,7 +5415,7 @@ pub struct UpdateProjectRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_type_id: rt::Nullable<i64>,
+    pub project_type_id: rt::Nullable<crate::ids::ProjectTypeId>,
     /// Start date of the project
     #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
@@ -5436,13 +5449,16 @@ impl UpdateProjectRequest {
     }
     /// Sets `jobIds` (the field `job_ids`).
     #[inline]
-    pub fn with_job_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_job_ids(mut self, value: Vec<crate::ids::JobId>) -> Self {
         self.job_ids = Some(value);
         self
     }
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = Some(value);
         self
     }
@@ -5474,7 +5490,7 @@ impl UpdateProjectRequest {
     }
     /// Sets `projectTypeId` (the field `project_type_id`).
     #[inline]
-    pub fn with_project_type_id(mut self, value: i64) -> Self {
+    pub fn with_project_type_id(mut self, value: crate::ids::ProjectTypeId) -> Self {
         self.project_type_id = rt::Nullable::Value(value);
         self
     }

@@ -43,7 +43,7 @@ impl AppointmentsApi {
     /// `PUT /tenant/{tenant}/appointments/{id}/confirmation` (operation `Appointments_Confirm`)
     ///
     /// Required scope: `tn.jpm.appointments:w`
-    pub fn confirm(&self, id: i64) -> AppointmentsConfirm {
+    pub fn confirm(&self, id: crate::ids::AppointmentId) -> AppointmentsConfirm {
         AppointmentsConfirm {
             client: self.client.clone(),
             id,
@@ -54,7 +54,7 @@ impl AppointmentsApi {
     /// `DELETE /tenant/{tenant}/appointments/{id}` (operation `Appointments_Delete`)
     ///
     /// Required scope: `tn.jpm.appointments:w`
-    pub fn delete(&self, id: i64) -> AppointmentsDelete {
+    pub fn delete(&self, id: crate::ids::AppointmentId) -> AppointmentsDelete {
         AppointmentsDelete {
             client: self.client.clone(),
             id,
@@ -65,7 +65,7 @@ impl AppointmentsApi {
     /// `GET /tenant/{tenant}/appointments/{id}` (operation `Appointments_Get`)
     ///
     /// Required scope: `tn.jpm.appointments:r`
-    pub fn get(&self, id: i64) -> AppointmentsGet {
+    pub fn get(&self, id: crate::ids::AppointmentId) -> AppointmentsGet {
         AppointmentsGet {
             client: self.client.clone(),
             id,
@@ -107,7 +107,7 @@ impl AppointmentsApi {
     /// Required scope: `tn.jpm.appointments:w`
     pub fn hold(
         &self,
-        id: i64,
+        id: crate::ids::AppointmentId,
         body: super::models::HoldAppointmentRequest,
     ) -> AppointmentsHold {
         AppointmentsHold {
@@ -121,7 +121,10 @@ impl AppointmentsApi {
     /// `DELETE /tenant/{tenant}/appointments/{id}/confirmation` (operation `Appointments_RemoveConfirmation`)
     ///
     /// Required scope: `tn.jpm.appointments:w`
-    pub fn remove_confirmation(&self, id: i64) -> AppointmentsRemoveConfirmation {
+    pub fn remove_confirmation(
+        &self,
+        id: crate::ids::AppointmentId,
+    ) -> AppointmentsRemoveConfirmation {
         AppointmentsRemoveConfirmation {
             client: self.client.clone(),
             id,
@@ -132,7 +135,7 @@ impl AppointmentsApi {
     /// `DELETE /tenant/{tenant}/appointments/{id}/hold` (operation `Appointments_RemoveHold`)
     ///
     /// Required scope: `tn.jpm.appointments:w`
-    pub fn remove_hold(&self, id: i64) -> AppointmentsRemoveHold {
+    pub fn remove_hold(&self, id: crate::ids::AppointmentId) -> AppointmentsRemoveHold {
         AppointmentsRemoveHold {
             client: self.client.clone(),
             id,
@@ -145,7 +148,7 @@ impl AppointmentsApi {
     /// Required scope: `tn.jpm.appointments:w`
     pub fn reschedule(
         &self,
-        id: i64,
+        id: crate::ids::AppointmentId,
         body: super::models::AppointmentRescheduleRequest,
     ) -> AppointmentsReschedule {
         AppointmentsReschedule {
@@ -162,7 +165,7 @@ impl AppointmentsApi {
     /// Required scope: `tn.jpm.appointments:w`
     pub fn set_summary(
         &self,
-        id: i64,
+        id: crate::ids::AppointmentId,
         body: super::models::SetAppointmentSummaryRequest,
     ) -> AppointmentsSetSummary {
         AppointmentsSetSummary {
@@ -178,7 +181,7 @@ impl AppointmentsApi {
     /// Required scope: `tn.jpm.appointments:w`
     pub fn update_special_instructions(
         &self,
-        id: i64,
+        id: crate::ids::AppointmentId,
         body: super::models::UpdateAppointmentSpecialInstructionsRequest,
     ) -> AppointmentsUpdateSpecialInstructions {
         AppointmentsUpdateSpecialInstructions {
@@ -245,7 +248,7 @@ impl std::future::IntoFuture for AppointmentsAdd {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsConfirm {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
 }
 impl AppointmentsConfirm {
     /// What the document says of this operation: id, method, path, scopes.
@@ -297,7 +300,7 @@ impl std::future::IntoFuture for AppointmentsConfirm {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
 }
 impl AppointmentsDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -349,7 +352,7 @@ impl std::future::IntoFuture for AppointmentsDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
 }
 impl AppointmentsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -401,16 +404,16 @@ impl std::future::IntoFuture for AppointmentsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::AppointmentId>>,
     active: Option<crate::common::ActiveRequestArg>,
-    job_id: Option<i64>,
-    project_id: Option<i64>,
+    job_id: Option<crate::ids::JobId>,
+    project_id: Option<crate::ids::ProjectId>,
     number: Option<String>,
     status: Option<super::models::AppointmentStatus>,
     starts_on_or_after: Option<rt::DateTime>,
     starts_before: Option<rt::DateTime>,
-    technician_id: Option<i64>,
-    customer_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
+    customer_id: Option<crate::ids::CustomerId>,
     unused: Option<bool>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
@@ -438,7 +441,10 @@ impl AppointmentsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::AppointmentId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -453,14 +459,14 @@ impl AppointmentsGetList {
     /// Return all appointments for this job
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
     /// Return all appointments for jobs that are part of this project
     ///
     /// Query parameter `projectId`.
-    pub fn project_id(mut self, value: i64) -> Self {
+    pub fn project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = Some(value);
         self
     }
@@ -496,14 +502,14 @@ impl AppointmentsGetList {
     /// Return appointments this technician is assigned to
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
     /// Return appointments for the specified Customer
     ///
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
@@ -699,7 +705,7 @@ impl std::future::IntoFuture for AppointmentsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsHold {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
     body: super::models::HoldAppointmentRequest,
 }
 impl AppointmentsHold {
@@ -753,7 +759,7 @@ impl std::future::IntoFuture for AppointmentsHold {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsRemoveConfirmation {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
 }
 impl AppointmentsRemoveConfirmation {
     /// What the document says of this operation: id, method, path, scopes.
@@ -805,7 +811,7 @@ impl std::future::IntoFuture for AppointmentsRemoveConfirmation {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsRemoveHold {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
 }
 impl AppointmentsRemoveHold {
     /// What the document says of this operation: id, method, path, scopes.
@@ -857,7 +863,7 @@ impl std::future::IntoFuture for AppointmentsRemoveHold {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsReschedule {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
     body: super::models::AppointmentRescheduleRequest,
 }
 impl AppointmentsReschedule {
@@ -911,7 +917,7 @@ impl std::future::IntoFuture for AppointmentsReschedule {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsSetSummary {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
     body: super::models::SetAppointmentSummaryRequest,
 }
 impl AppointmentsSetSummary {
@@ -965,7 +971,7 @@ impl std::future::IntoFuture for AppointmentsSetSummary {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsUpdateSpecialInstructions {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::AppointmentId,
     body: super::models::UpdateAppointmentSpecialInstructionsRequest,
 }
 impl AppointmentsUpdateSpecialInstructions {
@@ -1144,7 +1150,7 @@ impl BudgetCodesApi {
     /// Required scope: `tn.jpm.budgetcodes:r`
     pub fn list_project_budget_codes(
         &self,
-        project_id: i64,
+        project_id: crate::ids::ProjectId,
     ) -> BudgetCodesListProjectBudgetCodes {
         BudgetCodesListProjectBudgetCodes {
             client: self.client.clone(),
@@ -1162,7 +1168,7 @@ impl BudgetCodesApi {
     /// Required scope: `tn.jpm.segments:r`
     pub fn list_project_segment_item_children(
         &self,
-        project_id: i64,
+        project_id: crate::ids::ProjectId,
         segment_id: i64,
         segment_item_id: i64,
     ) -> BudgetCodesListProjectSegmentItemChildren {
@@ -1182,7 +1188,7 @@ impl BudgetCodesApi {
     /// Required scope: `tn.jpm.segments:r`
     pub fn list_project_segment_items(
         &self,
-        project_id: i64,
+        project_id: crate::ids::ProjectId,
         segment_id: i64,
     ) -> BudgetCodesListProjectSegmentItems {
         BudgetCodesListProjectSegmentItems {
@@ -1200,7 +1206,7 @@ impl BudgetCodesApi {
     /// Required scope: `tn.jpm.segments:r`
     pub fn list_project_segments(
         &self,
-        project_id: i64,
+        project_id: crate::ids::ProjectId,
     ) -> BudgetCodesListProjectSegments {
         BudgetCodesListProjectSegments {
             client: self.client.clone(),
@@ -1227,7 +1233,7 @@ impl BudgetCodesApi {
     /// Required scope: `tn.jpm.budgetcodes:r`
     pub fn match_project_budget_codes(
         &self,
-        project_id: i64,
+        project_id: crate::ids::ProjectId,
         codes: Vec<String>,
     ) -> BudgetCodesMatchProjectBudgetCodes {
         BudgetCodesMatchProjectBudgetCodes {
@@ -1876,7 +1882,7 @@ impl std::future::IntoFuture for BudgetCodesListCompanySegments {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BudgetCodesListProjectBudgetCodes {
     client: rt::TenantClient,
-    project_id: i64,
+    project_id: crate::ids::ProjectId,
     budget_code_ids: Option<rt::IdList<i64>>,
     segment_ids: Option<rt::IdList<i64>>,
     segment_item_ids: Option<rt::IdList<i64>>,
@@ -2011,7 +2017,7 @@ impl std::future::IntoFuture for BudgetCodesListProjectBudgetCodes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BudgetCodesListProjectSegmentItemChildren {
     client: rt::TenantClient,
-    project_id: i64,
+    project_id: crate::ids::ProjectId,
     segment_id: i64,
     segment_item_id: i64,
     page: Option<i32>,
@@ -2121,7 +2127,7 @@ impl std::future::IntoFuture for BudgetCodesListProjectSegmentItemChildren {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BudgetCodesListProjectSegmentItems {
     client: rt::TenantClient,
-    project_id: i64,
+    project_id: crate::ids::ProjectId,
     segment_id: i64,
     page: Option<i32>,
     page_size: Option<i32>,
@@ -2229,7 +2235,7 @@ impl std::future::IntoFuture for BudgetCodesListProjectSegmentItems {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BudgetCodesListProjectSegments {
     client: rt::TenantClient,
-    project_id: i64,
+    project_id: crate::ids::ProjectId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -2355,7 +2361,7 @@ impl std::future::IntoFuture for BudgetCodesMatchCompanyBudgetCodes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BudgetCodesMatchProjectBudgetCodes {
     client: rt::TenantClient,
-    project_id: i64,
+    project_id: crate::ids::ProjectId,
     codes: Vec<String>,
 }
 impl BudgetCodesMatchProjectBudgetCodes {
@@ -3573,7 +3579,7 @@ impl JobEquipmentApi {
     /// Required scope: `tn.jpm.jobs:w`
     pub fn attach(
         &self,
-        id: i64,
+        id: crate::ids::JobId,
         body: super::models::AttachJobEquipmentRequest,
     ) -> JobEquipmentAttach {
         JobEquipmentAttach {
@@ -3588,7 +3594,11 @@ impl JobEquipmentApi {
     /// `DELETE /tenant/{tenant}/jobs/{id}/equipment/{equipmentId}` (operation `JobEquipment_Detach`)
     ///
     /// Required scope: `tn.jpm.jobs:w`
-    pub fn detach(&self, id: i64, equipment_id: i64) -> JobEquipmentDetach {
+    pub fn detach(
+        &self,
+        id: crate::ids::JobId,
+        equipment_id: crate::ids::EquipmentId,
+    ) -> JobEquipmentDetach {
         JobEquipmentDetach {
             client: self.client.clone(),
             id,
@@ -3603,7 +3613,7 @@ impl JobEquipmentApi {
     /// Required scope: `tn.jpm.jobs:w`
     pub fn detach_bulk(
         &self,
-        id: i64,
+        id: crate::ids::JobId,
         body: super::models::DetachJobEquipmentRequest,
     ) -> JobEquipmentDetachBulk {
         JobEquipmentDetachBulk {
@@ -3617,7 +3627,7 @@ impl JobEquipmentApi {
     /// `GET /tenant/{tenant}/jobs/{id}/equipment` (operation `JobEquipment_Get`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get(&self, id: i64) -> JobEquipmentGet {
+    pub fn get(&self, id: crate::ids::JobId) -> JobEquipmentGet {
         JobEquipmentGet {
             client: self.client.clone(),
             id,
@@ -3631,7 +3641,7 @@ impl JobEquipmentApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobEquipmentAttach {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     body: super::models::AttachJobEquipmentRequest,
 }
 impl JobEquipmentAttach {
@@ -3685,8 +3695,8 @@ impl std::future::IntoFuture for JobEquipmentAttach {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobEquipmentDetach {
     client: rt::TenantClient,
-    id: i64,
-    equipment_id: i64,
+    id: crate::ids::JobId,
+    equipment_id: crate::ids::EquipmentId,
 }
 impl JobEquipmentDetach {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3738,7 +3748,7 @@ impl std::future::IntoFuture for JobEquipmentDetach {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobEquipmentDetachBulk {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     body: super::models::DetachJobEquipmentRequest,
 }
 impl JobEquipmentDetachBulk {
@@ -3792,7 +3802,7 @@ impl std::future::IntoFuture for JobEquipmentDetachBulk {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobEquipmentGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
 }
 impl JobEquipmentGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4109,7 +4119,7 @@ impl JobTypesApi {
     /// `GET /tenant/{tenant}/job-types/{id}` (operation `JobTypes_Get`)
     ///
     /// Required scope: `tn.jpm.jobtypes:r`
-    pub fn get(&self, id: i64) -> JobTypesGet {
+    pub fn get(&self, id: crate::ids::JobTypeId) -> JobTypesGet {
         JobTypesGet {
             client: self.client.clone(),
             id,
@@ -4149,7 +4159,7 @@ impl JobTypesApi {
     /// Required scope: `tn.jpm.jobtypes:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::JobTypeId,
         body: super::models::UpdateJobTypeRequest,
     ) -> JobTypesUpdate {
         JobTypesUpdate {
@@ -4216,7 +4226,7 @@ impl std::future::IntoFuture for JobTypesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobTypesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobTypeId,
     external_data_application_guid: Option<rt::Uuid>,
 }
 impl JobTypesGet {
@@ -4283,7 +4293,7 @@ pub struct JobTypesGetList {
     min_duration: Option<i32>,
     max_duration: Option<i32>,
     priority: Option<String>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::JobTypeId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -4341,7 +4351,10 @@ impl JobTypesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::JobTypeId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -4540,7 +4553,7 @@ impl std::future::IntoFuture for JobTypesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobTypesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobTypeId,
     body: super::models::UpdateJobTypeRequest,
 }
 impl JobTypesUpdate {
@@ -4618,7 +4631,11 @@ impl JobsApi {
     /// `PUT /tenant/{tenant}/jobs/{id}/cancel` (operation `Jobs_Cancel`)
     ///
     /// Required scope: `tn.jpm.jobs:w`
-    pub fn cancel(&self, id: i64, body: super::models::CancelJobRequest) -> JobsCancel {
+    pub fn cancel(
+        &self,
+        id: crate::ids::JobId,
+        body: super::models::CancelJobRequest,
+    ) -> JobsCancel {
         JobsCancel {
             client: self.client.clone(),
             id,
@@ -4643,7 +4660,7 @@ impl JobsApi {
     /// Required scope: `tn.jpm.jobs:w`
     pub fn create_note(
         &self,
-        id: i64,
+        id: crate::ids::JobId,
         body: super::models::JobNoteCreateRequest,
     ) -> JobsCreateNote {
         JobsCreateNote {
@@ -4657,7 +4674,7 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/{id}` (operation `Jobs_Get`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get(&self, id: i64) -> JobsGet {
+    pub fn get(&self, id: crate::ids::JobId) -> JobsGet {
         JobsGet {
             client: self.client.clone(),
             id,
@@ -4669,7 +4686,7 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/{id}/booked-log` (operation `Jobs_GetBookedLog`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get_booked_log(&self, id: i64) -> JobsGetBookedLog {
+    pub fn get_booked_log(&self, id: crate::ids::JobId) -> JobsGetBookedLog {
         JobsGetBookedLog {
             client: self.client.clone(),
             id,
@@ -4712,7 +4729,7 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/{id}/history` (operation `Jobs_GetHistory`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get_history(&self, id: i64) -> JobsGetHistory {
+    pub fn get_history(&self, id: crate::ids::JobId) -> JobsGetHistory {
         JobsGetHistory {
             client: self.client.clone(),
             id,
@@ -4737,7 +4754,10 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/{id}/canceled-log` (operation `Jobs_GetJobCanceledLogs`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get_job_canceled_logs(&self, id: i64) -> JobsGetJobCanceledLogs {
+    pub fn get_job_canceled_logs(
+        &self,
+        id: crate::ids::JobId,
+    ) -> JobsGetJobCanceledLogs {
         JobsGetJobCanceledLogs {
             client: self.client.clone(),
             id,
@@ -4798,7 +4818,7 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/{id}/notes` (operation `Jobs_GetNotes`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get_notes(&self, id: i64) -> JobsGetNotes {
+    pub fn get_notes(&self, id: crate::ids::JobId) -> JobsGetNotes {
         JobsGetNotes {
             client: self.client.clone(),
             id,
@@ -4812,7 +4832,7 @@ impl JobsApi {
     /// `PUT /tenant/{tenant}/jobs/{id}/remove-cancellation` (operation `Jobs_RemoveCancellation`)
     ///
     /// Required scope: `tn.jpm.jobs:w`
-    pub fn remove_cancellation(&self, id: i64) -> JobsRemoveCancellation {
+    pub fn remove_cancellation(&self, id: crate::ids::JobId) -> JobsRemoveCancellation {
         JobsRemoveCancellation {
             client: self.client.clone(),
             id,
@@ -4823,7 +4843,11 @@ impl JobsApi {
     /// `PATCH /tenant/{tenant}/jobs/{id}` (operation `Jobs_Update`)
     ///
     /// Required scope: `tn.jpm.jobs:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateJobRequest) -> JobsUpdate {
+    pub fn update(
+        &self,
+        id: crate::ids::JobId,
+        body: super::models::UpdateJobRequest,
+    ) -> JobsUpdate {
         JobsUpdate {
             client: self.client.clone(),
             id,
@@ -4838,7 +4862,7 @@ impl JobsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsCancel {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     body: super::models::CancelJobRequest,
 }
 impl JobsCancel {
@@ -4942,7 +4966,7 @@ impl std::future::IntoFuture for JobsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsCreateNote {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     body: super::models::JobNoteCreateRequest,
 }
 impl JobsCreateNote {
@@ -4996,7 +5020,7 @@ impl std::future::IntoFuture for JobsCreateNote {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     external_data_application_guid: Option<rt::Uuid>,
 }
 impl JobsGet {
@@ -5059,7 +5083,7 @@ impl std::future::IntoFuture for JobsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetBookedLog {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
 }
 impl JobsGetBookedLog {
     /// What the document says of this operation: id, method, path, scopes.
@@ -5353,7 +5377,7 @@ impl std::future::IntoFuture for JobsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetHistory {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
 }
 impl JobsGetHistory {
     /// What the document says of this operation: id, method, path, scopes.
@@ -5457,7 +5481,7 @@ impl std::future::IntoFuture for JobsGetHoldReasons {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetJobCanceledLogs {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -5573,10 +5597,10 @@ pub struct JobsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::JobId>>,
     number: Option<String>,
-    project_id: Option<i64>,
-    booking_id: Option<i64>,
+    project_id: Option<crate::ids::ProjectId>,
+    booking_id: Option<crate::ids::BookingId>,
     job_status: Option<super::models::JobStatus>,
     appointment_status: Option<super::models::JobAppointmentStatus>,
     priority: Option<String>,
@@ -5584,24 +5608,24 @@ pub struct JobsGetList {
     first_appointment_starts_before: Option<rt::DateTime>,
     appointment_starts_on_or_after: Option<rt::DateTime>,
     appointment_starts_before: Option<rt::DateTime>,
-    technician_id: Option<i64>,
-    customer_id: Option<i64>,
-    location_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
+    customer_id: Option<crate::ids::CustomerId>,
+    location_id: Option<crate::ids::LocationId>,
     sold_by_id: Option<i64>,
-    job_type_id: Option<i64>,
-    campaign_id: Option<i64>,
-    business_unit_id: Option<i64>,
-    invoice_id: Option<i64>,
+    job_type_id: Option<crate::ids::JobTypeId>,
+    campaign_id: Option<crate::ids::CampaignId>,
+    business_unit_id: Option<crate::ids::BusinessUnitId>,
+    invoice_id: Option<crate::ids::InvoiceId>,
     created_from_estimate_id: Option<i64>,
-    estimate_ids: Option<rt::IdList<i64>>,
+    estimate_ids: Option<rt::IdList<crate::ids::EstimateId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     completed_on_or_after: Option<rt::DateTime>,
     completed_before: Option<rt::DateTime>,
-    tag_type_ids: Option<rt::IdList<i64>>,
-    equipment_ids: Option<rt::IdList<i64>>,
+    tag_type_ids: Option<rt::IdList<crate::ids::TagTypeId>>,
+    equipment_ids: Option<rt::IdList<crate::ids::EquipmentId>>,
     sort: Option<rt::Sort<super::models::JobsGetListSort>>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -5646,7 +5670,10 @@ impl JobsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::JobId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -5660,14 +5687,14 @@ impl JobsGetList {
     /// Filters by project ID
     ///
     /// Query parameter `projectId`.
-    pub fn project_id(mut self, value: i64) -> Self {
+    pub fn project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = Some(value);
         self
     }
     /// Filters by booking ID that resulted in this job
     ///
     /// Query parameter `bookingId`.
-    pub fn booking_id(mut self, value: i64) -> Self {
+    pub fn booking_id(mut self, value: crate::ids::BookingId) -> Self {
         self.booking_id = Some(value);
         self
     }
@@ -5731,21 +5758,21 @@ impl JobsGetList {
     /// Return jobs if technician is assigned to any appointment
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
     /// Filters by job's customer ID
     ///
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
     /// Filters by job's location ID
     ///
     /// Query parameter `locationId`.
-    pub fn location_id(mut self, value: i64) -> Self {
+    pub fn location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = Some(value);
         self
     }
@@ -5759,28 +5786,28 @@ impl JobsGetList {
     /// Filters by job type ID
     ///
     /// Query parameter `jobTypeId`.
-    pub fn job_type_id(mut self, value: i64) -> Self {
+    pub fn job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = Some(value);
         self
     }
     /// Filters by job's campaign ID
     ///
     /// Query parameter `campaignId`.
-    pub fn campaign_id(mut self, value: i64) -> Self {
+    pub fn campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
     /// Filters by job's business unit ID
     ///
     /// Query parameter `businessUnitId`.
-    pub fn business_unit_id(mut self, value: i64) -> Self {
+    pub fn business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
     /// Filters by job's invoice ID
     ///
     /// Query parameter `invoiceId`.
-    pub fn invoice_id(mut self, value: i64) -> Self {
+    pub fn invoice_id(mut self, value: crate::ids::InvoiceId) -> Self {
         self.invoice_id = Some(value);
         self
     }
@@ -5798,7 +5825,7 @@ impl JobsGetList {
     /// Query parameter `estimateIds`.
     pub fn estimate_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::EstimateId>>,
     ) -> Self {
         self.estimate_ids = Some(value.into_iter().collect());
         self
@@ -5852,7 +5879,7 @@ impl JobsGetList {
     /// Query parameter `tagTypeIds`.
     pub fn tag_type_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::TagTypeId>>,
     ) -> Self {
         self.tag_type_ids = Some(value.into_iter().collect());
         self
@@ -5864,7 +5891,7 @@ impl JobsGetList {
     /// Query parameter `equipmentIds`.
     pub fn equipment_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::EquipmentId>>,
     ) -> Self {
         self.equipment_ids = Some(value.into_iter().collect());
         self
@@ -6057,7 +6084,7 @@ impl std::future::IntoFuture for JobsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetNotes {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -6162,7 +6189,7 @@ impl std::future::IntoFuture for JobsGetNotes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsRemoveCancellation {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
 }
 impl JobsRemoveCancellation {
     /// What the document says of this operation: id, method, path, scopes.
@@ -6214,7 +6241,7 @@ impl std::future::IntoFuture for JobsRemoveCancellation {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::JobId,
     body: super::models::UpdateJobRequest,
 }
 impl JobsUpdate {
@@ -6280,7 +6307,7 @@ impl ProjectStatusesApi {
     /// `GET /tenant/{tenant}/project-statuses/{id}` (operation `ProjectStatuses_Get`)
     ///
     /// Required scope: `tn.jpm.projectstatuses:r`
-    pub fn get(&self, id: i64) -> ProjectStatusesGet {
+    pub fn get(&self, id: crate::ids::ProjectStatusId) -> ProjectStatusesGet {
         ProjectStatusesGet {
             client: self.client.clone(),
             id,
@@ -6314,7 +6341,7 @@ impl ProjectStatusesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectStatusesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProjectStatusId,
 }
 impl ProjectStatusesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -6367,7 +6394,7 @@ impl std::future::IntoFuture for ProjectStatusesGet {
 pub struct ProjectStatusesGetList {
     client: rt::TenantClient,
     name: Option<String>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::ProjectStatusId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -6401,7 +6428,10 @@ impl ProjectStatusesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ProjectStatusId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -6599,7 +6629,7 @@ impl ProjectSubStatusesApi {
     /// `GET /tenant/{tenant}/project-substatuses/{id}` (operation `ProjectSubStatuses_Get`)
     ///
     /// Required scope: `tn.jpm.projectsubstatuses:r`
-    pub fn get(&self, id: i64) -> ProjectSubStatusesGet {
+    pub fn get(&self, id: crate::ids::ProjectSubstatusId) -> ProjectSubStatusesGet {
         ProjectSubStatusesGet {
             client: self.client.clone(),
             id,
@@ -6635,7 +6665,7 @@ impl ProjectSubStatusesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectSubStatusesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProjectSubstatusId,
 }
 impl ProjectSubStatusesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -6689,7 +6719,7 @@ pub struct ProjectSubStatusesGetList {
     client: rt::TenantClient,
     name: Option<String>,
     status_id: Option<i64>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::ProjectSubstatusId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -6731,7 +6761,10 @@ impl ProjectSubStatusesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ProjectSubstatusId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -6941,7 +6974,7 @@ impl ProjectTypesApi {
     /// `GET /tenant/{tenant}/project-types/{id}` (operation `ProjectTypes_Get`)
     ///
     /// Required scope: `tn.jpm.projecttypes:r`
-    pub fn get(&self, id: i64) -> ProjectTypesGet {
+    pub fn get(&self, id: crate::ids::ProjectTypeId) -> ProjectTypesGet {
         ProjectTypesGet {
             client: self.client.clone(),
             id,
@@ -6968,7 +7001,7 @@ impl ProjectTypesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectTypesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProjectTypeId,
 }
 impl ProjectTypesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -7142,7 +7175,11 @@ impl ProjectsApi {
     /// `POST /tenant/{tenant}/projects/{id}/attach-job/{jobId}` (operation `Projects_AttachJob`)
     ///
     /// Required scope: `tn.jpm.projects:w`
-    pub fn attach_job(&self, id: i64, job_id: i64) -> ProjectsAttachJob {
+    pub fn attach_job(
+        &self,
+        id: crate::ids::ProjectId,
+        job_id: crate::ids::JobId,
+    ) -> ProjectsAttachJob {
         ProjectsAttachJob {
             client: self.client.clone(),
             id,
@@ -7167,7 +7204,7 @@ impl ProjectsApi {
     /// Required scope: `tn.jpm.projects:w`
     pub fn create_note(
         &self,
-        id: i64,
+        id: crate::ids::ProjectId,
         body: super::models::ProjectNoteCreateRequest,
     ) -> ProjectsCreateNote {
         ProjectsCreateNote {
@@ -7181,7 +7218,7 @@ impl ProjectsApi {
     /// `POST /tenant/{tenant}/projects/detach-job/{jobId}` (operation `Projects_DetachJob`)
     ///
     /// Required scope: `tn.jpm.projects:w`
-    pub fn detach_job(&self, job_id: i64) -> ProjectsDetachJob {
+    pub fn detach_job(&self, job_id: crate::ids::JobId) -> ProjectsDetachJob {
         ProjectsDetachJob {
             client: self.client.clone(),
             job_id,
@@ -7192,7 +7229,7 @@ impl ProjectsApi {
     /// `GET /tenant/{tenant}/projects/{id}` (operation `Projects_Get`)
     ///
     /// Required scope: `tn.jpm.projects:r`
-    pub fn get(&self, id: i64) -> ProjectsGet {
+    pub fn get(&self, id: crate::ids::ProjectId) -> ProjectsGet {
         ProjectsGet {
             client: self.client.clone(),
             id,
@@ -7260,7 +7297,7 @@ impl ProjectsApi {
     /// `GET /tenant/{tenant}/projects/{id}/notes` (operation `Projects_GetNotes`)
     ///
     /// Required scope: `tn.jpm.projects:r`
-    pub fn get_notes(&self, id: i64) -> ProjectsGetNotes {
+    pub fn get_notes(&self, id: crate::ids::ProjectId) -> ProjectsGetNotes {
         ProjectsGetNotes {
             client: self.client.clone(),
             id,
@@ -7276,7 +7313,7 @@ impl ProjectsApi {
     /// Required scope: `tn.jpm.projects:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::ProjectId,
         body: super::models::UpdateProjectRequest,
     ) -> ProjectsUpdate {
         ProjectsUpdate {
@@ -7293,8 +7330,8 @@ impl ProjectsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsAttachJob {
     client: rt::TenantClient,
-    id: i64,
-    job_id: i64,
+    id: crate::ids::ProjectId,
+    job_id: crate::ids::JobId,
 }
 impl ProjectsAttachJob {
     /// What the document says of this operation: id, method, path, scopes.
@@ -7396,7 +7433,7 @@ impl std::future::IntoFuture for ProjectsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsCreateNote {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProjectId,
     body: super::models::ProjectNoteCreateRequest,
 }
 impl ProjectsCreateNote {
@@ -7450,7 +7487,7 @@ impl std::future::IntoFuture for ProjectsCreateNote {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsDetachJob {
     client: rt::TenantClient,
-    job_id: i64,
+    job_id: crate::ids::JobId,
 }
 impl ProjectsDetachJob {
     /// What the document says of this operation: id, method, path, scopes.
@@ -7502,7 +7539,7 @@ impl std::future::IntoFuture for ProjectsDetachJob {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProjectId,
     external_data_application_guid: Option<rt::Uuid>,
 }
 impl ProjectsGet {
@@ -7755,16 +7792,16 @@ impl std::future::IntoFuture for ProjectsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
-    customer_id: Option<i64>,
-    location_id: Option<i64>,
-    project_type_id: Option<i64>,
-    invoice_id: Option<i64>,
-    technician_id: Option<i64>,
-    job_id: Option<i64>,
-    appointment_id: Option<i64>,
+    ids: Option<rt::IdList<crate::ids::ProjectId>>,
+    customer_id: Option<crate::ids::CustomerId>,
+    location_id: Option<crate::ids::LocationId>,
+    project_type_id: Option<crate::ids::ProjectTypeId>,
+    invoice_id: Option<crate::ids::InvoiceId>,
+    technician_id: Option<crate::ids::TechnicianId>,
+    job_id: Option<crate::ids::JobId>,
+    appointment_id: Option<crate::ids::AppointmentId>,
     project_manager_ids: Option<rt::IdList<i64>>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     starts_before: Option<rt::DateTime>,
@@ -7801,56 +7838,59 @@ impl ProjectsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ProjectId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by customer ID
     ///
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
     /// Filters by location ID
     ///
     /// Query parameter `locationId`.
-    pub fn location_id(mut self, value: i64) -> Self {
+    pub fn location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = Some(value);
         self
     }
     /// Return projects if it contains the specified project type
     ///
     /// Query parameter `projectTypeId`.
-    pub fn project_type_id(mut self, value: i64) -> Self {
+    pub fn project_type_id(mut self, value: crate::ids::ProjectTypeId) -> Self {
         self.project_type_id = Some(value);
         self
     }
     /// Return projects if it contains the specified invoice
     ///
     /// Query parameter `invoiceId`.
-    pub fn invoice_id(mut self, value: i64) -> Self {
+    pub fn invoice_id(mut self, value: crate::ids::InvoiceId) -> Self {
         self.invoice_id = Some(value);
         self
     }
     /// Return project if technician is assigned to any appointments on any job in the project
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
     /// Return project if it contains the specified job
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
     /// Return project if it contains the specified appointment in the project's jobs
     ///
     /// Query parameter `appointmentId`.
-    pub fn appointment_id(mut self, value: i64) -> Self {
+    pub fn appointment_id(mut self, value: crate::ids::AppointmentId) -> Self {
         self.appointment_id = Some(value);
         self
     }
@@ -7873,7 +7913,7 @@ impl ProjectsGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -8144,7 +8184,7 @@ impl std::future::IntoFuture for ProjectsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsGetNotes {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProjectId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -8249,7 +8289,7 @@ impl std::future::IntoFuture for ProjectsGetNotes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProjectId,
     body: super::models::UpdateProjectRequest,
 }
 impl ProjectsUpdate {

@@ -217,7 +217,7 @@ impl CampaignCategoryUpdateRequest {
 #[non_exhaustive]
 pub struct CampaignCostResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CostId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -225,7 +225,7 @@ pub struct CampaignCostResponse {
     #[serde(rename = "dailyCost", skip_serializing_if = "Option::is_none")]
     pub daily_cost: Option<rt::Decimal>,
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -322,7 +322,7 @@ impl rt::QueryValue for CampaignCostsGetListSort {
 #[non_exhaustive]
 pub struct CampaignCostsSummaryItem {
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
@@ -400,7 +400,7 @@ impl<'de> serde::Deserialize<'de> for CampaignCostsSummaryResponse {
 #[non_exhaustive]
 pub struct CampaignResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CampaignId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -514,7 +514,7 @@ impl<'de> serde::Deserialize<'de> for CampaignResponseCategory {
 pub struct CampaignUpsertRequest {
     pub name: String,
     #[serde(rename = "businessUnitId")]
-    pub business_unit_id: i64,
+    pub business_unit_id: crate::ids::BusinessUnitId,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub dnis: rt::Nullable<String>,
     #[serde(rename = "categoryId")]
@@ -547,7 +547,7 @@ impl CampaignUpsertRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         name: String,
-        business_unit_id: i64,
+        business_unit_id: crate::ids::BusinessUnitId,
         category_id: i64,
         active: bool,
     ) -> Self {
@@ -736,7 +736,7 @@ impl rt::QueryValue for CampaignsGetListSort {
 #[non_exhaustive]
 pub struct CreateCampaignCostRequest {
     #[serde(rename = "campaignId")]
-    pub campaign_id: i64,
+    pub campaign_id: crate::ids::CampaignId,
     pub year: i32,
     pub month: i32,
     #[serde(rename = "dailyCost")]
@@ -745,7 +745,7 @@ pub struct CreateCampaignCostRequest {
 impl CreateCampaignCostRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        campaign_id: i64,
+        campaign_id: crate::ids::CampaignId,
         year: i32,
         month: i32,
         daily_cost: rt::Decimal,

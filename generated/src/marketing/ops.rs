@@ -550,7 +550,7 @@ impl CampaignCostsApi {
     /// `GET /tenant/{tenant}/costs/{id}` (operation `CampaignCosts_Get`)
     ///
     /// Required scope: `tn.mrk.costs:r`
-    pub fn get(&self, id: i64) -> CampaignCostsGet {
+    pub fn get(&self, id: crate::ids::CostId) -> CampaignCostsGet {
         CampaignCostsGet {
             client: self.client.clone(),
             id,
@@ -580,7 +580,7 @@ impl CampaignCostsApi {
     /// Required scope: `tn.mrk.costs:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::CostId,
         body: super::models::UpdateCampaignCostRequest,
     ) -> CampaignCostsUpdate {
         CampaignCostsUpdate {
@@ -647,7 +647,7 @@ impl std::future::IntoFuture for CampaignCostsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CampaignCostsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CostId,
 }
 impl CampaignCostsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -704,7 +704,7 @@ pub struct CampaignCostsGetList {
     include_total: Option<bool>,
     year: Option<i32>,
     month: Option<i32>,
-    campaign_id: Option<i64>,
+    campaign_id: Option<crate::ids::CampaignId>,
     sort: Option<rt::Sort<super::models::CampaignCostsGetListSort>>,
 }
 impl CampaignCostsGetList {
@@ -757,7 +757,7 @@ impl CampaignCostsGetList {
     /// Campaign ID
     ///
     /// Query parameter `campaignId`.
-    pub fn campaign_id(mut self, value: i64) -> Self {
+    pub fn campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
@@ -849,7 +849,7 @@ impl std::future::IntoFuture for CampaignCostsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CampaignCostsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CostId,
     body: super::models::UpdateCampaignCostRequest,
 }
 impl CampaignCostsUpdate {
@@ -929,7 +929,7 @@ impl CampaignsApi {
     /// `GET /tenant/{tenant}/campaigns/{id}` (operation `Campaigns_Get`)
     ///
     /// Required scope: `tn.mrk.campaigns:r`
-    pub fn get(&self, id: i64) -> CampaignsGet {
+    pub fn get(&self, id: crate::ids::CampaignId) -> CampaignsGet {
         CampaignsGet {
             client: self.client.clone(),
             id,
@@ -940,7 +940,7 @@ impl CampaignsApi {
     /// `GET /tenant/{tenant}/campaigns/{id}/costs` (operation `Campaigns_GetCosts`)
     ///
     /// Required scope: `tn.mrk.campaigns:r`
-    pub fn get_costs(&self, id: i64) -> CampaignsGetCosts {
+    pub fn get_costs(&self, id: crate::ids::CampaignId) -> CampaignsGetCosts {
         CampaignsGetCosts {
             client: self.client.clone(),
             id,
@@ -981,7 +981,7 @@ impl CampaignsApi {
     /// Required scope: `tn.mrk.campaigns:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::CampaignId,
         body: super::models::CampaignUpsertRequest,
     ) -> CampaignsUpdate {
         CampaignsUpdate {
@@ -1048,7 +1048,7 @@ impl std::future::IntoFuture for CampaignsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CampaignsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CampaignId,
 }
 impl CampaignsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1100,7 +1100,7 @@ impl std::future::IntoFuture for CampaignsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CampaignsGetCosts {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CampaignId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1247,7 +1247,7 @@ pub struct CampaignsGetList {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::CampaignId>>,
     name: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -1314,7 +1314,10 @@ impl CampaignsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CampaignId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1470,7 +1473,7 @@ impl std::future::IntoFuture for CampaignsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CampaignsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CampaignId,
     body: super::models::CampaignUpsertRequest,
 }
 impl CampaignsUpdate {

@@ -403,11 +403,11 @@ pub struct CreateScheduledJobAttributionRequest {
     pub web_session_data: WebSessionData,
     /// The id of the booking entity in ServiceTitan.
     #[serde(rename = "jobId")]
-    pub job_id: i64,
+    pub job_id: crate::ids::JobId,
 }
 impl CreateScheduledJobAttributionRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(web_session_data: WebSessionData, job_id: i64) -> Self {
+    pub fn new(web_session_data: WebSessionData, job_id: crate::ids::JobId) -> Self {
         Self { web_session_data, job_id }
     }
 }
@@ -421,11 +421,14 @@ pub struct CreateWebBookingAttributionRequest {
     pub web_session_data: WebSessionData,
     /// The id of the booking entity in ServiceTitan.
     #[serde(rename = "bookingId")]
-    pub booking_id: i64,
+    pub booking_id: crate::ids::BookingId,
 }
 impl CreateWebBookingAttributionRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(web_session_data: WebSessionData, booking_id: i64) -> Self {
+    pub fn new(
+        web_session_data: WebSessionData,
+        booking_id: crate::ids::BookingId,
+    ) -> Self {
         Self {
             web_session_data,
             booking_id,
@@ -442,11 +445,11 @@ pub struct CreateWebLeadFormAttributionRequest {
     pub web_session_data: WebSessionData,
     /// The id of the lead entity (captured from a web form) in ServiceTitan.
     #[serde(rename = "leadId")]
-    pub lead_id: i64,
+    pub lead_id: crate::ids::LeadId,
 }
 impl CreateWebLeadFormAttributionRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(web_session_data: WebSessionData, lead_id: i64) -> Self {
+    pub fn new(web_session_data: WebSessionData, lead_id: crate::ids::LeadId) -> Self {
         Self { web_session_data, lead_id }
     }
 }

@@ -280,7 +280,7 @@ pub struct ReviewReport {
     #[serde(rename = "verificationStatus", skip_serializing_if = "Option::is_none")]
     pub verification_status: Option<bool>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "verifiedByUserId", skip_serializing_if = "Option::is_none")]
     pub verified_by_user_id: Option<i64>,
     #[serde(rename = "verifiedOn", skip_serializing_if = "Option::is_none")]
@@ -288,13 +288,13 @@ pub struct ReviewReport {
     #[serde(rename = "isAutoVerified", skip_serializing_if = "Option::is_none")]
     pub is_auto_verified: Option<bool>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     #[serde(rename = "completedDate", skip_serializing_if = "Option::is_none")]
     pub completed_date: Option<rt::DateTime>,
     #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(rename = "dispatchedDate", skip_serializing_if = "Option::is_none")]
     pub dispatched_date: Option<rt::DateTime>,
     #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
@@ -304,7 +304,7 @@ pub struct ReviewReport {
     #[serde(rename = "technicianFullName", skip_serializing_if = "Option::is_none")]
     pub technician_full_name: Option<String>,
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     #[serde(rename = "internalId", skip_serializing_if = "Option::is_none")]

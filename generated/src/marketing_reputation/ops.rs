@@ -71,11 +71,11 @@ pub struct ReviewsReviews {
     from_date: Option<rt::DateTime>,
     to_date: Option<rt::DateTime>,
     response_types: Option<Vec<super::models::ResponseType>>,
-    location_ids: Option<Vec<i64>>,
+    location_ids: Option<Vec<crate::ids::LocationId>>,
     sources: Option<Vec<String>>,
     review_statuses: Option<Vec<super::models::ReviewMatchConfidenceLevel>>,
-    technician_ids: Option<Vec<i64>>,
-    campaign_ids: Option<Vec<i64>>,
+    technician_ids: Option<Vec<crate::ids::TechnicianId>>,
+    campaign_ids: Option<Vec<crate::ids::CampaignId>>,
     from_rating: Option<f64>,
     to_rating: Option<f64>,
     include_reviews_without_location: Option<bool>,
@@ -165,7 +165,10 @@ impl ReviewsReviews {
         self
     }
     /// Query parameter `locationIds`.
-    pub fn location_ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
+    pub fn location_ids(
+        mut self,
+        value: impl IntoIterator<Item = crate::ids::LocationId>,
+    ) -> Self {
         self.location_ids = Some(value.into_iter().collect());
         self
     }
@@ -183,12 +186,18 @@ impl ReviewsReviews {
         self
     }
     /// Query parameter `technicianIds`.
-    pub fn technician_ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
+    pub fn technician_ids(
+        mut self,
+        value: impl IntoIterator<Item = crate::ids::TechnicianId>,
+    ) -> Self {
         self.technician_ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `campaignIds`.
-    pub fn campaign_ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
+    pub fn campaign_ids(
+        mut self,
+        value: impl IntoIterator<Item = crate::ids::CampaignId>,
+    ) -> Self {
         self.campaign_ids = Some(value.into_iter().collect());
         self
     }

@@ -173,7 +173,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
 pub struct CustomerMembershipResponse {
     /// Customer membership ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::MembershipId>,
     /// When customer membership was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -224,13 +224,13 @@ pub struct CustomerMembershipResponse {
     pub renewal_duration: Option<i32>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Customer ID of membership
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// The membership type ID of the customer membership
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     /// ID of the user that activated this membership
     #[serde(rename = "activatedById", skip_serializing_if = "Option::is_none")]
     pub activated_by_id: Option<i64>,
@@ -254,13 +254,13 @@ pub struct CustomerMembershipResponse {
     pub follow_up_custom_status_id: Option<i64>,
     /// ID of location for this customer membership
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Preferred payment method ID
     #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<i64>,
     /// ID of payment type
     #[serde(rename = "paymentTypeId", skip_serializing_if = "Option::is_none")]
-    pub payment_type_id: Option<i64>,
+    pub payment_type_id: Option<crate::ids::PaymentTypeId>,
     /// Recurring Location ID
     #[serde(rename = "recurringLocationId", skip_serializing_if = "Option::is_none")]
     pub recurring_location_id: Option<i64>,
@@ -421,7 +421,7 @@ impl<'de> serde::Deserialize<'de> for CustomerMembershipStatusChangeItemResponse
 pub struct CustomerMembershipUpdateRequest {
     /// ID of the Business Unit associated with this membership
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Next date that this membership will be billed on
     #[serde(
         rename = "nextScheduledBillDate",
@@ -463,7 +463,7 @@ pub struct CustomerMembershipUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub location_id: rt::Nullable<i64>,
+    pub location_id: rt::Nullable<crate::ids::LocationId>,
     /// Required if RecurringLocationId is set.
     /// Determines how many of the customer's locations that recurring services should be added to: all, single, or none (which deletes existing recurring services).
     #[serde(
@@ -495,7 +495,7 @@ pub struct CustomerMembershipUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub payment_type_id: rt::Nullable<i64>,
+    pub payment_type_id: rt::Nullable<crate::ids::PaymentTypeId>,
     /// The ID of the service that will be used as the default to renew this membership.
     #[serde(
         rename = "renewalMembershipTaskId",
@@ -530,7 +530,7 @@ pub struct CustomerMembershipUpdateRequest {
 impl CustomerMembershipUpdateRequest {
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
@@ -579,7 +579,7 @@ impl CustomerMembershipUpdateRequest {
     }
     /// Sets `locationId` (the field `location_id`).
     #[inline]
-    pub fn with_location_id(mut self, value: i64) -> Self {
+    pub fn with_location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = rt::Nullable::Value(value);
         self
     }
@@ -606,7 +606,7 @@ impl CustomerMembershipUpdateRequest {
     }
     /// Sets `paymentTypeId` (the field `payment_type_id`).
     #[inline]
-    pub fn with_payment_type_id(mut self, value: i64) -> Self {
+    pub fn with_payment_type_id(mut self, value: crate::ids::PaymentTypeId) -> Self {
         self.payment_type_id = rt::Nullable::Value(value);
         self
     }
@@ -814,13 +814,13 @@ pub struct ExportCustomerMembershipResponse {
     pub renewal_duration: Option<i32>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Customer ID of membership
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// The membership type ID of the customer membership
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     /// ID of the user that activated this membership
     #[serde(rename = "activatedById", skip_serializing_if = "Option::is_none")]
     pub activated_by_id: Option<i64>,
@@ -844,13 +844,13 @@ pub struct ExportCustomerMembershipResponse {
     pub follow_up_custom_status_id: Option<i64>,
     /// ID of location for this customer membership
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Preferred payment method ID
     #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<i64>,
     /// ID of payment type
     #[serde(rename = "paymentTypeId", skip_serializing_if = "Option::is_none")]
-    pub payment_type_id: Option<i64>,
+    pub payment_type_id: Option<crate::ids::PaymentTypeId>,
     /// Recurring Location ID
     #[serde(rename = "recurringLocationId", skip_serializing_if = "Option::is_none")]
     pub recurring_location_id: Option<i64>,
@@ -973,7 +973,7 @@ pub struct ExportCustomerMembershipStatusChangesResponse {
     pub created_by_id: Option<i64>,
     /// ID of the membership that this status change record is associated with
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -1104,7 +1104,7 @@ pub struct ExportLocationRecurringServiceEventResponse {
     pub location_recurring_service_name: Option<String>,
     /// Membership ID
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     /// Membership name
     #[serde(rename = "membershipName", skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
@@ -1119,7 +1119,7 @@ pub struct ExportLocationRecurringServiceEventResponse {
     pub created_on: Option<rt::DateTime>,
     /// ID of the job associated with this event
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the user that created this event (could happen as a result of
     /// editing recurring service, selling a new membership, etc.)
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
@@ -1202,13 +1202,13 @@ pub struct ExportLocationRecurringServiceResponse {
     pub import_id: Option<String>,
     /// Customer membership ID
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     /// Location ID
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Recurring Service Type ID
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
-    pub recurring_service_type_id: Option<i64>,
+    pub recurring_service_type_id: Option<crate::ids::RecurringServiceTypeId>,
     /// The recurrence duration type
     #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
@@ -1226,7 +1226,7 @@ pub struct ExportLocationRecurringServiceResponse {
     pub memo: Option<String>,
     /// Invoice template ID
     #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
-    pub invoice_template_id: Option<i64>,
+    pub invoice_template_id: Option<crate::ids::InvoiceTemplateId>,
     /// Invoice template ID for the 2nd year and following (for ongoing memberships)
     #[serde(
         rename = "invoiceTemplateForFollowingYearsId",
@@ -1244,13 +1244,13 @@ pub struct ExportLocationRecurringServiceResponse {
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Job type ID
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Campaign ID
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Recurring service priority
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
@@ -1295,7 +1295,7 @@ pub struct ExportLocationRecurringServiceResponse {
     pub preferred_technician_ids: Option<Vec<i64>>,
     /// A list of tag IDs associated to this recurring service.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -1410,7 +1410,7 @@ pub struct ExportMembershipTypeResponse {
     /// Tag type IDs associated with this membership type.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTagTypeIds\` flag.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Membership type name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1533,19 +1533,19 @@ pub struct ExportRecurringServiceTypeResponse {
     pub duration_length: Option<i32>,
     /// Invoice template ID
     #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
-    pub invoice_template_id: Option<i64>,
+    pub invoice_template_id: Option<crate::ids::InvoiceTemplateId>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Job type ID
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Priority
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Job summary
     #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
@@ -1858,7 +1858,7 @@ impl InvoiceTemplateItemUpdateRequest {
 pub struct InvoiceTemplateResponse {
     /// Invoice template ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::InvoiceTemplateId>,
     /// Invoice template name (used only for shared invoice templates)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2000,7 +2000,7 @@ pub struct LocationRecurringServiceEventResponse {
     pub location_recurring_service_name: Option<String>,
     /// Membership ID
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     /// Membership name
     #[serde(rename = "membershipName", skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
@@ -2015,7 +2015,7 @@ pub struct LocationRecurringServiceEventResponse {
     pub created_on: Option<rt::DateTime>,
     /// ID of the job associated with this event
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the user that created this event (could happen as a result of
     /// editing recurring service, selling a new membership, etc.)
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
@@ -2073,7 +2073,7 @@ impl<'de> serde::Deserialize<'de> for LocationRecurringServiceEventResponse {
 pub struct LocationRecurringServiceResponse {
     /// Recurring service ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::RecurringServiceId>,
     /// Recurring service name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2094,13 +2094,13 @@ pub struct LocationRecurringServiceResponse {
     pub import_id: Option<String>,
     /// Customer membership ID
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
-    pub membership_id: Option<i64>,
+    pub membership_id: Option<crate::ids::MembershipId>,
     /// Location ID
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Recurring Service Type ID
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
-    pub recurring_service_type_id: Option<i64>,
+    pub recurring_service_type_id: Option<crate::ids::RecurringServiceTypeId>,
     /// The recurrence duration type
     #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
@@ -2118,7 +2118,7 @@ pub struct LocationRecurringServiceResponse {
     pub memo: Option<String>,
     /// Invoice template ID
     #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
-    pub invoice_template_id: Option<i64>,
+    pub invoice_template_id: Option<crate::ids::InvoiceTemplateId>,
     /// Invoice template ID for the 2nd year and following (for ongoing memberships)
     #[serde(
         rename = "invoiceTemplateForFollowingYearsId",
@@ -2136,13 +2136,13 @@ pub struct LocationRecurringServiceResponse {
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Job type ID
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Campaign ID
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Recurring service priority
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
@@ -2187,7 +2187,7 @@ pub struct LocationRecurringServiceResponse {
     pub preferred_technician_ids: Option<Vec<i64>>,
     /// A list of tag IDs associated to this recurring service.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -2274,7 +2274,7 @@ pub struct LocationRecurringServiceUpdateRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub recurring_service_type_id: Option<i64>,
+    pub recurring_service_type_id: Option<crate::ids::RecurringServiceTypeId>,
     /// The recurrence duration type
     #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
@@ -2293,7 +2293,7 @@ pub struct LocationRecurringServiceUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub invoice_template_id: rt::Nullable<i64>,
+    pub invoice_template_id: rt::Nullable<crate::ids::InvoiceTemplateId>,
     /// Invoice template ID for the 2nd year and following (for ongoing memberships)
     #[serde(
         rename = "invoiceTemplateForFollowingYearsId",
@@ -2303,13 +2303,13 @@ pub struct LocationRecurringServiceUpdateRequest {
     pub invoice_template_for_following_years_id: rt::Nullable<i64>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Job type ID
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Campaign ID
     #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Recurring service priority
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
@@ -2370,7 +2370,7 @@ pub struct LocationRecurringServiceUpdateRequest {
     pub estimated_payroll_cost: rt::Nullable<rt::Decimal>,
     /// List specifying IDs of Tag Types associated with this location recurring service
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// List specifying IDs of preferred technicians for this location recurring service
     #[serde(
         rename = "preferredTechnicianIds",
@@ -2395,7 +2395,10 @@ impl LocationRecurringServiceUpdateRequest {
     }
     /// Sets `recurringServiceTypeId` (the field `recurring_service_type_id`).
     #[inline]
-    pub fn with_recurring_service_type_id(mut self, value: i64) -> Self {
+    pub fn with_recurring_service_type_id(
+        mut self,
+        value: crate::ids::RecurringServiceTypeId,
+    ) -> Self {
         self.recurring_service_type_id = Some(value);
         self
     }
@@ -2426,7 +2429,10 @@ impl LocationRecurringServiceUpdateRequest {
     }
     /// Sets `invoiceTemplateId` (the field `invoice_template_id`).
     #[inline]
-    pub fn with_invoice_template_id(mut self, value: i64) -> Self {
+    pub fn with_invoice_template_id(
+        mut self,
+        value: crate::ids::InvoiceTemplateId,
+    ) -> Self {
         self.invoice_template_id = rt::Nullable::Value(value);
         self
     }
@@ -2438,19 +2444,19 @@ impl LocationRecurringServiceUpdateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = Some(value);
         self
     }
     /// Sets `jobTypeId` (the field `job_type_id`).
     #[inline]
-    pub fn with_job_type_id(mut self, value: i64) -> Self {
+    pub fn with_job_type_id(mut self, value: crate::ids::JobTypeId) -> Self {
         self.job_type_id = Some(value);
         self
     }
     /// Sets `campaignId` (the field `campaign_id`).
     #[inline]
-    pub fn with_campaign_id(mut self, value: i64) -> Self {
+    pub fn with_campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
@@ -2517,7 +2523,7 @@ impl LocationRecurringServiceUpdateRequest {
     }
     /// Sets `tagTypeIds` (the field `tag_type_ids`).
     #[inline]
-    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_tag_type_ids(mut self, value: Vec<crate::ids::TagTypeId>) -> Self {
         self.tag_type_ids = Some(value);
         self
     }
@@ -2535,11 +2541,11 @@ impl LocationRecurringServiceUpdateRequest {
 pub struct MarkEventCompletedStatusUpdateRequest {
     /// The job ID that the event is marked as completed/incompleted on
     #[serde(rename = "jobId")]
-    pub job_id: i64,
+    pub job_id: crate::ids::JobId,
 }
 impl MarkEventCompletedStatusUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(job_id: i64) -> Self {
+    pub fn new(job_id: crate::ids::JobId) -> Self {
         Self { job_id }
     }
 }
@@ -2676,10 +2682,10 @@ impl rt::QueryValue for MembershipRecurrenceType {
 pub struct MembershipSaleInvoiceCreateRequest {
     /// ID of the customer you are creating the Membership Sale Invoice for
     #[serde(rename = "customerId")]
-    pub customer_id: i64,
+    pub customer_id: crate::ids::CustomerId,
     /// Business unit ID
     #[serde(rename = "businessUnitId")]
-    pub business_unit_id: i64,
+    pub business_unit_id: crate::ids::BusinessUnitId,
     /// ID of the sale task that is creating the membership
     #[serde(rename = "saleTaskId")]
     pub sale_task_id: i64,
@@ -2692,7 +2698,7 @@ pub struct MembershipSaleInvoiceCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub location_id: rt::Nullable<i64>,
+    pub location_id: rt::Nullable<crate::ids::LocationId>,
     /// Required if RecurringLocationId is set.
     /// Determines how many of the customer's locations that recurring services should be added to: all, single, or none (which deletes existing recurring services).
     #[serde(rename = "recurringServiceAction")]
@@ -2708,8 +2714,8 @@ pub struct MembershipSaleInvoiceCreateRequest {
 impl MembershipSaleInvoiceCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        customer_id: i64,
-        business_unit_id: i64,
+        customer_id: crate::ids::CustomerId,
+        business_unit_id: crate::ids::BusinessUnitId,
         sale_task_id: i64,
         duration_billing_id: i64,
         recurring_service_action: RecurringServiceAction,
@@ -2728,7 +2734,7 @@ impl MembershipSaleInvoiceCreateRequest {
 impl MembershipSaleInvoiceCreateRequest {
     /// Sets `locationId` (the field `location_id`).
     #[inline]
-    pub fn with_location_id(mut self, value: i64) -> Self {
+    pub fn with_location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = rt::Nullable::Value(value);
         self
     }
@@ -2747,7 +2753,7 @@ impl MembershipSaleInvoiceCreateRequest {
 pub struct MembershipSaleInvoiceCreateResponse {
     /// ID of sale invoice created
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// ID of customer membership that was created
     #[serde(rename = "customerMembershipId", skip_serializing_if = "Option::is_none")]
     pub customer_membership_id: Option<i64>,
@@ -3075,10 +3081,10 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDurationBillingItemResponse 
 pub struct MembershipTypeRecurringServiceEntry {
     /// Membership type ID associated with the item
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     /// Recurring service type ID associated with the item
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
-    pub recurring_service_type_id: Option<i64>,
+    pub recurring_service_type_id: Option<crate::ids::RecurringServiceTypeId>,
     /// Number of weeks or months (depending on offset type) between membership start and recurring service start
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i32>,
@@ -3130,10 +3136,10 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeRecurringServiceEntry {
 pub struct MembershipTypeRecurringServiceItemResponse {
     /// Membership type ID associated with the item
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     /// Recurring service type ID associated with the item
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
-    pub recurring_service_type_id: Option<i64>,
+    pub recurring_service_type_id: Option<crate::ids::RecurringServiceTypeId>,
     /// Number of weeks or months (depending on offset type) between membership start and recurring service start
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i32>,
@@ -3234,7 +3240,7 @@ pub struct MembershipTypeResponse {
     pub show_membership_savings: Option<bool>,
     /// Membership type ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::MembershipTypeId>,
     /// When membership type was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -3271,7 +3277,7 @@ pub struct MembershipTypeResponse {
     /// Tag type IDs associated with this membership type.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTagTypeIds\` flag.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -3758,7 +3764,7 @@ impl rt::QueryValue for RecurringServiceAction {
 pub struct RecurringServiceTypeResponse {
     /// Recurring service type ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::RecurringServiceTypeId>,
     /// When recurring service type was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -3788,19 +3794,19 @@ pub struct RecurringServiceTypeResponse {
     pub duration_length: Option<i32>,
     /// Invoice template ID
     #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
-    pub invoice_template_id: Option<i64>,
+    pub invoice_template_id: Option<crate::ids::InvoiceTemplateId>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Job type ID
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Priority
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<i64>,
+    pub campaign_id: Option<crate::ids::CampaignId>,
     /// Job summary
     #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,

@@ -41,7 +41,7 @@ impl CustomerMembershipsApi {
     /// `GET /tenant/{tenant}/memberships/{id}` (operation `CustomerMemberships_Get`)
     ///
     /// Required scope: `tn.mem.memberships:r`
-    pub fn get(&self, id: i64) -> CustomerMembershipsGet {
+    pub fn get(&self, id: crate::ids::MembershipId) -> CustomerMembershipsGet {
         CustomerMembershipsGet {
             client: self.client.clone(),
             id,
@@ -94,7 +94,10 @@ impl CustomerMembershipsApi {
     /// `GET /tenant/{tenant}/memberships/{id}/status-changes` (operation `CustomerMemberships_GetStatusChanges`)
     ///
     /// Required scope: `tn.mem.memberships:r`
-    pub fn get_status_changes(&self, id: i64) -> CustomerMembershipsGetStatusChanges {
+    pub fn get_status_changes(
+        &self,
+        id: crate::ids::MembershipId,
+    ) -> CustomerMembershipsGetStatusChanges {
         CustomerMembershipsGetStatusChanges {
             client: self.client.clone(),
             id,
@@ -107,7 +110,7 @@ impl CustomerMembershipsApi {
     /// Required scope: `tn.mem.memberships:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::MembershipId,
         body: super::models::CustomerMembershipUpdateRequest,
     ) -> CustomerMembershipsUpdate {
         CustomerMembershipsUpdate {
@@ -178,7 +181,7 @@ impl std::future::IntoFuture for CustomerMembershipsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomerMembershipsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MembershipId,
 }
 impl CustomerMembershipsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -423,8 +426,8 @@ impl std::future::IntoFuture for CustomerMembershipsGetCustomFields {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomerMembershipsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
-    customer_ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::MembershipId>>,
+    customer_ids: Option<rt::IdList<crate::ids::CustomerId>>,
     status: Option<super::models::MembershipStatus>,
     duration: Option<i32>,
     billing_frequency: Option<super::models::MembershipRecurrenceType>,
@@ -455,7 +458,10 @@ impl CustomerMembershipsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::MembershipId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -466,7 +472,7 @@ impl CustomerMembershipsGetList {
     /// Query parameter `customerIds`.
     pub fn customer_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CustomerId>>,
     ) -> Self {
         self.customer_ids = Some(value.into_iter().collect());
         self
@@ -687,7 +693,7 @@ impl std::future::IntoFuture for CustomerMembershipsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomerMembershipsGetStatusChanges {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MembershipId,
 }
 impl CustomerMembershipsGetStatusChanges {
     /// What the document says of this operation: id, method, path, scopes.
@@ -748,7 +754,7 @@ impl std::future::IntoFuture for CustomerMembershipsGetStatusChanges {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomerMembershipsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MembershipId,
     body: super::models::CustomerMembershipUpdateRequest,
 }
 impl CustomerMembershipsUpdate {
@@ -1791,7 +1797,7 @@ impl InvoiceTemplatesApi {
     /// `GET /tenant/{tenant}/invoice-templates/{id}` (operation `InvoiceTemplates_Get`)
     ///
     /// Required scope: `tn.mem.invoicetemplates:r`
-    pub fn get(&self, id: i64) -> InvoiceTemplatesGet {
+    pub fn get(&self, id: crate::ids::InvoiceTemplateId) -> InvoiceTemplatesGet {
         InvoiceTemplatesGet {
             client: self.client.clone(),
             id,
@@ -1808,7 +1814,7 @@ impl InvoiceTemplatesApi {
     /// Required scope: `tn.mem.invoicetemplates:r`
     pub fn get_list(
         &self,
-        ids: impl IntoIterator<Item = impl Into<i64>>,
+        ids: impl IntoIterator<Item = impl Into<crate::ids::InvoiceTemplateId>>,
     ) -> InvoiceTemplatesGetList {
         InvoiceTemplatesGetList {
             client: self.client.clone(),
@@ -1822,7 +1828,7 @@ impl InvoiceTemplatesApi {
     /// Required scope: `tn.mem.invoicetemplates:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::InvoiceTemplateId,
         body: super::models::InvoiceTemplateUpdateRequest,
     ) -> InvoiceTemplatesUpdate {
         InvoiceTemplatesUpdate {
@@ -1889,7 +1895,7 @@ impl std::future::IntoFuture for InvoiceTemplatesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoiceTemplatesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::InvoiceTemplateId,
 }
 impl InvoiceTemplatesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1941,7 +1947,7 @@ impl std::future::IntoFuture for InvoiceTemplatesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoiceTemplatesGetList {
     client: rt::TenantClient,
-    ids: rt::IdList<i64>,
+    ids: rt::IdList<crate::ids::InvoiceTemplateId>,
 }
 impl InvoiceTemplatesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1995,7 +2001,7 @@ impl std::future::IntoFuture for InvoiceTemplatesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoiceTemplatesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::InvoiceTemplateId,
     body: super::models::InvoiceTemplateUpdateRequest,
 }
 impl InvoiceTemplatesUpdate {
@@ -2128,8 +2134,8 @@ impl LocationRecurringServiceEventsApi {
 pub struct LocationRecurringServiceEventsGetList {
     client: rt::TenantClient,
     ids: Option<rt::IdList<i64>>,
-    location_id: Option<i64>,
-    job_id: Option<i64>,
+    location_id: Option<crate::ids::LocationId>,
+    job_id: Option<crate::ids::JobId>,
     status: Option<super::models::OpportunityStatus>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -2164,14 +2170,14 @@ impl LocationRecurringServiceEventsGetList {
     /// Location ID
     ///
     /// Query parameter `locationId`.
-    pub fn location_id(mut self, value: i64) -> Self {
+    pub fn location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = Some(value);
         self
     }
     /// Job ID
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
@@ -2497,7 +2503,10 @@ impl LocationRecurringServicesApi {
     /// `GET /tenant/{tenant}/recurring-services/{id}` (operation `LocationRecurringServices_Get`)
     ///
     /// Required scope: `tn.mem.recurringservices:r`
-    pub fn get(&self, id: i64) -> LocationRecurringServicesGet {
+    pub fn get(
+        &self,
+        id: crate::ids::RecurringServiceId,
+    ) -> LocationRecurringServicesGet {
         LocationRecurringServicesGet {
             client: self.client.clone(),
             id,
@@ -2533,7 +2542,7 @@ impl LocationRecurringServicesApi {
     /// Required scope: `tn.mem.recurringservices:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::RecurringServiceId,
         body: super::models::LocationRecurringServiceUpdateRequest,
     ) -> LocationRecurringServicesUpdate {
         LocationRecurringServicesUpdate {
@@ -2550,7 +2559,7 @@ impl LocationRecurringServicesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationRecurringServicesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::RecurringServiceId,
 }
 impl LocationRecurringServicesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2606,9 +2615,9 @@ impl std::future::IntoFuture for LocationRecurringServicesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationRecurringServicesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
-    membership_ids: Option<rt::IdList<i64>>,
-    location_ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::RecurringServiceId>>,
+    membership_ids: Option<rt::IdList<crate::ids::MembershipId>>,
+    location_ids: Option<rt::IdList<crate::ids::LocationId>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -2637,7 +2646,10 @@ impl LocationRecurringServicesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::RecurringServiceId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -2648,7 +2660,7 @@ impl LocationRecurringServicesGetList {
     /// Query parameter `membershipIds`.
     pub fn membership_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::MembershipId>>,
     ) -> Self {
         self.membership_ids = Some(value.into_iter().collect());
         self
@@ -2660,7 +2672,7 @@ impl LocationRecurringServicesGetList {
     /// Query parameter `locationIds`.
     pub fn location_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::LocationId>>,
     ) -> Self {
         self.location_ids = Some(value.into_iter().collect());
         self
@@ -2866,7 +2878,7 @@ impl std::future::IntoFuture for LocationRecurringServicesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationRecurringServicesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::RecurringServiceId,
     body: super::models::LocationRecurringServiceUpdateRequest,
 }
 impl LocationRecurringServicesUpdate {
@@ -2935,7 +2947,7 @@ impl MembershipTypesApi {
     /// `GET /tenant/{tenant}/membership-types/{id}` (operation `MembershipTypes_Get`)
     ///
     /// Required scope: `tn.mem.membershiptypes:r`
-    pub fn get(&self, id: i64) -> MembershipTypesGet {
+    pub fn get(&self, id: crate::ids::MembershipTypeId) -> MembershipTypesGet {
         MembershipTypesGet {
             client: self.client.clone(),
             id,
@@ -2946,7 +2958,10 @@ impl MembershipTypesApi {
     /// `GET /tenant/{tenant}/membership-types/{id}/discounts` (operation `MembershipTypes_GetDiscountsList`)
     ///
     /// Required scope: `tn.mem.membershiptypes:r`
-    pub fn get_discounts_list(&self, id: i64) -> MembershipTypesGetDiscountsList {
+    pub fn get_discounts_list(
+        &self,
+        id: crate::ids::MembershipTypeId,
+    ) -> MembershipTypesGetDiscountsList {
         MembershipTypesGetDiscountsList {
             client: self.client.clone(),
             id,
@@ -2959,7 +2974,7 @@ impl MembershipTypesApi {
     /// Required scope: `tn.mem.membershiptypes:r`
     pub fn get_duration_billing_list(
         &self,
-        id: i64,
+        id: crate::ids::MembershipTypeId,
     ) -> MembershipTypesGetDurationBillingList {
         MembershipTypesGetDurationBillingList {
             client: self.client.clone(),
@@ -3000,7 +3015,7 @@ impl MembershipTypesApi {
     /// Required scope: `tn.mem.membershiptypes:r`
     pub fn get_recurring_service_items(
         &self,
-        id: i64,
+        id: crate::ids::MembershipTypeId,
     ) -> MembershipTypesGetRecurringServiceItems {
         MembershipTypesGetRecurringServiceItems {
             client: self.client.clone(),
@@ -3015,7 +3030,7 @@ impl MembershipTypesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MembershipTypesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MembershipTypeId,
 }
 impl MembershipTypesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3067,7 +3082,7 @@ impl std::future::IntoFuture for MembershipTypesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MembershipTypesGetDiscountsList {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MembershipTypeId,
 }
 impl MembershipTypesGetDiscountsList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3126,7 +3141,7 @@ impl std::future::IntoFuture for MembershipTypesGetDiscountsList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MembershipTypesGetDurationBillingList {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MembershipTypeId,
     active: Option<crate::common::ActiveRequestArg>,
 }
 impl MembershipTypesGetDurationBillingList {
@@ -3197,7 +3212,7 @@ impl std::future::IntoFuture for MembershipTypesGetDurationBillingList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MembershipTypesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::MembershipTypeId>>,
     active: Option<crate::common::ActiveRequestArg>,
     duration: Option<i32>,
     billing_frequency: Option<super::models::MembershipRecurrenceType>,
@@ -3231,7 +3246,10 @@ impl MembershipTypesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::MembershipTypeId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -3470,7 +3488,7 @@ impl std::future::IntoFuture for MembershipTypesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MembershipTypesGetRecurringServiceItems {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MembershipTypeId,
 }
 impl MembershipTypesGetRecurringServiceItems {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3543,7 +3561,10 @@ impl RecurringServiceTypesApi {
     /// `GET /tenant/{tenant}/recurring-service-types/{id}` (operation `RecurringServiceTypes_Get`)
     ///
     /// Required scope: `tn.mem.recurringservicetypes:r`
-    pub fn get(&self, id: i64) -> RecurringServiceTypesGet {
+    pub fn get(
+        &self,
+        id: crate::ids::RecurringServiceTypeId,
+    ) -> RecurringServiceTypesGet {
         RecurringServiceTypesGet {
             client: self.client.clone(),
             id,
@@ -3580,7 +3601,7 @@ impl RecurringServiceTypesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecurringServiceTypesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::RecurringServiceTypeId,
 }
 impl RecurringServiceTypesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3634,8 +3655,8 @@ impl std::future::IntoFuture for RecurringServiceTypesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecurringServiceTypesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
-    membership_type_id: Option<i64>,
+    ids: Option<rt::IdList<crate::ids::RecurringServiceTypeId>>,
+    membership_type_id: Option<crate::ids::MembershipTypeId>,
     recurrence_type: Option<super::models::ServiceRecurrenceType>,
     duration_type: Option<super::models::ServiceRecurrenceDuration>,
     active: Option<crate::common::ActiveRequestArg>,
@@ -3665,14 +3686,17 @@ impl RecurringServiceTypesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::RecurringServiceTypeId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by membership type ID
     ///
     /// Query parameter `membershipTypeId`.
-    pub fn membership_type_id(mut self, value: i64) -> Self {
+    pub fn membership_type_id(mut self, value: crate::ids::MembershipTypeId) -> Self {
         self.membership_type_id = Some(value);
         self
     }

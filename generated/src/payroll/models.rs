@@ -71,7 +71,7 @@ pub struct GrossPayItemCreateRequest {
     pub amount: rt::Decimal,
     /// The ID of the activity code
     #[serde(rename = "activityCodeId")]
-    pub activity_code_id: i64,
+    pub activity_code_id: crate::ids::ActivityCodeId,
     /// Date of the gross pay item
     pub date: rt::DateTime,
     /// The invoice ID
@@ -80,7 +80,7 @@ pub struct GrossPayItemCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub invoice_id: rt::Nullable<i64>,
+    pub invoice_id: rt::Nullable<crate::ids::InvoiceId>,
     /// The budget code ID
     #[serde(
         rename = "budgetCodeId",
@@ -97,7 +97,7 @@ impl GrossPayItemCreateRequest {
     pub fn new(
         payroll_id: i64,
         amount: rt::Decimal,
-        activity_code_id: i64,
+        activity_code_id: crate::ids::ActivityCodeId,
         date: rt::DateTime,
     ) -> Self {
         Self {
@@ -114,7 +114,7 @@ impl GrossPayItemCreateRequest {
 impl GrossPayItemCreateRequest {
     /// Sets `invoiceId` (the field `invoice_id`).
     #[inline]
-    pub fn with_invoice_id(mut self, value: i64) -> Self {
+    pub fn with_invoice_id(mut self, value: crate::ids::InvoiceId) -> Self {
         self.invoice_id = rt::Nullable::Value(value);
         self
     }
@@ -143,7 +143,7 @@ pub struct GrossPayItemExportResponse {
     pub id: Option<i64>,
     /// The employee/technician ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// The employee type
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -164,7 +164,7 @@ pub struct GrossPayItemExportResponse {
     pub activity: Option<String>,
     /// The payroll activity code ID
     #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
-    pub activity_code_id: Option<i64>,
+    pub activity_code_id: Option<crate::ids::ActivityCodeId>,
     /// The payroll activity code name
     #[serde(rename = "activityCode", skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
@@ -198,7 +198,7 @@ pub struct GrossPayItemExportResponse {
     pub source_entity_id: Option<i64>,
     /// The job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// The job number
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
@@ -210,10 +210,10 @@ pub struct GrossPayItemExportResponse {
     pub project_number: Option<String>,
     /// The project ID
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// The invoice ID
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// The invoice number
     #[serde(rename = "invoiceNumber", skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
@@ -222,13 +222,13 @@ pub struct GrossPayItemExportResponse {
     pub invoice_item_id: Option<i64>,
     /// The customer ID
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// The customer name
     #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     /// The location ID
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// The location name
     #[serde(rename = "locationName", skip_serializing_if = "Option::is_none")]
     pub location_name: Option<String>,
@@ -348,10 +348,10 @@ impl<'de> serde::Deserialize<'de> for GrossPayItemExportResponse {
 pub struct GrossPayItemResponse {
     /// The gross pay item ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::GrossPayItemId>,
     /// The employee/technician ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// The employee type
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -372,7 +372,7 @@ pub struct GrossPayItemResponse {
     pub activity: Option<String>,
     /// The payroll activity code ID
     #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
-    pub activity_code_id: Option<i64>,
+    pub activity_code_id: Option<crate::ids::ActivityCodeId>,
     /// The payroll activity code name
     #[serde(rename = "activityCode", skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
@@ -406,7 +406,7 @@ pub struct GrossPayItemResponse {
     pub source_entity_id: Option<i64>,
     /// The job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// The job number
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
@@ -418,10 +418,10 @@ pub struct GrossPayItemResponse {
     pub project_number: Option<String>,
     /// The project ID
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// The invoice ID
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// The invoice number
     #[serde(rename = "invoiceNumber", skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
@@ -430,13 +430,13 @@ pub struct GrossPayItemResponse {
     pub invoice_item_id: Option<i64>,
     /// The customer ID
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// The customer name
     #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     /// The location ID
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// The location name
     #[serde(rename = "locationName", skip_serializing_if = "Option::is_none")]
     pub location_name: Option<String>,
@@ -623,7 +623,7 @@ pub struct GrossPayItemUpdateRequest {
     pub amount: rt::Decimal,
     /// The ID of the activity code
     #[serde(rename = "activityCodeId")]
-    pub activity_code_id: i64,
+    pub activity_code_id: crate::ids::ActivityCodeId,
     /// Date of the gross pay item
     pub date: rt::DateTime,
     /// The invoice ID
@@ -632,7 +632,7 @@ pub struct GrossPayItemUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub invoice_id: rt::Nullable<i64>,
+    pub invoice_id: rt::Nullable<crate::ids::InvoiceId>,
     /// The budget code ID
     #[serde(
         rename = "budgetCodeId",
@@ -649,7 +649,7 @@ impl GrossPayItemUpdateRequest {
     pub fn new(
         payroll_id: i64,
         amount: rt::Decimal,
-        activity_code_id: i64,
+        activity_code_id: crate::ids::ActivityCodeId,
         date: rt::DateTime,
     ) -> Self {
         Self {
@@ -666,7 +666,7 @@ impl GrossPayItemUpdateRequest {
 impl GrossPayItemUpdateRequest {
     /// Sets `invoiceId` (the field `invoice_id`).
     #[inline]
-    pub fn with_invoice_id(mut self, value: i64) -> Self {
+    pub fn with_invoice_id(mut self, value: crate::ids::InvoiceId) -> Self {
         self.invoice_id = rt::Nullable::Value(value);
         self
     }
@@ -695,10 +695,10 @@ pub struct JobSplitExportResponse {
     pub id: Option<i64>,
     /// Job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Technician ID
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// The split
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<rt::Decimal>,
@@ -756,10 +756,10 @@ pub struct JobSplitResponse {
     pub id: Option<i64>,
     /// Job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Technician ID
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// The split
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<rt::Decimal>,
@@ -935,13 +935,13 @@ pub struct JobTimesheetExportResponse {
     pub id: Option<i64>,
     /// The job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// The appointment ID
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// The technician ID
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// the dispatch date/time (in UTC)
     #[serde(rename = "dispatchedOn", skip_serializing_if = "Option::is_none")]
     pub dispatched_on: Option<rt::DateTime>,
@@ -1012,13 +1012,13 @@ pub struct JobTimesheetResponse {
     pub id: Option<i64>,
     /// The job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// The appointment ID
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// The technician ID
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
-    pub technician_id: Option<i64>,
+    pub technician_id: Option<crate::ids::TechnicianId>,
     /// the dispatch date/time (in UTC)
     #[serde(rename = "dispatchedOn", skip_serializing_if = "Option::is_none")]
     pub dispatched_on: Option<rt::DateTime>,
@@ -1143,7 +1143,7 @@ impl rt::QueryValue for LocationLaborTypeGetListByLocationsSort {
 pub struct LocationLaborTypeResponse {
     /// Location ID
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// The hourly rate of the location
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
@@ -1203,13 +1203,13 @@ pub struct NonJobTimesheetResponse {
     pub id: Option<i64>,
     /// The employee/technician ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// The type of the employee
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The timesheet code ID
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
-    pub timesheet_code_id: Option<i64>,
+    pub timesheet_code_id: Option<crate::ids::TimesheetCodeId>,
     /// The start time of the timesheet (in UTC)
     #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
@@ -1397,7 +1397,7 @@ impl<'de> serde::Deserialize<'de> for PayrollActivityCodeExportResponse {
 pub struct PayrollActivityCodeResponse {
     /// ID of the payroll activity code
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityCodeId>,
     /// Name of the payroll activity code
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1464,7 +1464,7 @@ pub struct PayrollAdjustmentCreateRequest {
     pub employee_type: EmployeeType,
     /// ID of the employee
     #[serde(rename = "employeeId")]
-    pub employee_id: i64,
+    pub employee_id: crate::ids::EmployeeId,
     /// The posted on date/time (in UTC)
     #[serde(rename = "postedOn")]
     pub posted_on: rt::DateTime,
@@ -1480,14 +1480,14 @@ pub struct PayrollAdjustmentCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub activity_code_id: rt::Nullable<i64>,
+    pub activity_code_id: rt::Nullable<crate::ids::ActivityCodeId>,
     /// ID of the payroll adjustment invoice
     #[serde(
         rename = "invoiceId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub invoice_id: rt::Nullable<i64>,
+    pub invoice_id: rt::Nullable<crate::ids::InvoiceId>,
     /// Hours of the payroll adjustment
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub hours: rt::Nullable<rt::Decimal>,
@@ -1502,7 +1502,7 @@ impl PayrollAdjustmentCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         employee_type: EmployeeType,
-        employee_id: i64,
+        employee_id: crate::ids::EmployeeId,
         posted_on: rt::DateTime,
     ) -> Self {
         Self {
@@ -1535,13 +1535,13 @@ impl PayrollAdjustmentCreateRequest {
     }
     /// Sets `activityCodeId` (the field `activity_code_id`).
     #[inline]
-    pub fn with_activity_code_id(mut self, value: i64) -> Self {
+    pub fn with_activity_code_id(mut self, value: crate::ids::ActivityCodeId) -> Self {
         self.activity_code_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `invoiceId` (the field `invoice_id`).
     #[inline]
-    pub fn with_invoice_id(mut self, value: i64) -> Self {
+    pub fn with_invoice_id(mut self, value: crate::ids::InvoiceId) -> Self {
         self.invoice_id = rt::Nullable::Value(value);
         self
     }
@@ -1578,7 +1578,7 @@ pub struct PayrollAdjustmentExportResponse {
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Posted date/time (UTC) of the payroll adjustment
     #[serde(rename = "postedOn", skip_serializing_if = "Option::is_none")]
     pub posted_on: Option<rt::DateTime>,
@@ -1590,10 +1590,10 @@ pub struct PayrollAdjustmentExportResponse {
     pub memo: Option<String>,
     /// Activity code ID of the payroll adjustment
     #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
-    pub activity_code_id: Option<i64>,
+    pub activity_code_id: Option<crate::ids::ActivityCodeId>,
     /// ID of the payroll adjustment invoice
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Hours of the payroll adjustment
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
@@ -1665,13 +1665,13 @@ impl<'de> serde::Deserialize<'de> for PayrollAdjustmentExportResponse {
 pub struct PayrollAdjustmentResponse {
     /// ID of the payroll adjustment
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PayrollAdjustmentId>,
     /// Employee type of the payroll adjustment
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Posted date/time (UTC) of the payroll adjustment
     #[serde(rename = "postedOn", skip_serializing_if = "Option::is_none")]
     pub posted_on: Option<rt::DateTime>,
@@ -1683,10 +1683,10 @@ pub struct PayrollAdjustmentResponse {
     pub memo: Option<String>,
     /// Activity code ID of the payroll adjustment
     #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
-    pub activity_code_id: Option<i64>,
+    pub activity_code_id: Option<crate::ids::ActivityCodeId>,
     /// ID of the payroll adjustment invoice
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<crate::ids::InvoiceId>,
     /// Hours of the payroll adjustment
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
@@ -1984,7 +1984,7 @@ pub struct PayrollResponse {
     pub ended_on: Option<rt::DateTime>,
     /// Employee ID of the payroll
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Employee type of the payroll
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -2052,7 +2052,7 @@ impl<'de> serde::Deserialize<'de> for PayrollResponse {
 pub struct PayrollSettingsExportResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// The type of employee
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -2133,7 +2133,7 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsExportResponse {
 pub struct PayrollSettingsListResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// The type of employee
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -2214,7 +2214,7 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsListResponse {
 pub struct PayrollSettingsResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// The type of employee
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -2402,7 +2402,7 @@ impl PayrollSettingsUpdateRequest {
 pub struct PayrollSettingsUpdateResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -2679,7 +2679,7 @@ impl<'de> serde::Deserialize<'de> for TimesheetCodeRateInfoResponse {
 pub struct TimesheetCodeResponse {
     /// ID of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TimesheetCodeId>,
     /// Code of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,

@@ -23,7 +23,7 @@ impl ActivityCodesApi {
     /// `GET /tenant/{tenant}/activity-codes/{id}` (operation `ActivityCodes_Get`)
     ///
     /// Required scope: `tn.prl.activitycodes:r`
-    pub fn get(&self, id: i64) -> ActivityCodesGet {
+    pub fn get(&self, id: crate::ids::ActivityCodeId) -> ActivityCodesGet {
         ActivityCodesGet {
             client: self.client.clone(),
             id,
@@ -56,7 +56,7 @@ impl ActivityCodesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivityCodesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ActivityCodeId,
 }
 impl ActivityCodesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1251,7 +1251,7 @@ impl GrossPayItemsApi {
     /// `DELETE /tenant/{tenant}/gross-pay-items/{id}` (operation `GrossPayItems_Delete`)
     ///
     /// Required scope: `tn.prl.grosspayitems:w`
-    pub fn delete(&self, id: i64) -> GrossPayItemsDelete {
+    pub fn delete(&self, id: crate::ids::GrossPayItemId) -> GrossPayItemsDelete {
         GrossPayItemsDelete {
             client: self.client.clone(),
             id,
@@ -1288,7 +1288,7 @@ impl GrossPayItemsApi {
     /// Required scope: `tn.prl.grosspayitems:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::GrossPayItemId,
         body: super::models::GrossPayItemUpdateRequest,
     ) -> GrossPayItemsUpdate {
         GrossPayItemsUpdate {
@@ -1355,7 +1355,7 @@ impl std::future::IntoFuture for GrossPayItemsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GrossPayItemsDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::GrossPayItemId,
 }
 impl GrossPayItemsDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1411,7 +1411,7 @@ pub struct GrossPayItemsGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     employee_type: Option<super::models::EmployeeType>,
-    employee_id: Option<i64>,
+    employee_id: Option<crate::ids::EmployeeId>,
     payroll_ids: Option<rt::IdList<i64>>,
     date_on_or_after: Option<rt::DateTime>,
     date_on_or_before: Option<rt::DateTime>,
@@ -1466,7 +1466,7 @@ impl GrossPayItemsGetList {
     /// The Employee ID
     ///
     /// Query parameter `employeeId`.
-    pub fn employee_id(mut self, value: i64) -> Self {
+    pub fn employee_id(mut self, value: crate::ids::EmployeeId) -> Self {
         self.employee_id = Some(value);
         self
     }
@@ -1651,7 +1651,7 @@ impl std::future::IntoFuture for GrossPayItemsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GrossPayItemsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::GrossPayItemId,
     body: super::models::GrossPayItemUpdateRequest,
 }
 impl GrossPayItemsUpdate {
@@ -1717,7 +1717,7 @@ impl JobSplitsApi {
     /// `GET /tenant/{tenant}/jobs/{job}/splits` (operation `JobSplits_GetList`)
     ///
     /// Required scope: `tn.prl.jobs:r`
-    pub fn get_list(&self, job: i64) -> JobSplitsGetList {
+    pub fn get_list(&self, job: crate::ids::JobId) -> JobSplitsGetList {
         JobSplitsGetList {
             client: self.client.clone(),
             job,
@@ -1760,7 +1760,7 @@ impl JobSplitsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobSplitsGetList {
     client: rt::TenantClient,
-    job: i64,
+    job: crate::ids::JobId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1960,7 +1960,7 @@ impl std::future::IntoFuture for JobSplitsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobSplitsGetListByJobs {
     client: rt::TenantClient,
-    job_ids: Option<rt::IdList<i64>>,
+    job_ids: Option<rt::IdList<crate::ids::JobId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1986,7 +1986,10 @@ impl JobSplitsGetListByJobs {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn job_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::JobId>>,
+    ) -> Self {
         self.job_ids = Some(value.into_iter().collect());
         self
     }
@@ -2200,7 +2203,7 @@ impl LocationLaborTypeApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationLaborTypeGetListByLocations {
     client: rt::TenantClient,
-    location_ids: Option<rt::IdList<i64>>,
+    location_ids: Option<rt::IdList<crate::ids::LocationId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     page: Option<i32>,
@@ -2228,7 +2231,7 @@ impl LocationLaborTypeGetListByLocations {
     /// Query parameter `locationIds`.
     pub fn location_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::LocationId>>,
     ) -> Self {
         self.location_ids = Some(value.into_iter().collect());
         self
@@ -2396,7 +2399,7 @@ impl PayrollAdjustmentsApi {
     /// `GET /tenant/{tenant}/payroll-adjustments/{id}` (operation `PayrollAdjustments_Get`)
     ///
     /// Required scope: `tn.prl.payrolladjustments:r`
-    pub fn get(&self, id: i64) -> PayrollAdjustmentsGet {
+    pub fn get(&self, id: crate::ids::PayrollAdjustmentId) -> PayrollAdjustmentsGet {
         PayrollAdjustmentsGet {
             client: self.client.clone(),
             id,
@@ -2483,7 +2486,7 @@ impl std::future::IntoFuture for PayrollAdjustmentsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PayrollAdjustmentsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::PayrollAdjustmentId,
     employee_type: Option<super::models::EmployeeType>,
 }
 impl PayrollAdjustmentsGet {
@@ -2548,7 +2551,7 @@ pub struct PayrollAdjustmentsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    employee_ids: Option<rt::IdList<i64>>,
+    employee_ids: Option<rt::IdList<crate::ids::EmployeeId>>,
     posted_on_or_after: Option<rt::DateTime>,
     posted_on_or_before: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
@@ -2598,7 +2601,7 @@ impl PayrollAdjustmentsGetList {
     /// Query parameter `employeeIds`.
     pub fn employee_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::EmployeeId>>,
     ) -> Self {
         self.employee_ids = Some(value.into_iter().collect());
         self
@@ -2794,7 +2797,7 @@ impl PayrollSettingsApi {
     /// Required scope: `tn.prl.payrollsettings:r`
     pub fn get_employee_payroll_settings(
         &self,
-        employee: i64,
+        employee: crate::ids::EmployeeId,
     ) -> PayrollSettingsGetEmployeePayrollSettings {
         PayrollSettingsGetEmployeePayrollSettings {
             client: self.client.clone(),
@@ -2827,7 +2830,7 @@ impl PayrollSettingsApi {
     /// Required scope: `tn.prl.payrollsettings:r`
     pub fn get_technician_payroll_settings(
         &self,
-        technician: i64,
+        technician: crate::ids::TechnicianId,
     ) -> PayrollSettingsGetTechnicianPayrollSettings {
         PayrollSettingsGetTechnicianPayrollSettings {
             client: self.client.clone(),
@@ -2841,7 +2844,7 @@ impl PayrollSettingsApi {
     /// Required scope: `tn.prl.payrollsettings:w`
     pub fn update_employee_payroll_settings(
         &self,
-        employee: i64,
+        employee: crate::ids::EmployeeId,
         body: super::models::PayrollSettingsUpdateRequest,
     ) -> PayrollSettingsUpdateEmployeePayrollSettings {
         PayrollSettingsUpdateEmployeePayrollSettings {
@@ -2857,7 +2860,7 @@ impl PayrollSettingsApi {
     /// Required scope: `tn.prl.payrollsettings:w`
     pub fn update_technician_payroll_settings(
         &self,
-        technician: i64,
+        technician: crate::ids::TechnicianId,
         body: super::models::PayrollSettingsUpdateRequest,
     ) -> PayrollSettingsUpdateTechnicianPayrollSettings {
         PayrollSettingsUpdateTechnicianPayrollSettings {
@@ -2874,7 +2877,7 @@ impl PayrollSettingsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PayrollSettingsGetEmployeePayrollSettings {
     client: rt::TenantClient,
-    employee: i64,
+    employee: crate::ids::EmployeeId,
 }
 impl PayrollSettingsGetEmployeePayrollSettings {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3130,7 +3133,7 @@ impl std::future::IntoFuture for PayrollSettingsGetPayrollSettingsList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PayrollSettingsGetTechnicianPayrollSettings {
     client: rt::TenantClient,
-    technician: i64,
+    technician: crate::ids::TechnicianId,
 }
 impl PayrollSettingsGetTechnicianPayrollSettings {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3182,7 +3185,7 @@ impl std::future::IntoFuture for PayrollSettingsGetTechnicianPayrollSettings {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PayrollSettingsUpdateEmployeePayrollSettings {
     client: rt::TenantClient,
-    employee: i64,
+    employee: crate::ids::EmployeeId,
     body: super::models::PayrollSettingsUpdateRequest,
 }
 impl PayrollSettingsUpdateEmployeePayrollSettings {
@@ -3238,7 +3241,7 @@ impl std::future::IntoFuture for PayrollSettingsUpdateEmployeePayrollSettings {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PayrollSettingsUpdateTechnicianPayrollSettings {
     client: rt::TenantClient,
-    technician: i64,
+    technician: crate::ids::TechnicianId,
     body: super::models::PayrollSettingsUpdateRequest,
 }
 impl PayrollSettingsUpdateTechnicianPayrollSettings {
@@ -3307,7 +3310,10 @@ impl PayrollsApi {
     /// `GET /tenant/{tenant}/employees/{employee}/payrolls` (operation `Payrolls_GetEmployeePayrolls`)
     ///
     /// Required scope: `tn.prl.employees:r`
-    pub fn get_employee_payrolls(&self, employee: i64) -> PayrollsGetEmployeePayrolls {
+    pub fn get_employee_payrolls(
+        &self,
+        employee: crate::ids::EmployeeId,
+    ) -> PayrollsGetEmployeePayrolls {
         PayrollsGetEmployeePayrolls {
             client: self.client.clone(),
             employee,
@@ -3357,7 +3363,7 @@ impl PayrollsApi {
     /// Required scope: `tn.prl.technicians:r`
     pub fn get_technician_payrolls(
         &self,
-        technician: i64,
+        technician: crate::ids::TechnicianId,
     ) -> PayrollsGetTechnicianPayrolls {
         PayrollsGetTechnicianPayrolls {
             client: self.client.clone(),
@@ -3385,7 +3391,7 @@ impl PayrollsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PayrollsGetEmployeePayrolls {
     client: rt::TenantClient,
-    employee: i64,
+    employee: crate::ids::EmployeeId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -3853,7 +3859,7 @@ impl std::future::IntoFuture for PayrollsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PayrollsGetTechnicianPayrolls {
     client: rt::TenantClient,
-    technician: i64,
+    technician: crate::ids::TechnicianId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -4096,7 +4102,7 @@ impl TimesheetCodesApi {
     /// `GET /tenant/{tenant}/timesheet-codes/{id}` (operation `TimesheetCodes_Get`)
     ///
     /// Required scope: `tn.prl.timesheetcodes:r`
-    pub fn get(&self, id: i64) -> TimesheetCodesGet {
+    pub fn get(&self, id: crate::ids::TimesheetCodeId) -> TimesheetCodesGet {
         TimesheetCodesGet {
             client: self.client.clone(),
             id,
@@ -4129,7 +4135,7 @@ impl TimesheetCodesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TimesheetCodesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TimesheetCodeId,
 }
 impl TimesheetCodesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4401,7 +4407,10 @@ impl TimesheetsApi {
     /// `GET /tenant/{tenant}/jobs/{job}/timesheets` (operation `Timesheets_GetJobTimesheets`)
     ///
     /// Required scope: `tn.prl.jobs:r`
-    pub fn get_job_timesheets(&self, job: i64) -> TimesheetsGetJobTimesheets {
+    pub fn get_job_timesheets(
+        &self,
+        job: crate::ids::JobId,
+    ) -> TimesheetsGetJobTimesheets {
         TimesheetsGetJobTimesheets {
             client: self.client.clone(),
             job,
@@ -4471,7 +4480,7 @@ impl TimesheetsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TimesheetsGetJobTimesheets {
     client: rt::TenantClient,
-    job: i64,
+    job: crate::ids::JobId,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -4480,7 +4489,7 @@ pub struct TimesheetsGetJobTimesheets {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    technician_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
     started_on: Option<rt::DateTime>,
     ended_on: Option<rt::DateTime>,
     sort: Option<rt::Sort<super::models::TimesheetsGetJobTimesheetsSort>>,
@@ -4557,7 +4566,7 @@ impl TimesheetsGetJobTimesheets {
     /// The technician ID
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
@@ -4705,7 +4714,7 @@ impl std::future::IntoFuture for TimesheetsGetJobTimesheets {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TimesheetsGetJobTimesheetsByJobs {
     client: rt::TenantClient,
-    job_ids: Option<rt::IdList<i64>>,
+    job_ids: Option<rt::IdList<crate::ids::JobId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -4714,7 +4723,7 @@ pub struct TimesheetsGetJobTimesheetsByJobs {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    technician_id: Option<i64>,
+    technician_id: Option<crate::ids::TechnicianId>,
     started_on: Option<rt::DateTime>,
     ended_on: Option<rt::DateTime>,
     sort: Option<rt::Sort<super::models::TimesheetsGetJobTimesheetsByJobsSort>>,
@@ -4734,7 +4743,10 @@ impl TimesheetsGetJobTimesheetsByJobs {
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn job_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::JobId>>,
+    ) -> Self {
         self.job_ids = Some(value.into_iter().collect());
         self
     }
@@ -4798,7 +4810,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
     /// The technician ID
     ///
     /// Query parameter `technicianId`.
-    pub fn technician_id(mut self, value: i64) -> Self {
+    pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.technician_id = Some(value);
         self
     }
@@ -4951,7 +4963,7 @@ pub struct TimesheetsGetNonJobTimesheets {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    employee_id: Option<i64>,
+    employee_id: Option<crate::ids::EmployeeId>,
     employee_type: Option<super::models::EmployeeType>,
     active: Option<crate::common::ActiveRequestArg>,
     sort: Option<rt::Sort<super::models::TimesheetsGetNonJobTimesheetsSort>>,
@@ -5020,7 +5032,7 @@ impl TimesheetsGetNonJobTimesheets {
     /// The employee ID
     ///
     /// Query parameter `employeeId`.
-    pub fn employee_id(mut self, value: i64) -> Self {
+    pub fn employee_id(mut self, value: crate::ids::EmployeeId) -> Self {
         self.employee_id = Some(value);
         self
     }

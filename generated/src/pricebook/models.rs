@@ -96,7 +96,7 @@ pub struct CategoryCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_ids: rt::Nullable<Vec<i64>>,
+    pub business_unit_ids: rt::Nullable<Vec<crate::ids::BusinessUnitId>>,
     /// The images that will be used for the SKUs under this category
     #[serde(
         rename = "skuImages",
@@ -164,7 +164,10 @@ impl CategoryCreateRequest {
     }
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = rt::Nullable::Value(value);
         self
     }
@@ -216,7 +219,7 @@ pub struct CategoryResponse {
     pub subcategories: Option<Vec<CategoryResponse>>,
     /// The business units that are associated with this category
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// The images that will be used for the SKUs under this category
     #[serde(rename = "skuImages", skip_serializing_if = "Option::is_none")]
     pub sku_images: Option<Vec<String>>,
@@ -373,7 +376,7 @@ pub struct CategoryUpdateRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// The images that will be used for the SKUs under this category
     #[serde(rename = "skuImages", default, skip_serializing_if = "Option::is_none")]
     pub sku_images: Option<Vec<String>>,
@@ -429,7 +432,10 @@ impl CategoryUpdateRequest {
     }
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = Some(value);
         self
     }
@@ -1458,7 +1464,7 @@ impl rt::QueryValue for DiscountAndFeesGetListSort {
 pub struct DiscountAndFeesResponse {
     /// Unique id for the discount or fee
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::DiscountsAndFeeId>,
     /// Type should be entered as Discount or Fee to show the type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PriceModifierType>,
@@ -3323,7 +3329,7 @@ impl rt::QueryValue for EquipmentRecommendationType {
 pub struct EquipmentResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EquipmentId>,
     /// Code for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -4007,7 +4013,7 @@ pub struct ExportCategoryResponse {
     pub subcategories: Option<Vec<CategoryResponse>>,
     /// The business units that are associated with this category
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// The images that will be used for the SKUs under this category
     #[serde(rename = "skuImages", skip_serializing_if = "Option::is_none")]
     pub sku_images: Option<Vec<String>>,
@@ -4414,7 +4420,7 @@ pub struct ExportMaterialResponse {
     pub variations_or_configurable_materials: Option<Vec<i64>>,
     /// Material's business unit id
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Material's created by user id
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
@@ -4628,7 +4634,7 @@ pub struct ExportServiceResponse {
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Service Cost
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
@@ -6256,7 +6262,7 @@ impl MaterialCreateRequest {
 pub struct MaterialResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::MaterialId>,
     /// Code for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -6354,7 +6360,7 @@ pub struct MaterialResponse {
     pub variations_or_configurable_materials: Option<Vec<i64>>,
     /// Material's business unit id
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Material's created by user id
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
@@ -7003,7 +7009,7 @@ impl MaterialsMarkupRequest {
 #[non_exhaustive]
 pub struct MaterialsMarkupResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::MaterialsmarkupId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8170,7 +8176,7 @@ impl ServiceCreateRequest {
 pub struct ServiceGetResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ServiceId>,
     /// Code for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -8255,7 +8261,7 @@ pub struct ServiceGetResponse {
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Service Cost
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
@@ -8387,7 +8393,7 @@ impl ServiceRecommendationBulkCreateRequest {
 pub struct ServiceResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ServiceId>,
     /// Code for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -8472,7 +8478,7 @@ pub struct ServiceResponse {
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Service Cost
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
@@ -9303,7 +9309,7 @@ impl SkuUpgradeBulkCreateRequest {
 #[non_exhaustive]
 pub struct SkuVendorRequest {
     #[serde(rename = "vendorId")]
-    pub vendor_id: i64,
+    pub vendor_id: crate::ids::VendorId,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub memo: rt::Nullable<String>,
     #[serde(
@@ -9329,7 +9335,11 @@ pub struct SkuVendorRequest {
 }
 impl SkuVendorRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(vendor_id: i64, cost: rt::Decimal, active: bool) -> Self {
+    pub fn new(
+        vendor_id: crate::ids::VendorId,
+        cost: rt::Decimal,
+        active: bool,
+    ) -> Self {
         Self {
             vendor_id,
             memo: rt::Nullable::Absent,
@@ -9386,7 +9396,7 @@ pub struct SkuVendorResponse {
     #[serde(rename = "vendorName", skip_serializing_if = "Option::is_none")]
     pub vendor_name: Option<String>,
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<i64>,
+    pub vendor_id: Option<crate::ids::VendorId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "vendorPart", skip_serializing_if = "Option::is_none")]

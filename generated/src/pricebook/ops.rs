@@ -781,7 +781,7 @@ impl DiscountAndFeesApi {
     /// `DELETE /tenant/{tenant}/discounts-and-fees/{id}` (operation `DiscountAndFees_Delete`)
     ///
     /// Required scope: `tn.pb.discountsandfees:w`
-    pub fn delete(&self, id: i64) -> DiscountAndFeesDelete {
+    pub fn delete(&self, id: crate::ids::DiscountsAndFeeId) -> DiscountAndFeesDelete {
         DiscountAndFeesDelete {
             client: self.client.clone(),
             id,
@@ -792,7 +792,7 @@ impl DiscountAndFeesApi {
     /// `GET /tenant/{tenant}/discounts-and-fees/{id}` (operation `DiscountAndFees_Get`)
     ///
     /// Required scope: `tn.pb.discountsandfees:r`
-    pub fn get(&self, id: i64) -> DiscountAndFeesGet {
+    pub fn get(&self, id: crate::ids::DiscountsAndFeeId) -> DiscountAndFeesGet {
         DiscountAndFeesGet {
             client: self.client.clone(),
             id,
@@ -830,7 +830,7 @@ impl DiscountAndFeesApi {
     /// Required scope: `tn.pb.discountsandfees:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::DiscountsAndFeeId,
         body: super::models::DiscountAndFeesUpdateRequest,
     ) -> DiscountAndFeesUpdate {
         DiscountAndFeesUpdate {
@@ -897,7 +897,7 @@ impl std::future::IntoFuture for DiscountAndFeesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DiscountAndFeesDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::DiscountsAndFeeId,
 }
 impl DiscountAndFeesDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -949,7 +949,7 @@ impl std::future::IntoFuture for DiscountAndFeesDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DiscountAndFeesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::DiscountsAndFeeId,
     external_data_application_guid: Option<rt::Uuid>,
 }
 impl DiscountAndFeesGet {
@@ -1016,7 +1016,7 @@ pub struct DiscountAndFeesGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     sort: Option<rt::Sort<super::models::DiscountAndFeesGetListSort>>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::DiscountsAndFeeId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -1081,7 +1081,10 @@ impl DiscountAndFeesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::DiscountsAndFeeId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1275,7 +1278,7 @@ impl std::future::IntoFuture for DiscountAndFeesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DiscountAndFeesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::DiscountsAndFeeId,
     body: super::models::DiscountAndFeesUpdateRequest,
 }
 impl DiscountAndFeesUpdate {
@@ -1358,7 +1361,7 @@ impl EquipmentApi {
     /// `DELETE /tenant/{tenant}/equipment/{id}` (operation `Equipment_Delete`)
     ///
     /// Required scope: `tn.pb.equipment:w`
-    pub fn delete(&self, id: i64) -> EquipmentDelete {
+    pub fn delete(&self, id: crate::ids::EquipmentId) -> EquipmentDelete {
         EquipmentDelete {
             client: self.client.clone(),
             id,
@@ -1369,7 +1372,7 @@ impl EquipmentApi {
     /// `GET /tenant/{tenant}/equipment/{id}` (operation `Equipment_Get`)
     ///
     /// Required scope: `tn.pb.equipment:r`
-    pub fn get(&self, id: i64) -> EquipmentGet {
+    pub fn get(&self, id: crate::ids::EquipmentId) -> EquipmentGet {
         EquipmentGet {
             client: self.client.clone(),
             id,
@@ -1407,7 +1410,7 @@ impl EquipmentApi {
     /// Required scope: `tn.pb.equipment:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::EquipmentId,
         body: super::models::EquipmentUpdateRequest,
     ) -> EquipmentUpdate {
         EquipmentUpdate {
@@ -1474,7 +1477,7 @@ impl std::future::IntoFuture for EquipmentCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EquipmentDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EquipmentId,
 }
 impl EquipmentDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1526,7 +1529,7 @@ impl std::future::IntoFuture for EquipmentDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EquipmentGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EquipmentId,
     external_data_application_guid: Option<rt::Uuid>,
 }
 impl EquipmentGet {
@@ -1593,7 +1596,7 @@ pub struct EquipmentGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     sort: Option<rt::Sort<super::models::EquipmentGetListSort>>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::EquipmentId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -1655,7 +1658,10 @@ impl EquipmentGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::EquipmentId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1841,7 +1847,7 @@ impl std::future::IntoFuture for EquipmentGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EquipmentUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EquipmentId,
     body: super::models::EquipmentUpdateRequest,
 }
 impl EquipmentUpdate {
@@ -2585,7 +2591,7 @@ impl MaterialsApi {
     /// `DELETE /tenant/{tenant}/materials/{id}` (operation `Materials_Delete`)
     ///
     /// Required scope: `tn.pb.materials:w`
-    pub fn delete(&self, id: i64) -> MaterialsDelete {
+    pub fn delete(&self, id: crate::ids::MaterialId) -> MaterialsDelete {
         MaterialsDelete {
             client: self.client.clone(),
             id,
@@ -2596,7 +2602,7 @@ impl MaterialsApi {
     /// `GET /tenant/{tenant}/materials/{id}` (operation `Materials_Get`)
     ///
     /// Required scope: `tn.pb.materials:r`
-    pub fn get(&self, id: i64) -> MaterialsGet {
+    pub fn get(&self, id: crate::ids::MaterialId) -> MaterialsGet {
         MaterialsGet {
             client: self.client.clone(),
             id,
@@ -2646,7 +2652,7 @@ impl MaterialsApi {
     /// Required scope: `tn.pb.materials:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::MaterialId,
         body: super::models::MaterialUpdateRequest,
     ) -> MaterialsUpdate {
         MaterialsUpdate {
@@ -2713,7 +2719,7 @@ impl std::future::IntoFuture for MaterialsCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MaterialsDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MaterialId,
 }
 impl MaterialsDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2765,7 +2771,7 @@ impl std::future::IntoFuture for MaterialsDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MaterialsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MaterialId,
     external_data_application_guid: Option<rt::Uuid>,
 }
 impl MaterialsGet {
@@ -2882,7 +2888,7 @@ pub struct MaterialsGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     sort: Option<rt::Sort<super::models::MaterialsGetListSort>>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::MaterialId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -2963,7 +2969,10 @@ impl MaterialsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::MaterialId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -3149,7 +3158,7 @@ impl std::future::IntoFuture for MaterialsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MaterialsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MaterialId,
     body: super::models::MaterialUpdateRequest,
 }
 impl MaterialsUpdate {
@@ -3231,7 +3240,7 @@ impl MaterialsMarkupApi {
     /// `GET /tenant/{tenant}/materialsmarkup/{id}` (operation `MaterialsMarkup_Get`)
     ///
     /// Required scope: `tn.pb.materials:r`
-    pub fn get(&self, id: i64) -> MaterialsMarkupGet {
+    pub fn get(&self, id: crate::ids::MaterialsmarkupId) -> MaterialsMarkupGet {
         MaterialsMarkupGet {
             client: self.client.clone(),
             id,
@@ -3256,7 +3265,7 @@ impl MaterialsMarkupApi {
     /// Required scope: `tn.pb.materials:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::MaterialsmarkupId,
         body: super::models::MaterialsMarkupRequest,
     ) -> MaterialsMarkupUpdate {
         MaterialsMarkupUpdate {
@@ -3330,7 +3339,7 @@ impl std::future::IntoFuture for MaterialsMarkupCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MaterialsMarkupGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MaterialsmarkupId,
 }
 impl MaterialsMarkupGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3485,7 +3494,7 @@ impl std::future::IntoFuture for MaterialsMarkupGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MaterialsMarkupUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::MaterialsmarkupId,
     body: super::models::MaterialsMarkupRequest,
 }
 impl MaterialsMarkupUpdate {
@@ -3711,7 +3720,7 @@ impl ServicesApi {
     /// `DELETE /tenant/{tenant}/services/{id}` (operation `Services_Delete`)
     ///
     /// Required scope: `tn.pb.services:w`
-    pub fn delete(&self, id: i64) -> ServicesDelete {
+    pub fn delete(&self, id: crate::ids::ServiceId) -> ServicesDelete {
         ServicesDelete {
             client: self.client.clone(),
             id,
@@ -3722,7 +3731,7 @@ impl ServicesApi {
     /// `GET /tenant/{tenant}/services/{id}` (operation `Services_Get`)
     ///
     /// Required scope: `tn.pb.services:r`
-    pub fn get(&self, id: i64) -> ServicesGet {
+    pub fn get(&self, id: crate::ids::ServiceId) -> ServicesGet {
         ServicesGet {
             client: self.client.clone(),
             id,
@@ -3762,7 +3771,7 @@ impl ServicesApi {
     /// Required scope: `tn.pb.services:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::ServiceId,
         body: super::models::ServiceUpdateRequest,
     ) -> ServicesUpdate {
         ServicesUpdate {
@@ -3829,7 +3838,7 @@ impl std::future::IntoFuture for ServicesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ServicesDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ServiceId,
 }
 impl ServicesDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3881,7 +3890,7 @@ impl std::future::IntoFuture for ServicesDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ServicesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ServiceId,
     calculate_prices: Option<bool>,
     external_data_application_guid: Option<rt::Uuid>,
 }
@@ -3958,7 +3967,7 @@ pub struct ServicesGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     sort: Option<rt::Sort<super::models::ServicesGetListSort>>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::ServiceId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -4027,7 +4036,10 @@ impl ServicesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ServiceId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -4214,7 +4226,7 @@ impl std::future::IntoFuture for ServicesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ServicesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ServiceId,
     body: super::models::ServiceUpdateRequest,
 }
 impl ServicesUpdate {

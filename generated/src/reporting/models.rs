@@ -463,7 +463,7 @@ pub struct ReportListItem {
     /// Use this value to request detailed report information, the actual data, etc.
     /// Once the report is created the ID cannot be changed
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ReportId>,
     /// Display name of the report.
     /// Do not use the name as the report identifier because it can be modified
     /// and any references based on the old value would stop working
@@ -567,7 +567,7 @@ impl<'de> serde::Deserialize<'de> for ReportParameter {
 pub struct ReportResponse {
     /// Report unique identifier
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ReportId>,
     /// Display name of the report
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

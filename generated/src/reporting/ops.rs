@@ -306,7 +306,7 @@ impl ReportCategoryReportsApi {
     pub fn get(
         &self,
         report_category: impl Into<String>,
-        report_id: i64,
+        report_id: crate::ids::ReportId,
     ) -> ReportCategoryReportsGet {
         ReportCategoryReportsGet {
             client: self.client.clone(),
@@ -324,7 +324,7 @@ impl ReportCategoryReportsApi {
     pub fn get_data(
         &self,
         report_category: impl Into<String>,
-        report_id: i64,
+        report_id: crate::ids::ReportId,
         body: super::models::ReportDataRequest,
     ) -> ReportCategoryReportsGetData {
         ReportCategoryReportsGetData {
@@ -363,7 +363,7 @@ impl ReportCategoryReportsApi {
 pub struct ReportCategoryReportsGet {
     client: rt::TenantClient,
     report_category: String,
-    report_id: i64,
+    report_id: crate::ids::ReportId,
 }
 impl ReportCategoryReportsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -417,7 +417,7 @@ impl std::future::IntoFuture for ReportCategoryReportsGet {
 pub struct ReportCategoryReportsGetData {
     client: rt::TenantClient,
     report_category: String,
-    report_id: i64,
+    report_id: crate::ids::ReportId,
     body: super::models::ReportDataRequest,
     page: Option<i32>,
     page_size: Option<i32>,

@@ -70,19 +70,19 @@ pub struct CreateEstimateRequest {
     )]
     pub require_deposit_on_signature: rt::Nullable<bool>,
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     #[serde(
         rename = "projectId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_id: rt::Nullable<i64>,
+    pub project_id: rt::Nullable<crate::ids::ProjectId>,
     #[serde(
         rename = "locationId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub location_id: rt::Nullable<i64>,
+    pub location_id: rt::Nullable<crate::ids::LocationId>,
 }
 impl CreateEstimateRequest {
     /// Sets `name` (the field `name`).
@@ -173,19 +173,19 @@ impl CreateEstimateRequest {
     }
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `locationId` (the field `location_id`).
     #[inline]
-    pub fn with_location_id(mut self, value: i64) -> Self {
+    pub fn with_location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = rt::Nullable::Value(value);
         self
     }
@@ -208,7 +208,7 @@ pub struct CreateEstimateTemplateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     pub items: Vec<EstimateTemplateItemRequest>,
 }
 impl CreateEstimateTemplateRequest {
@@ -246,7 +246,7 @@ impl CreateEstimateTemplateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
@@ -271,7 +271,7 @@ pub struct CreateProposalTemplateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_ids: rt::Nullable<Vec<i64>>,
+    pub business_unit_ids: rt::Nullable<Vec<crate::ids::BusinessUnitId>>,
     /// Maps proposal type options to estimate templates.
     /// Each ProposalTypeOptionId must be unique within the list.
     #[serde(rename = "estimateAssignments")]
@@ -317,7 +317,10 @@ impl CreateProposalTemplateRequest {
     }
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = rt::Nullable::Value(value);
         self
     }
@@ -517,7 +520,7 @@ pub struct EstimateItemResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qty: Option<rt::Decimal>,
     #[serde(rename = "unitRate", skip_serializing_if = "Option::is_none")]
@@ -615,7 +618,7 @@ pub struct EstimateItemUpdateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
-    pub membership_type_id: Option<i64>,
+    pub membership_type_id: Option<crate::ids::MembershipTypeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qty: Option<rt::Decimal>,
     #[serde(rename = "unitRate", skip_serializing_if = "Option::is_none")]
@@ -651,7 +654,7 @@ pub struct EstimateItemUpdateResponse {
     #[serde(rename = "membershipDuration", skip_serializing_if = "Option::is_none")]
     pub membership_duration: Option<i32>,
     #[serde(rename = "estimateId", skip_serializing_if = "Option::is_none")]
-    pub estimate_id: Option<i64>,
+    pub estimate_id: Option<crate::ids::EstimateId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -781,15 +784,15 @@ impl rt::QueryValue for EstimateMembershipBillingFrequency {
 #[non_exhaustive]
 pub struct EstimateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EstimateId>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
@@ -819,7 +822,7 @@ pub struct EstimateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     #[serde(rename = "isRecommended", skip_serializing_if = "Option::is_none")]
@@ -1431,7 +1434,7 @@ impl rt::QueryValue for EstimateTemplateMode {
 #[non_exhaustive]
 pub struct EstimateTemplateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EstimateTemplateId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "internalName", skip_serializing_if = "Option::is_none")]
@@ -1443,7 +1446,7 @@ pub struct EstimateTemplateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     #[serde(rename = "totalPrice", skip_serializing_if = "Option::is_none")]
@@ -1502,13 +1505,13 @@ pub struct ExportEstimatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
@@ -1538,7 +1541,7 @@ pub struct ExportEstimatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     #[serde(rename = "isRecommended", skip_serializing_if = "Option::is_none")]
@@ -1745,14 +1748,14 @@ pub struct ProposalTemplateAssignmentRequest {
     pub proposal_type_option_id: i64,
     /// ID of the estimate template to use for this option. Obtain from GET /estimate-templates.
     #[serde(rename = "estimateTemplateId")]
-    pub estimate_template_id: i64,
+    pub estimate_template_id: crate::ids::EstimateTemplateId,
     pub order: i32,
 }
 impl ProposalTemplateAssignmentRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         proposal_type_option_id: i64,
-        estimate_template_id: i64,
+        estimate_template_id: crate::ids::EstimateTemplateId,
         order: i32,
     ) -> Self {
         Self {
@@ -1775,7 +1778,7 @@ pub struct ProposalTemplateAssignmentResponse {
     pub proposal_type_option_id: Option<i64>,
     /// ID of the estimate template used for this option. Obtain from GET /estimate-templates.
     #[serde(rename = "estimateTemplateId", skip_serializing_if = "Option::is_none")]
-    pub estimate_template_id: Option<i64>,
+    pub estimate_template_id: Option<crate::ids::EstimateTemplateId>,
     /// Name of the estimate template. Denormalized for convenience.
     #[serde(rename = "estimateTemplateName", skip_serializing_if = "Option::is_none")]
     pub estimate_template_name: Option<String>,
@@ -1819,7 +1822,7 @@ impl<'de> serde::Deserialize<'de> for ProposalTemplateAssignmentResponse {
 #[non_exhaustive]
 pub struct ProposalTemplateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ProposalTemplateId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1835,7 +1838,7 @@ pub struct ProposalTemplateResponse {
     #[serde(rename = "proposalTypeName", skip_serializing_if = "Option::is_none")]
     pub proposal_type_name: Option<String>,
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
-    pub business_unit_ids: Option<Vec<i64>>,
+    pub business_unit_ids: Option<Vec<crate::ids::BusinessUnitId>>,
     /// Maps each proposal type option to the estimate template shown for that option.
     /// Keyed by ProposalTypeOptionId. Providing this field in write requests replaces all existing assignments.
     #[serde(rename = "estimateAssignments", skip_serializing_if = "Option::is_none")]
@@ -2390,7 +2393,7 @@ pub struct UpdateEstimateTemplateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     /// When provided, replaces all items on the template. Omit to leave items unchanged.
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub items: rt::Nullable<Vec<EstimateTemplateItemRequest>>,
@@ -2431,7 +2434,7 @@ impl UpdateEstimateTemplateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
@@ -2470,7 +2473,7 @@ pub struct UpdateProposalTemplateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_ids: rt::Nullable<Vec<i64>>,
+    pub business_unit_ids: rt::Nullable<Vec<crate::ids::BusinessUnitId>>,
     /// When provided, replaces all existing assignments (full replace, not merge).
     /// Omit to leave assignments unchanged. Pass an empty list to remove all assignments.
     #[serde(
@@ -2515,7 +2518,10 @@ impl UpdateProposalTemplateRequest {
     }
     /// Sets `businessUnitIds` (the field `business_unit_ids`).
     #[inline]
-    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+    pub fn with_business_unit_ids(
+        mut self,
+        value: Vec<crate::ids::BusinessUnitId>,
+    ) -> Self {
         self.business_unit_ids = rt::Nullable::Value(value);
         self
     }

@@ -40,7 +40,7 @@ impl EstimateTemplatesApi {
     /// `DELETE /tenant/{tenant}/estimate-templates/{id}` (operation `EstimateTemplates_Delete`)
     ///
     /// Required scope: `tn.sal.estimatetemplates:w`
-    pub fn delete(&self, id: i64) -> EstimateTemplatesDelete {
+    pub fn delete(&self, id: crate::ids::EstimateTemplateId) -> EstimateTemplatesDelete {
         EstimateTemplatesDelete {
             client: self.client.clone(),
             id,
@@ -67,7 +67,10 @@ impl EstimateTemplatesApi {
     /// `GET /tenant/{tenant}/estimate-templates/{id}` (operation `EstimateTemplates_GetById`)
     ///
     /// Required scope: `tn.sal.estimatetemplates:r`
-    pub fn get_by_id(&self, id: i64) -> EstimateTemplatesGetById {
+    pub fn get_by_id(
+        &self,
+        id: crate::ids::EstimateTemplateId,
+    ) -> EstimateTemplatesGetById {
         EstimateTemplatesGetById {
             client: self.client.clone(),
             id,
@@ -80,7 +83,7 @@ impl EstimateTemplatesApi {
     /// Required scope: `tn.sal.estimatetemplates:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::EstimateTemplateId,
         body: super::models::UpdateEstimateTemplateRequest,
     ) -> EstimateTemplatesUpdate {
         EstimateTemplatesUpdate {
@@ -147,7 +150,7 @@ impl std::future::IntoFuture for EstimateTemplatesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimateTemplatesDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateTemplateId,
 }
 impl EstimateTemplatesDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -361,7 +364,7 @@ impl std::future::IntoFuture for EstimateTemplatesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimateTemplatesGetById {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateTemplateId,
 }
 impl EstimateTemplatesGetById {
     /// What the document says of this operation: id, method, path, scopes.
@@ -413,7 +416,7 @@ impl std::future::IntoFuture for EstimateTemplatesGetById {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimateTemplatesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateTemplateId,
     body: super::models::UpdateEstimateTemplateRequest,
 }
 impl EstimateTemplatesUpdate {
@@ -494,7 +497,11 @@ impl EstimatesApi {
     /// `DELETE /tenant/{tenant}/estimates/{id}/items/{itemId}` (operation `Estimates_DeleteItem`)
     ///
     /// Required scope: `tn.sal.estimates:w`
-    pub fn delete_item(&self, id: i64, item_id: i64) -> EstimatesDeleteItem {
+    pub fn delete_item(
+        &self,
+        id: crate::ids::EstimateId,
+        item_id: i64,
+    ) -> EstimatesDeleteItem {
         EstimatesDeleteItem {
             client: self.client.clone(),
             id,
@@ -504,7 +511,7 @@ impl EstimatesApi {
     /// `PUT /tenant/{tenant}/estimates/{id}/dismiss` (operation `Estimates_Dismiss`)
     ///
     /// Required scope: `tn.sal.estimates:w`
-    pub fn dismiss(&self, id: i64) -> EstimatesDismiss {
+    pub fn dismiss(&self, id: crate::ids::EstimateId) -> EstimatesDismiss {
         EstimatesDismiss {
             client: self.client.clone(),
             id,
@@ -513,7 +520,7 @@ impl EstimatesApi {
     /// `GET /tenant/{tenant}/estimates/{id}` (operation `Estimates_Get`)
     ///
     /// Required scope: `tn.sal.estimates:r`
-    pub fn get(&self, id: i64) -> EstimatesGet {
+    pub fn get(&self, id: crate::ids::EstimateId) -> EstimatesGet {
         EstimatesGet {
             client: self.client.clone(),
             id,
@@ -574,7 +581,7 @@ impl EstimatesApi {
     /// Required scope: `tn.sal.estimates:w`
     pub fn put_item(
         &self,
-        id: i64,
+        id: crate::ids::EstimateId,
         body: super::models::EstimateItemCreateUpdateRequest,
     ) -> EstimatesPutItem {
         EstimatesPutItem {
@@ -586,7 +593,11 @@ impl EstimatesApi {
     /// `PUT /tenant/{tenant}/estimates/{id}/sell` (operation `Estimates_Sell`)
     ///
     /// Required scope: `tn.sal.estimates:w`
-    pub fn sell(&self, id: i64, body: super::models::SellRequest) -> EstimatesSell {
+    pub fn sell(
+        &self,
+        id: crate::ids::EstimateId,
+        body: super::models::SellRequest,
+    ) -> EstimatesSell {
         EstimatesSell {
             client: self.client.clone(),
             id,
@@ -596,7 +607,7 @@ impl EstimatesApi {
     /// `PUT /tenant/{tenant}/estimates/{id}/unsell` (operation `Estimates_Unsell`)
     ///
     /// Required scope: `tn.sal.estimates:w`
-    pub fn unsell(&self, id: i64) -> EstimatesUnsell {
+    pub fn unsell(&self, id: crate::ids::EstimateId) -> EstimatesUnsell {
         EstimatesUnsell {
             client: self.client.clone(),
             id,
@@ -607,7 +618,7 @@ impl EstimatesApi {
     /// Required scope: `tn.sal.estimates:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::EstimateId,
         body: super::models::UpdateEstimateRequest,
     ) -> EstimatesUpdate {
         EstimatesUpdate {
@@ -674,7 +685,7 @@ impl std::future::IntoFuture for EstimatesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesDeleteItem {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
     item_id: i64,
 }
 impl EstimatesDeleteItem {
@@ -727,7 +738,7 @@ impl std::future::IntoFuture for EstimatesDeleteItem {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesDismiss {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
 }
 impl EstimatesDismiss {
     /// What the document says of this operation: id, method, path, scopes.
@@ -779,7 +790,7 @@ impl std::future::IntoFuture for EstimatesDismiss {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
 }
 impl EstimatesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -831,7 +842,7 @@ impl std::future::IntoFuture for EstimatesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesGetItems {
     client: rt::TenantClient,
-    estimate_id: Option<i64>,
+    estimate_id: Option<crate::ids::EstimateId>,
     ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
@@ -856,7 +867,7 @@ impl EstimatesGetItems {
         maintenance_conflicts: false,
     };
     /// Query parameter `estimateId`.
-    pub fn estimate_id(mut self, value: i64) -> Self {
+    pub fn estimate_id(mut self, value: crate::ids::EstimateId) -> Self {
         self.estimate_id = Some(value);
         self
     }
@@ -1047,14 +1058,14 @@ impl std::future::IntoFuture for EstimatesGetItems {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesGetList {
     client: rt::TenantClient,
-    job_id: Option<i64>,
-    project_id: Option<i64>,
+    job_id: Option<crate::ids::JobId>,
+    project_id: Option<crate::ids::ProjectId>,
     job_number: Option<String>,
     total_greater: Option<rt::Decimal>,
     total_less: Option<rt::Decimal>,
     sold_by_id: Option<i64>,
     sold_by_employee_id: Option<i64>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::EstimateId>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1069,7 +1080,7 @@ pub struct EstimatesGetList {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    location_id: Option<i64>,
+    location_id: Option<crate::ids::LocationId>,
 }
 impl EstimatesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1084,12 +1095,12 @@ impl EstimatesGetList {
         maintenance_conflicts: false,
     };
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
     /// Query parameter `projectId`.
-    pub fn project_id(mut self, value: i64) -> Self {
+    pub fn project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = Some(value);
         self
     }
@@ -1123,7 +1134,10 @@ impl EstimatesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::EstimateId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -1219,7 +1233,7 @@ impl EstimatesGetList {
         self
     }
     /// Query parameter `locationId`.
-    pub fn location_id(mut self, value: i64) -> Self {
+    pub fn location_id(mut self, value: crate::ids::LocationId) -> Self {
         self.location_id = Some(value);
         self
     }
@@ -1345,7 +1359,7 @@ impl std::future::IntoFuture for EstimatesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesPutItem {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
     body: super::models::EstimateItemCreateUpdateRequest,
 }
 impl EstimatesPutItem {
@@ -1399,7 +1413,7 @@ impl std::future::IntoFuture for EstimatesPutItem {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesSell {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
     body: super::models::SellRequest,
 }
 impl EstimatesSell {
@@ -1453,7 +1467,7 @@ impl std::future::IntoFuture for EstimatesSell {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesUnsell {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
 }
 impl EstimatesUnsell {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1505,7 +1519,7 @@ impl std::future::IntoFuture for EstimatesUnsell {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
     body: super::models::UpdateEstimateRequest,
 }
 impl EstimatesUpdate {
@@ -1837,7 +1851,7 @@ impl EstimatesStatusApi {
     /// Required scope: `tn.sal.estimates:r`
     pub fn get_estimate_status_changes(
         &self,
-        id: i64,
+        id: crate::ids::EstimateId,
     ) -> EstimatesStatusGetEstimateStatusChanges {
         EstimatesStatusGetEstimateStatusChanges {
             client: self.client.clone(),
@@ -1852,7 +1866,7 @@ impl EstimatesStatusApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimatesStatusGetEstimateStatusChanges {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EstimateId,
 }
 impl EstimatesStatusGetEstimateStatusChanges {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1937,7 +1951,7 @@ impl ProposalTemplatesApi {
     /// `DELETE /tenant/{tenant}/proposal-templates/{id}` (operation `ProposalTemplates_Delete`)
     ///
     /// Required scope: `tn.sal.proposaltemplates:w`
-    pub fn delete(&self, id: i64) -> ProposalTemplatesDelete {
+    pub fn delete(&self, id: crate::ids::ProposalTemplateId) -> ProposalTemplatesDelete {
         ProposalTemplatesDelete {
             client: self.client.clone(),
             id,
@@ -1965,7 +1979,10 @@ impl ProposalTemplatesApi {
     /// `GET /tenant/{tenant}/proposal-templates/{id}` (operation `ProposalTemplates_GetById`)
     ///
     /// Required scope: `tn.sal.proposaltemplates:r`
-    pub fn get_by_id(&self, id: i64) -> ProposalTemplatesGetById {
+    pub fn get_by_id(
+        &self,
+        id: crate::ids::ProposalTemplateId,
+    ) -> ProposalTemplatesGetById {
         ProposalTemplatesGetById {
             client: self.client.clone(),
             id,
@@ -1978,7 +1995,7 @@ impl ProposalTemplatesApi {
     /// Required scope: `tn.sal.proposaltemplates:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::ProposalTemplateId,
         body: super::models::UpdateProposalTemplateRequest,
     ) -> ProposalTemplatesUpdate {
         ProposalTemplatesUpdate {
@@ -2045,7 +2062,7 @@ impl std::future::IntoFuture for ProposalTemplatesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProposalTemplatesDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProposalTemplateId,
 }
 impl ProposalTemplatesDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2268,7 +2285,7 @@ impl std::future::IntoFuture for ProposalTemplatesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProposalTemplatesGetById {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProposalTemplateId,
 }
 impl ProposalTemplatesGetById {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2320,7 +2337,7 @@ impl std::future::IntoFuture for ProposalTemplatesGetById {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProposalTemplatesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ProposalTemplateId,
     body: super::models::UpdateProposalTemplateRequest,
 }
 impl ProposalTemplatesUpdate {

@@ -85,7 +85,7 @@ pub struct Customer {
     pub phone: Option<String>,
     /// Location ID
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Whether this is a new Location
     #[serde(rename = "isNewLocation", skip_serializing_if = "Option::is_none")]
     pub is_new_location: Option<bool>,
@@ -370,13 +370,13 @@ pub struct RouterSessionResponse {
     pub scheduler_id: Option<String>,
     /// Job ID if a job was created from this session
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Booking ID if a booking was created from this session
     #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<crate::ids::BookingId>,
     /// Lead ID if a lead was created from this session
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
-    pub lead_id: Option<i64>,
+    pub lead_id: Option<crate::ids::LeadId>,
     /// GBP Name
     #[serde(rename = "gbpName", skip_serializing_if = "Option::is_none")]
     pub gbp_name: Option<String>,
@@ -391,16 +391,16 @@ pub struct RouterSessionResponse {
     pub category: Option<String>,
     /// Job type ID
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Customer information
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// Zone ID
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<i64>,
+    pub zone_id: Option<crate::ids::ZoneId>,
     /// Customer Responses
     #[serde(rename = "customerResponses", skip_serializing_if = "Option::is_none")]
     pub customer_responses: Option<Vec<String>>,
@@ -448,7 +448,7 @@ pub struct RouterSessionResponse {
     pub external_id: Option<String>,
     /// Recurring Service ID
     #[serde(rename = "recurringServiceId", skip_serializing_if = "Option::is_none")]
-    pub recurring_service_id: Option<i64>,
+    pub recurring_service_id: Option<crate::ids::RecurringServiceId>,
     /// Campaign Name
     #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
@@ -868,13 +868,13 @@ pub struct SchedulerSessionResponse {
     pub scheduler_id: Option<String>,
     /// Job ID if a job was created from this session
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Booking ID if a booking was created from this session
     #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<crate::ids::BookingId>,
     /// Lead ID if a lead was created from this session
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
-    pub lead_id: Option<i64>,
+    pub lead_id: Option<crate::ids::LeadId>,
     /// GBP Name
     #[serde(rename = "gbpName", skip_serializing_if = "Option::is_none")]
     pub gbp_name: Option<String>,
@@ -889,16 +889,16 @@ pub struct SchedulerSessionResponse {
     pub category: Option<String>,
     /// Job type ID
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
-    pub job_type_id: Option<i64>,
+    pub job_type_id: Option<crate::ids::JobTypeId>,
     /// Business unit ID
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Customer information
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// Zone ID
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<i64>,
+    pub zone_id: Option<crate::ids::ZoneId>,
     /// Customer Responses
     #[serde(rename = "customerResponses", skip_serializing_if = "Option::is_none")]
     pub customer_responses: Option<Vec<String>>,
@@ -946,7 +946,7 @@ pub struct SchedulerSessionResponse {
     pub external_id: Option<String>,
     /// Recurring Service ID
     #[serde(rename = "recurringServiceId", skip_serializing_if = "Option::is_none")]
-    pub recurring_service_id: Option<i64>,
+    pub recurring_service_id: Option<crate::ids::RecurringServiceId>,
     /// Campaign Name
     #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,

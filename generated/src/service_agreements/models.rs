@@ -354,16 +354,16 @@ pub struct ExportServiceAgreementResponse {
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Business unit ID to which this agreement is assigned
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Current status of the agreement
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AgreementStatus>,
     /// Location IDs covered by the agreement
     #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
-    pub location_ids: Option<Vec<i64>>,
+    pub location_ids: Option<Vec<crate::ids::LocationId>>,
     /// The method used to create the agreement
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<AgreementOrigin>,
@@ -402,7 +402,7 @@ pub struct ExportServiceAgreementResponse {
     pub billing_schedule: Option<BillingScheduleType>,
     /// ID of the payment terms of the agreement (can be absent when the agreement is still being built)
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
-    pub payment_term_id: Option<i64>,
+    pub payment_term_id: Option<crate::ids::PaymentTermId>,
     /// ID of the payment method of the agreement (can be absent when the agreement is still being built).
     /// Note there is a special hardcoded value of -1 that means "Cash or Check".
     #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
@@ -458,7 +458,7 @@ pub struct ExportServiceAgreementResponse {
     /// Tag type IDs associated with this service agreement.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTags\` flag.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Custom field values for this service agreement (typeId, name, value)
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
@@ -694,7 +694,7 @@ impl rt::QueryValue for RevenueRecognitionMode {
 pub struct ServiceAgreementResponse {
     /// Service agreement ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ServiceAgreementId>,
     /// Service agreement name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -715,16 +715,16 @@ pub struct ServiceAgreementResponse {
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     /// Business unit ID to which this agreement is assigned
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Current status of the agreement
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AgreementStatus>,
     /// Location IDs covered by the agreement
     #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
-    pub location_ids: Option<Vec<i64>>,
+    pub location_ids: Option<Vec<crate::ids::LocationId>>,
     /// The method used to create the agreement
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<AgreementOrigin>,
@@ -763,7 +763,7 @@ pub struct ServiceAgreementResponse {
     pub billing_schedule: Option<BillingScheduleType>,
     /// ID of the payment terms of the agreement (can be absent when the agreement is still being built)
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
-    pub payment_term_id: Option<i64>,
+    pub payment_term_id: Option<crate::ids::PaymentTermId>,
     /// ID of the payment method of the agreement (can be absent when the agreement is still being built).
     /// Note there is a special hardcoded value of -1 that means "Cash or Check".
     #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
@@ -819,7 +819,7 @@ pub struct ServiceAgreementResponse {
     /// Tag type IDs associated with this service agreement.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTags\` flag.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Custom field values for this service agreement (typeId, name, value)
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,

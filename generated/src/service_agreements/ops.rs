@@ -167,7 +167,7 @@ impl ServiceAgreementsApi {
     /// `GET /tenant/{tenant}/service-agreements/{id}` (operation `ServiceAgreements_Get`)
     ///
     /// Required scope: `tn.sa.serviceagreements:r`
-    pub fn get(&self, id: i64) -> ServiceAgreementsGet {
+    pub fn get(&self, id: crate::ids::ServiceAgreementId) -> ServiceAgreementsGet {
         ServiceAgreementsGet {
             client: self.client.clone(),
             id,
@@ -203,7 +203,7 @@ impl ServiceAgreementsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ServiceAgreementsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ServiceAgreementId,
 }
 impl ServiceAgreementsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -255,9 +255,9 @@ impl std::future::IntoFuture for ServiceAgreementsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ServiceAgreementsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
-    customer_ids: Option<rt::IdList<i64>>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::ServiceAgreementId>>,
+    customer_ids: Option<rt::IdList<crate::ids::CustomerId>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     status: Option<super::models::AgreementStatus>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -285,7 +285,10 @@ impl ServiceAgreementsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::ServiceAgreementId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -296,7 +299,7 @@ impl ServiceAgreementsGetList {
     /// Query parameter `customerIds`.
     pub fn customer_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CustomerId>>,
     ) -> Self {
         self.customer_ids = Some(value.into_iter().collect());
         self
@@ -308,7 +311,7 @@ impl ServiceAgreementsGetList {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self

@@ -299,7 +299,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitAddressResponse {
 pub struct BusinessUnitResponse {
     /// ID of the business unit
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::BusinessUnitId>,
     /// Whether the business unit is active
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -365,7 +365,7 @@ pub struct BusinessUnitResponse {
     pub division: Option<crate::common::NamedModel>,
     /// List of tag type IDs associated with the business unit and automatically associated with jobs
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Tenant to which the business unit belongs
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantResponse>,
@@ -749,7 +749,7 @@ pub struct EmployeeCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     /// User role Id
     #[serde(rename = "roleId")]
     pub role_id: i64,
@@ -826,7 +826,7 @@ impl EmployeeCreateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
@@ -855,7 +855,7 @@ impl EmployeeCreateRequest {
 pub struct EmployeeCreateResponse {
     /// Employee Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EmployeeId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -1124,7 +1124,7 @@ impl rt::QueryValue for EmployeePosition {
 pub struct EmployeeResponse {
     /// ID of the employee
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EmployeeId>,
     /// ID of the user that belongs to the employee
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
@@ -1149,7 +1149,7 @@ pub struct EmployeeResponse {
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit employee belongs to
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// When the employee was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -1335,7 +1335,7 @@ pub struct EmployeeUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     /// User role Id
     #[serde(rename = "roleId", default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<i64>,
@@ -1390,7 +1390,7 @@ impl EmployeeUpdateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
@@ -1437,7 +1437,7 @@ impl EmployeeUpdateRequest {
 pub struct EmployeeUpdateResponse {
     /// Employee Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EmployeeId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -1663,7 +1663,7 @@ pub struct ExportBusinessUnitResponse {
     pub division: Option<crate::common::NamedModel>,
     /// List of tag type IDs associated with the business unit and automatically associated with jobs
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
-    pub tag_type_ids: Option<Vec<i64>>,
+    pub tag_type_ids: Option<Vec<crate::ids::TagTypeId>>,
     /// Tenant to which the business unit belongs
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantResponse>,
@@ -1781,7 +1781,7 @@ pub struct ExportEmployeeResponse {
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit employee belongs to
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// When the employee was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -1985,13 +1985,13 @@ pub struct ExportTechnicianResponse {
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit technician belongs to
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// ID of the main technician's zone
     #[serde(rename = "mainZoneId", skip_serializing_if = "Option::is_none")]
     pub main_zone_id: Option<i64>,
     /// IDs of all technician's zones
     #[serde(rename = "zoneIds", skip_serializing_if = "Option::is_none")]
-    pub zone_ids: Option<Vec<i64>>,
+    pub zone_ids: Option<Vec<crate::ids::ZoneId>>,
     /// When the technician was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -2060,7 +2060,7 @@ pub struct ExportTechnicianResponse {
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Mobile phone
     #[serde(rename = "mobilePhone", skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
@@ -2761,7 +2761,7 @@ impl rt::QueryValue for TagImportance {
 pub struct TagTypeResponse {
     /// ID of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TagTypeId>,
     /// Name of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2862,7 +2862,7 @@ pub struct TechnicianAccountActionRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub truck_id: rt::Nullable<i64>,
+    pub truck_id: rt::Nullable<crate::ids::TruckId>,
 }
 impl TechnicianAccountActionRequest {
     /// Creates the value from its required fields; optional fields start empty.
@@ -2883,7 +2883,7 @@ impl TechnicianAccountActionRequest {
     }
     /// Sets `truckId` (the field `truck_id`).
     #[inline]
-    pub fn with_truck_id(mut self, value: i64) -> Self {
+    pub fn with_truck_id(mut self, value: crate::ids::TruckId) -> Self {
         self.truck_id = rt::Nullable::Value(value);
         self
     }
@@ -2978,7 +2978,7 @@ pub struct TechnicianCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     /// User role Id
     #[serde(rename = "roleId")]
     pub role_id: i64,
@@ -3106,7 +3106,7 @@ impl TechnicianCreateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
@@ -3186,7 +3186,7 @@ impl TechnicianCreateRequest {
 pub struct TechnicianCreateResponse {
     /// Technician Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TechnicianId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
@@ -3521,7 +3521,7 @@ impl rt::QueryValue for TechnicianPosition {
 pub struct TechnicianResponse {
     /// ID of the technician
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TechnicianId>,
     /// ID of the user that belongs to the technician
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
@@ -3533,13 +3533,13 @@ pub struct TechnicianResponse {
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit technician belongs to
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// ID of the main technician's zone
     #[serde(rename = "mainZoneId", skip_serializing_if = "Option::is_none")]
     pub main_zone_id: Option<i64>,
     /// IDs of all technician's zones
     #[serde(rename = "zoneIds", skip_serializing_if = "Option::is_none")]
-    pub zone_ids: Option<Vec<i64>>,
+    pub zone_ids: Option<Vec<crate::ids::ZoneId>>,
     /// When the technician was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -3608,7 +3608,7 @@ pub struct TechnicianResponse {
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// Mobile phone
     #[serde(rename = "mobilePhone", skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
@@ -3853,7 +3853,7 @@ pub struct TechnicianUpdateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub business_unit_id: rt::Nullable<i64>,
+    pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     /// User role Id
     #[serde(rename = "roleId", default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<i64>,
@@ -3944,7 +3944,7 @@ impl TechnicianUpdateRequest {
     }
     /// Sets `businessUnitId` (the field `business_unit_id`).
     #[inline]
-    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+    pub fn with_business_unit_id(mut self, value: crate::ids::BusinessUnitId) -> Self {
         self.business_unit_id = rt::Nullable::Value(value);
         self
     }
@@ -4048,7 +4048,7 @@ impl TechnicianUpdateRequest {
 pub struct TechnicianUpdateResponse {
     /// Technician Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TechnicianId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]

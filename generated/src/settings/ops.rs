@@ -24,7 +24,7 @@ impl BusinessUnitsApi {
     /// `GET /tenant/{tenant}/business-units/{id}` (operation `BusinessUnits_Get`)
     ///
     /// Required scope: `tn.stt.businessunits:r`
-    pub fn get(&self, id: i64) -> BusinessUnitsGet {
+    pub fn get(&self, id: crate::ids::BusinessUnitId) -> BusinessUnitsGet {
         BusinessUnitsGet {
             client: self.client.clone(),
             id,
@@ -59,7 +59,7 @@ impl BusinessUnitsApi {
     /// Required scope: `tn.stt.businessunits:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::BusinessUnitId,
         body: super::models::UpdateBusinessUnitRequest,
     ) -> BusinessUnitsUpdate {
         BusinessUnitsUpdate {
@@ -76,7 +76,7 @@ impl BusinessUnitsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BusinessUnitsGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::BusinessUnitId,
     external_data_application_guid: Option<rt::Uuid>,
 }
 impl BusinessUnitsGet {
@@ -136,7 +136,7 @@ impl std::future::IntoFuture for BusinessUnitsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BusinessUnitsGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     name: Option<String>,
     active: Option<crate::common::ActiveRequestArg>,
     page: Option<i32>,
@@ -165,7 +165,10 @@ impl BusinessUnitsGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -356,7 +359,7 @@ impl std::future::IntoFuture for BusinessUnitsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BusinessUnitsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::BusinessUnitId,
     body: super::models::UpdateBusinessUnitRequest,
 }
 impl BusinessUnitsUpdate {
@@ -427,7 +430,7 @@ impl EmployeesApi {
     /// Required scope: `tn.stt.employees:w`
     pub fn account_actions(
         &self,
-        id: i64,
+        id: crate::ids::EmployeeId,
         body: super::models::AccountActionRequest,
     ) -> EmployeesAccountActions {
         EmployeesAccountActions {
@@ -452,7 +455,7 @@ impl EmployeesApi {
     /// `GET /tenant/{tenant}/employees/{id}` (operation `Employees_Get`)
     ///
     /// Required scope: `tn.stt.employees:r`
-    pub fn get(&self, id: i64) -> EmployeesGet {
+    pub fn get(&self, id: crate::ids::EmployeeId) -> EmployeesGet {
         EmployeesGet {
             client: self.client.clone(),
             id,
@@ -487,7 +490,7 @@ impl EmployeesApi {
     /// Required scope: `tn.stt.employees:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::EmployeeId,
         body: super::models::EmployeeUpdateRequest,
     ) -> EmployeesUpdate {
         EmployeesUpdate {
@@ -504,7 +507,7 @@ impl EmployeesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EmployeesAccountActions {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EmployeeId,
     body: super::models::AccountActionRequest,
 }
 impl EmployeesAccountActions {
@@ -608,7 +611,7 @@ impl std::future::IntoFuture for EmployeesCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EmployeesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EmployeeId,
 }
 impl EmployeesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -660,7 +663,7 @@ impl std::future::IntoFuture for EmployeesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EmployeesGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::EmployeeId>>,
     user_ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     email: Option<String>,
@@ -690,7 +693,10 @@ impl EmployeesGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::EmployeeId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -889,7 +895,7 @@ impl std::future::IntoFuture for EmployeesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EmployeesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::EmployeeId,
     body: super::models::EmployeeUpdateRequest,
 }
 impl EmployeesUpdate {
@@ -1644,7 +1650,7 @@ impl TagTypesApi {
     /// Required scope: `tn.stt.tagtypes:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::TagTypeId,
         body: super::models::UpdateTagTypeRequest,
     ) -> TagTypesUpdate {
         TagTypesUpdate {
@@ -1891,7 +1897,7 @@ impl std::future::IntoFuture for TagTypesGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TagTypesUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TagTypeId,
     body: super::models::UpdateTagTypeRequest,
 }
 impl TagTypesUpdate {
@@ -1962,7 +1968,7 @@ impl TechniciansApi {
     /// Required scope: `tn.stt.technicians:w`
     pub fn account_actions(
         &self,
-        id: i64,
+        id: crate::ids::TechnicianId,
         body: super::models::TechnicianAccountActionRequest,
     ) -> TechniciansAccountActions {
         TechniciansAccountActions {
@@ -1990,7 +1996,7 @@ impl TechniciansApi {
     /// `GET /tenant/{tenant}/technicians/{id}` (operation `Technicians_Get`)
     ///
     /// Required scope: `tn.stt.technicians:r`
-    pub fn get(&self, id: i64) -> TechniciansGet {
+    pub fn get(&self, id: crate::ids::TechnicianId) -> TechniciansGet {
         TechniciansGet {
             client: self.client.clone(),
             id,
@@ -2024,7 +2030,7 @@ impl TechniciansApi {
     /// Required scope: `tn.stt.technicians:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::TechnicianId,
         body: super::models::TechnicianUpdateRequest,
     ) -> TechniciansUpdate {
         TechniciansUpdate {
@@ -2041,7 +2047,7 @@ impl TechniciansApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechniciansAccountActions {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TechnicianId,
     body: super::models::TechnicianAccountActionRequest,
 }
 impl TechniciansAccountActions {
@@ -2145,7 +2151,7 @@ impl std::future::IntoFuture for TechniciansCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechniciansGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TechnicianId,
 }
 impl TechniciansGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2197,7 +2203,7 @@ impl std::future::IntoFuture for TechniciansGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechniciansGetList {
     client: rt::TenantClient,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::TechnicianId>>,
     user_ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     active: Option<crate::common::ActiveRequestArg>,
@@ -2226,7 +2232,10 @@ impl TechniciansGetList {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::TechnicianId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -2419,7 +2428,7 @@ impl std::future::IntoFuture for TechniciansGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechniciansUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::TechnicianId,
     body: super::models::TechnicianUpdateRequest,
 }
 impl TechniciansUpdate {

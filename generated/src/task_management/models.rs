@@ -685,7 +685,7 @@ impl<'de> serde::Deserialize<'de> for TaskAttachmentGroup {
 #[non_exhaustive]
 pub struct TaskComment {
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
@@ -735,7 +735,7 @@ pub struct TaskCreateRequest {
     pub status: rt::Nullable<TaskStatus>,
     pub name: String,
     #[serde(rename = "businessUnitId")]
-    pub business_unit_id: i64,
+    pub business_unit_id: crate::ids::BusinessUnitId,
     #[serde(rename = "employeeTaskTypeId")]
     pub employee_task_type_id: i64,
     #[serde(rename = "employeeTaskSourceId")]
@@ -771,15 +771,15 @@ pub struct TaskCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub customer_id: rt::Nullable<i64>,
+    pub customer_id: rt::Nullable<crate::ids::CustomerId>,
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     #[serde(
         rename = "projectId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_id: rt::Nullable<i64>,
+    pub project_id: rt::Nullable<crate::ids::ProjectId>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub description: rt::Nullable<String>,
     pub priority: TaskPriority,
@@ -791,7 +791,7 @@ impl TaskCreateRequest {
         assigned_to_id: i64,
         is_closed: bool,
         name: String,
-        business_unit_id: i64,
+        business_unit_id: crate::ids::BusinessUnitId,
         employee_task_type_id: i64,
         employee_task_source_id: i64,
         reported_date: rt::DateTime,
@@ -852,19 +852,19 @@ impl TaskCreateRequest {
     }
     /// Sets `customerId` (the field `customer_id`).
     #[inline]
-    pub fn with_customer_id(mut self, value: i64) -> Self {
+    pub fn with_customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = rt::Nullable::Value(value);
         self
     }
@@ -893,7 +893,7 @@ pub struct TaskCreateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     #[serde(rename = "employeeTaskTypeId", skip_serializing_if = "Option::is_none")]
     pub employee_task_type_id: Option<i64>,
     #[serde(rename = "employeeTaskSourceId", skip_serializing_if = "Option::is_none")]
@@ -912,11 +912,11 @@ pub struct TaskCreateResponse {
     #[serde(rename = "involvedEmployeeIdList", skip_serializing_if = "Option::is_none")]
     pub involved_employee_id_list: Option<Vec<i64>>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1021,7 +1021,7 @@ pub struct TaskGetResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     #[serde(rename = "employeeTaskTypeId", skip_serializing_if = "Option::is_none")]
     pub employee_task_type_id: Option<i64>,
     #[serde(rename = "employeeTaskSourceId", skip_serializing_if = "Option::is_none")]
@@ -1038,11 +1038,11 @@ pub struct TaskGetResponse {
     #[serde(rename = "involvedEmployeeIdList", skip_serializing_if = "Option::is_none")]
     pub involved_employee_id_list: Option<Vec<i64>>,
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<crate::ids::CustomerId>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -354,16 +354,16 @@ pub struct TasksGetTasks {
     ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     include_subtasks: Option<bool>,
-    business_unit_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<crate::ids::BusinessUnitId>>,
     employee_task_type_ids: Option<rt::IdList<i64>>,
     employee_task_source_ids: Option<rt::IdList<i64>>,
     employee_task_resolution_ids: Option<rt::IdList<i64>>,
     reported_by_id: Option<i64>,
     assigned_to_id: Option<i64>,
     involved_employee_id_list: Option<String>,
-    customer_id: Option<i64>,
-    job_id: Option<i64>,
-    project_id: Option<i64>,
+    customer_id: Option<crate::ids::CustomerId>,
+    job_id: Option<crate::ids::JobId>,
+    project_id: Option<crate::ids::ProjectId>,
     priorities: Option<String>,
     task_number: Option<i64>,
     job_number: Option<String>,
@@ -510,7 +510,7 @@ impl TasksGetTasks {
     /// Query parameter `businessUnitIds`.
     pub fn business_unit_ids(
         mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
+        value: impl IntoIterator<Item = impl Into<crate::ids::BusinessUnitId>>,
     ) -> Self {
         self.business_unit_ids = Some(value.into_iter().collect());
         self
@@ -575,21 +575,21 @@ impl TasksGetTasks {
     /// Customer Id
     ///
     /// Query parameter `customerId`.
-    pub fn customer_id(mut self, value: i64) -> Self {
+    pub fn customer_id(mut self, value: crate::ids::CustomerId) -> Self {
         self.customer_id = Some(value);
         self
     }
     /// Job Id
     ///
     /// Query parameter `jobId`.
-    pub fn job_id(mut self, value: i64) -> Self {
+    pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = Some(value);
         self
     }
     /// Project Id
     ///
     /// Query parameter `projectId`.
-    pub fn project_id(mut self, value: i64) -> Self {
+    pub fn project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = Some(value);
         self
     }

@@ -123,11 +123,11 @@ impl<'de> serde::Deserialize<'de> for AddressOutput {
 #[non_exhaustive]
 pub struct BundleCallModel {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CallId>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -381,7 +381,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitTenantModel {
 #[non_exhaustive]
 pub struct CallInUpdateModelV2 {
     #[serde(rename = "callId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub call_id: rt::Nullable<i64>,
+    pub call_id: rt::Nullable<crate::ids::CallId>,
     #[serde(
         rename = "callType",
         default,
@@ -395,9 +395,9 @@ pub struct CallInUpdateModelV2 {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub campaign_id: rt::Nullable<i64>,
+    pub campaign_id: rt::Nullable<crate::ids::CampaignId>,
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     #[serde(
         rename = "agentId",
         default,
@@ -435,7 +435,7 @@ impl CallInUpdateModelV2 {
 impl CallInUpdateModelV2 {
     /// Sets `callId` (the field `call_id`).
     #[inline]
-    pub fn with_call_id(mut self, value: i64) -> Self {
+    pub fn with_call_id(mut self, value: crate::ids::CallId) -> Self {
         self.call_id = rt::Nullable::Value(value);
         self
     }
@@ -447,13 +447,13 @@ impl CallInUpdateModelV2 {
     }
     /// Sets `campaignId` (the field `campaign_id`).
     #[inline]
-    pub fn with_campaign_id(mut self, value: i64) -> Self {
+    pub fn with_campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
@@ -651,11 +651,11 @@ impl<'de> serde::Deserialize<'de> for CallModelResponse {
 #[non_exhaustive]
 pub struct CallResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CallId>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<TelecomNamedModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1172,11 +1172,11 @@ impl rt::QueryValue for CustomerType {
 #[non_exhaustive]
 pub struct DetailedBundleCallModel {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CallId>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1223,7 +1223,7 @@ impl<'de> serde::Deserialize<'de> for DetailedBundleCallModel {
 #[non_exhaustive]
 pub struct DetailedCallModel {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CallId>,
     #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1590,7 +1590,7 @@ pub struct MembershipModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<i64>,
+    pub location_id: Option<crate::ids::LocationId>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]

@@ -88,7 +88,7 @@ impl CallsApi {
     /// `GET /v2/tenant/{tenant}/calls/{id}` (operation `Calls_GetDetails`)
     ///
     /// Required scope: `tn.tlc.calls:r`
-    pub fn get_details(&self, id: i64) -> CallsGetDetails {
+    pub fn get_details(&self, id: crate::ids::CallId) -> CallsGetDetails {
         CallsGetDetails {
             client: self.client.clone(),
             id,
@@ -99,7 +99,7 @@ impl CallsApi {
     /// `GET /v2/tenant/{tenant}/calls/{id}/recording` (operation `Calls_GetRecording`)
     ///
     /// Required scope: `tn.tlc.calls:r`
-    pub fn get_recording(&self, id: i64) -> CallsGetRecording {
+    pub fn get_recording(&self, id: crate::ids::CallId) -> CallsGetRecording {
         CallsGetRecording {
             client: self.client.clone(),
             id,
@@ -110,7 +110,7 @@ impl CallsApi {
     /// `GET /v2/tenant/{tenant}/calls/{id}/voicemail` (operation `Calls_GetVoiceMail`)
     ///
     /// Required scope: `tn.tlc.calls:r`
-    pub fn get_voice_mail(&self, id: i64) -> CallsGetVoiceMail {
+    pub fn get_voice_mail(&self, id: crate::ids::CallId) -> CallsGetVoiceMail {
         CallsGetVoiceMail {
             client: self.client.clone(),
             id,
@@ -123,7 +123,7 @@ impl CallsApi {
     /// Required scope: `tn.tlc.calls:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::CallId,
         body: super::models::CallInUpdateModelV2,
     ) -> CallsUpdate {
         CallsUpdate {
@@ -143,7 +143,7 @@ pub struct CallsCalls {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<crate::ids::CallId>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -151,7 +151,7 @@ pub struct CallsCalls {
     active: Option<crate::common::ActiveRequestArg>,
     created_after: Option<rt::DateTime>,
     modified_after: Option<rt::DateTime>,
-    campaign_id: Option<i64>,
+    campaign_id: Option<crate::ids::CampaignId>,
     agent_id: Option<i64>,
     min_duration: Option<i32>,
     phone_number_called: Option<String>,
@@ -201,7 +201,10 @@ impl CallsCalls {
     /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
     ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+    pub fn ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<crate::ids::CallId>>,
+    ) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -258,7 +261,7 @@ impl CallsCalls {
     /// Campaign ID
     ///
     /// Query parameter `campaignId`.
-    pub fn campaign_id(mut self, value: i64) -> Self {
+    pub fn campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
@@ -426,7 +429,7 @@ pub struct CallsGetCalls {
     modified_after: Option<rt::DateTime>,
     min_duration: Option<i32>,
     phone_number_called: Option<String>,
-    campaign_id: Option<i64>,
+    campaign_id: Option<crate::ids::CampaignId>,
     agent_id: Option<i64>,
     agent_name: Option<String>,
     agent_is_external: Option<bool>,
@@ -436,7 +439,7 @@ pub struct CallsGetCalls {
     active_only: Option<bool>,
     created_after: Option<rt::DateTime>,
     created_before: Option<rt::DateTime>,
-    ids: Option<Vec<i64>>,
+    ids: Option<Vec<crate::ids::CallId>>,
     page: Option<i32>,
     page_size: Option<i32>,
 }
@@ -497,7 +500,7 @@ impl CallsGetCalls {
     /// Campaign ID
     ///
     /// Query parameter `campaignId`.
-    pub fn campaign_id(mut self, value: i64) -> Self {
+    pub fn campaign_id(mut self, value: crate::ids::CampaignId) -> Self {
         self.campaign_id = Some(value);
         self
     }
@@ -559,7 +562,7 @@ impl CallsGetCalls {
         self
     }
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
+    pub fn ids(mut self, value: impl IntoIterator<Item = crate::ids::CallId>) -> Self {
         self.ids = Some(value.into_iter().collect());
         self
     }
@@ -653,7 +656,7 @@ impl std::future::IntoFuture for CallsGetCalls {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CallsGetDetails {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CallId,
 }
 impl CallsGetDetails {
     /// What the document says of this operation: id, method, path, scopes.
@@ -705,7 +708,7 @@ impl std::future::IntoFuture for CallsGetDetails {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CallsGetRecording {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CallId,
 }
 impl CallsGetRecording {
     /// What the document says of this operation: id, method, path, scopes.
@@ -757,7 +760,7 @@ impl std::future::IntoFuture for CallsGetRecording {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CallsGetVoiceMail {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CallId,
 }
 impl CallsGetVoiceMail {
     /// What the document says of this operation: id, method, path, scopes.
@@ -809,7 +812,7 @@ impl std::future::IntoFuture for CallsGetVoiceMail {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CallsUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::CallId,
     body: super::models::CallInUpdateModelV2,
 }
 impl CallsUpdate {

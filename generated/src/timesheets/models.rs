@@ -12,13 +12,13 @@ use servicetitan_runtime as rt;
 pub struct ActivitiesResponse {
     /// ID of the activity.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityId>,
     /// ID of the employee associated with the activity.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// ID of the activity type.
     #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
-    pub activity_type_id: Option<i64>,
+    pub activity_type_id: Option<crate::ids::ActivityTypeId>,
     /// Type of the employee.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -30,13 +30,13 @@ pub struct ActivitiesResponse {
     pub end_time: Option<rt::DateTime>,
     /// ID of the job associated with the activity.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the appointment associated with the activity.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// ID of the project associated with the activity.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Label of the project associated with the activity.
     #[serde(rename = "projectLabel", skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
@@ -186,7 +186,7 @@ impl rt::QueryValue for ActivityCategoriesGetListSort {
 pub struct ActivityCategoriesResponse {
     /// ID of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityCategoryId>,
     /// Name of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -316,7 +316,7 @@ impl<'de> serde::Deserialize<'de> for ActivityCategoryExportResponse {
 pub struct ActivityCategoryResponse {
     /// ID of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityCategoryId>,
     /// Name of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -455,13 +455,13 @@ impl rt::QueryValue for ActivityCategoryType {
 pub struct ActivityCreateRequest {
     /// ID of the employee associated with the activity.
     #[serde(rename = "employeeId")]
-    pub employee_id: i64,
+    pub employee_id: crate::ids::EmployeeId,
     /// Type of the employee.
     #[serde(rename = "employeeType")]
     pub employee_type: EmployeeType,
     /// ID of the activity type.
     #[serde(rename = "activityTypeId")]
-    pub activity_type_id: i64,
+    pub activity_type_id: crate::ids::ActivityTypeId,
     /// Start time of the activity  on UTC.
     #[serde(rename = "startTime")]
     pub start_time: rt::DateTime,
@@ -474,21 +474,21 @@ pub struct ActivityCreateRequest {
     pub end_time: rt::Nullable<rt::DateTime>,
     /// ID of the job associated with the activity.
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     /// ID of the appointment associated with the activity.
     #[serde(
         rename = "appointmentId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub appointment_id: rt::Nullable<i64>,
+    pub appointment_id: rt::Nullable<crate::ids::AppointmentId>,
     /// ID of the project associated with the activity.
     #[serde(
         rename = "projectId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_id: rt::Nullable<i64>,
+    pub project_id: rt::Nullable<crate::ids::ProjectId>,
     /// Label of the project associated with the activity.
     #[serde(
         rename = "projectLabel",
@@ -541,9 +541,9 @@ pub struct ActivityCreateRequest {
 impl ActivityCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        employee_id: i64,
+        employee_id: crate::ids::EmployeeId,
         employee_type: EmployeeType,
-        activity_type_id: i64,
+        activity_type_id: crate::ids::ActivityTypeId,
         start_time: rt::DateTime,
         tag_types: Vec<i64>,
     ) -> Self {
@@ -576,19 +576,19 @@ impl ActivityCreateRequest {
     }
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `appointmentId` (the field `appointment_id`).
     #[inline]
-    pub fn with_appointment_id(mut self, value: i64) -> Self {
+    pub fn with_appointment_id(mut self, value: crate::ids::AppointmentId) -> Self {
         self.appointment_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = rt::Nullable::Value(value);
         self
     }
@@ -686,13 +686,13 @@ pub struct ActivityExportResponse {
     pub id: Option<i64>,
     /// ID of the employee associated with the activity.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Type of the employee.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
     #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
-    pub activity_type_id: Option<i64>,
+    pub activity_type_id: Option<crate::ids::ActivityTypeId>,
     /// Start time of the activity  on UTC.
     #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
@@ -701,13 +701,13 @@ pub struct ActivityExportResponse {
     pub end_time: Option<rt::DateTime>,
     /// ID of the job associated with the activity.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the appointment associated with the activity.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// ID of the project associated with the activity.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Label of the project associated with the activity.
     #[serde(rename = "projectLabel", skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
@@ -796,16 +796,16 @@ impl<'de> serde::Deserialize<'de> for ActivityExportResponse {
 pub struct ActivityResponse {
     /// ID of the activity.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityId>,
     /// ID of the employee associated with the activity.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
-    pub employee_id: Option<i64>,
+    pub employee_id: Option<crate::ids::EmployeeId>,
     /// Type of the employee.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
     #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
-    pub activity_type_id: Option<i64>,
+    pub activity_type_id: Option<crate::ids::ActivityTypeId>,
     /// Start time of the activity  on UTC.
     #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
@@ -814,13 +814,13 @@ pub struct ActivityResponse {
     pub end_time: Option<rt::DateTime>,
     /// ID of the job associated with the activity.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<i64>,
+    pub job_id: Option<crate::ids::JobId>,
     /// ID of the appointment associated with the activity.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<i64>,
+    pub appointment_id: Option<crate::ids::AppointmentId>,
     /// ID of the project associated with the activity.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<i64>,
+    pub project_id: Option<crate::ids::ProjectId>,
     /// Label of the project associated with the activity.
     #[serde(rename = "projectLabel", skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
@@ -924,7 +924,7 @@ pub struct ActivityTypeExportResponse {
     pub icon: Option<String>,
     /// Business unit ID of the activity type
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Indicates if the activity type is the user's home business unit
     #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
@@ -1073,7 +1073,7 @@ impl<'de> serde::Deserialize<'de> for ActivityTypeExportResponse {
 pub struct ActivityTypeResponse {
     /// ID of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityTypeId>,
     /// Code of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -1088,7 +1088,7 @@ pub struct ActivityTypeResponse {
     pub icon: Option<String>,
     /// Business unit ID of the activity type
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Indicates if the activity type is the user's home business unit
     #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
@@ -1298,7 +1298,7 @@ impl rt::QueryValue for ActivityTypesGetListSort {
 pub struct ActivityTypesResponse {
     /// ID of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityTypeId>,
     /// Code of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -1313,7 +1313,7 @@ pub struct ActivityTypesResponse {
     pub icon: Option<String>,
     /// Business unit ID of the activity type
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
-    pub business_unit_id: Option<i64>,
+    pub business_unit_id: Option<crate::ids::BusinessUnitId>,
     /// Indicates if the activity type is the user's home business unit
     #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
@@ -1451,7 +1451,7 @@ impl<'de> serde::Deserialize<'de> for ActivityTypesResponse {
 pub struct ActivityUpdateRequest {
     /// ID of the activity type.
     #[serde(rename = "activityTypeId")]
-    pub activity_type_id: i64,
+    pub activity_type_id: crate::ids::ActivityTypeId,
     /// Start time of the activity  on UTC.
     #[serde(rename = "startTime")]
     pub start_time: rt::DateTime,
@@ -1464,21 +1464,21 @@ pub struct ActivityUpdateRequest {
     pub end_time: rt::Nullable<rt::DateTime>,
     /// ID of the job associated with the activity.
     #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
-    pub job_id: rt::Nullable<i64>,
+    pub job_id: rt::Nullable<crate::ids::JobId>,
     /// ID of the appointment associated with the activity.
     #[serde(
         rename = "appointmentId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub appointment_id: rt::Nullable<i64>,
+    pub appointment_id: rt::Nullable<crate::ids::AppointmentId>,
     /// ID of the project associated with the activity.
     #[serde(
         rename = "projectId",
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub project_id: rt::Nullable<i64>,
+    pub project_id: rt::Nullable<crate::ids::ProjectId>,
     /// Label of the project associated with the activity.
     #[serde(
         rename = "projectLabel",
@@ -1533,7 +1533,7 @@ pub struct ActivityUpdateRequest {
 impl ActivityUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        activity_type_id: i64,
+        activity_type_id: crate::ids::ActivityTypeId,
         start_time: rt::DateTime,
         tag_types: Vec<i64>,
         active: bool,
@@ -1566,19 +1566,19 @@ impl ActivityUpdateRequest {
     }
     /// Sets `jobId` (the field `job_id`).
     #[inline]
-    pub fn with_job_id(mut self, value: i64) -> Self {
+    pub fn with_job_id(mut self, value: crate::ids::JobId) -> Self {
         self.job_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `appointmentId` (the field `appointment_id`).
     #[inline]
-    pub fn with_appointment_id(mut self, value: i64) -> Self {
+    pub fn with_appointment_id(mut self, value: crate::ids::AppointmentId) -> Self {
         self.appointment_id = rt::Nullable::Value(value);
         self
     }
     /// Sets `projectId` (the field `project_id`).
     #[inline]
-    pub fn with_project_id(mut self, value: i64) -> Self {
+    pub fn with_project_id(mut self, value: crate::ids::ProjectId) -> Self {
         self.project_id = rt::Nullable::Value(value);
         self
     }

@@ -40,7 +40,7 @@ impl ActivitiesControllersApi {
     /// `DELETE /tenant/{tenant}/activities/{id}` (operation `ActivitiesControllers_Delete`)
     ///
     /// Required scope: `tn.tms.activities:w`
-    pub fn delete(&self, id: i64) -> ActivitiesControllersDelete {
+    pub fn delete(&self, id: crate::ids::ActivityId) -> ActivitiesControllersDelete {
         ActivitiesControllersDelete {
             client: self.client.clone(),
             id,
@@ -51,7 +51,7 @@ impl ActivitiesControllersApi {
     /// `GET /tenant/{tenant}/activities/{id}` (operation `ActivitiesControllers_Get`)
     ///
     /// Required scope: `tn.tms.activities:r`
-    pub fn get(&self, id: i64) -> ActivitiesControllersGet {
+    pub fn get(&self, id: crate::ids::ActivityId) -> ActivitiesControllersGet {
         ActivitiesControllersGet {
             client: self.client.clone(),
             id,
@@ -83,7 +83,7 @@ impl ActivitiesControllersApi {
     /// Required scope: `tn.tms.activities:w`
     pub fn update(
         &self,
-        id: i64,
+        id: crate::ids::ActivityId,
         body: super::models::ActivityUpdateRequest,
     ) -> ActivitiesControllersUpdate {
         ActivitiesControllersUpdate {
@@ -150,7 +150,7 @@ impl std::future::IntoFuture for ActivitiesControllersCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivitiesControllersDelete {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ActivityId,
 }
 impl ActivitiesControllersDelete {
     /// What the document says of this operation: id, method, path, scopes.
@@ -202,7 +202,7 @@ impl std::future::IntoFuture for ActivitiesControllersDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivitiesControllersGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ActivityId,
 }
 impl ActivitiesControllersGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -446,7 +446,7 @@ impl std::future::IntoFuture for ActivitiesControllersGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivitiesControllersUpdate {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ActivityId,
     body: super::models::ActivityUpdateRequest,
 }
 impl ActivitiesControllersUpdate {
@@ -512,7 +512,7 @@ impl ActivityCategoriesApi {
     /// `GET /tenant/{tenant}/activity-categories/{id}` (operation `ActivityCategories_Get`)
     ///
     /// Required scope: `tn.tms.activitycategories:r`
-    pub fn get(&self, id: i64) -> ActivityCategoriesGet {
+    pub fn get(&self, id: crate::ids::ActivityCategoryId) -> ActivityCategoriesGet {
         ActivityCategoriesGet {
             client: self.client.clone(),
             id,
@@ -545,7 +545,7 @@ impl ActivityCategoriesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivityCategoriesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ActivityCategoryId,
 }
 impl ActivityCategoriesGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -821,7 +821,7 @@ impl ActivityTypesApi {
     /// `GET /tenant/{tenant}/activity-types/{id}` (operation `ActivityTypes_Get`)
     ///
     /// Required scope: `tn.tms.activitytypes:r`
-    pub fn get(&self, id: i64) -> ActivityTypesGet {
+    pub fn get(&self, id: crate::ids::ActivityTypeId) -> ActivityTypesGet {
         ActivityTypesGet {
             client: self.client.clone(),
             id,
@@ -854,7 +854,7 @@ impl ActivityTypesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivityTypesGet {
     client: rt::TenantClient,
-    id: i64,
+    id: crate::ids::ActivityTypeId,
 }
 impl ActivityTypesGet {
     /// What the document says of this operation: id, method, path, scopes.

@@ -28,6 +28,7 @@ pub(crate) fn hand_written() -> Vec<(String, String)> {
                 .replace('\\', "/");
             if rel.starts_with("mock/tests/every_operation/calls")
                 || rel == "tests/tests/examples_round_trip/types.rs"
+                || rel == "tests/src/id_links.rs"
                 || rel.starts_with("tests/fixtures")
                 || rel.contains("/target")
             {

@@ -18,7 +18,7 @@ pub(super) async fn call(
             "ApBills_GetById" => {
                 st.accounting()
                     .ap_bills()
-                    .get_by_id(arg::<i64>(&args[0usize]))
+                    .get_by_id(arg::<servicetitan::ids::ApBillId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -136,7 +136,7 @@ pub(super) async fn call(
                 st.accounting()
                     .credit_memos()
                     .add_credit_memo_splits(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CreditMemoId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::CreditMemoAddSplitsPublicRequest,
                         >(&args[1usize]),
@@ -148,7 +148,9 @@ pub(super) async fn call(
             "CreditMemos_GetCreditMemoItemsList" => {
                 st.accounting()
                     .credit_memos()
-                    .get_credit_memo_items_list(arg::<i64>(&args[0usize]))
+                    .get_credit_memo_items_list(
+                        arg::<servicetitan::ids::CreditMemoId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -195,7 +197,7 @@ pub(super) async fn call(
                 st.accounting()
                     .credit_memos()
                     .update_credit_memo(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CreditMemoId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::CreditMemoUpdatePublicRequest,
                         >(&args[1usize]),
@@ -266,7 +268,7 @@ pub(super) async fn call(
             "GlAccounts_GetAccount" => {
                 st.accounting()
                     .gl_accounts()
-                    .get_account(arg::<i64>(&args[0usize]))
+                    .get_account(arg::<servicetitan::ids::GlAccountId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -281,7 +283,7 @@ pub(super) async fn call(
                 st.accounting()
                     .gl_accounts()
                     .update_account(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::GlAccountId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::GlAccountUpdateRequest,
                         >(&args[1usize]),
@@ -349,7 +351,7 @@ pub(super) async fn call(
                 st.accounting()
                     .invoices()
                     .create_invoice_task(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::InvoiceId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::CreateInvoiceTaskRequest,
                         >(&args[1usize]),
@@ -362,7 +364,7 @@ pub(super) async fn call(
                 st.accounting()
                     .invoices()
                     .delete_invoice_item(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::InvoiceId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                     )
                     .send()
@@ -380,7 +382,9 @@ pub(super) async fn call(
             "Invoices_GetInvoiceTasks" => {
                 st.accounting()
                     .invoices()
-                    .get_invoice_tasks(arg::<i64>(&args[0usize]))
+                    .get_invoice_tasks(
+                        arg::<servicetitan::ids::InvoiceId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -418,7 +422,7 @@ pub(super) async fn call(
                 st.accounting()
                     .invoices()
                     .update_invoice(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::InvoiceId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::InvoiceUpdateRequest,
                         >(&args[1usize]),
@@ -431,7 +435,7 @@ pub(super) async fn call(
                 st.accounting()
                     .invoices()
                     .update_invoice_items(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::InvoiceId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::InvoiceItemUpdateRequest,
                         >(&args[1usize]),
@@ -444,7 +448,7 @@ pub(super) async fn call(
                 st.accounting()
                     .invoices()
                     .update_invoice_task(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::InvoiceId>(&args[0usize]),
                         arg::<rt::Uuid>(&args[1usize]),
                         arg::<
                             servicetitan::accounting::UpdateInvoiceTaskRequest,
@@ -469,7 +473,9 @@ pub(super) async fn call(
             "JournalEntries_DeleteJournalEntry" => {
                 st.accounting()
                     .journal_entries()
-                    .delete_journal_entry(arg::<rt::Uuid>(&args[0usize]))
+                    .delete_journal_entry(
+                        arg::<servicetitan::ids::JournalEntryId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -478,7 +484,7 @@ pub(super) async fn call(
                 st.accounting()
                     .journal_entries()
                     .full_update(
-                        arg::<rt::Uuid>(&args[0usize]),
+                        arg::<servicetitan::ids::JournalEntryId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::JournalEntrySaveRequest,
                         >(&args[1usize]),
@@ -490,7 +496,7 @@ pub(super) async fn call(
             "JournalEntries_Get" => {
                 st.accounting()
                     .journal_entries()
-                    .get(arg::<rt::Uuid>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::JournalEntryId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -498,7 +504,7 @@ pub(super) async fn call(
             "JournalEntries_GetDetails" => {
                 st.accounting()
                     .journal_entries()
-                    .get_details(arg::<rt::Uuid>(&args[0usize]))
+                    .get_details(arg::<servicetitan::ids::JournalEntryId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -509,7 +515,7 @@ pub(super) async fn call(
             "JournalEntries_GetSummary" => {
                 st.accounting()
                     .journal_entries()
-                    .get_summary(arg::<rt::Uuid>(&args[0usize]))
+                    .get_summary(arg::<servicetitan::ids::JournalEntryId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -518,7 +524,7 @@ pub(super) async fn call(
                 st.accounting()
                     .journal_entries()
                     .sync_update(
-                        arg::<rt::Uuid>(&args[0usize]),
+                        arg::<servicetitan::ids::JournalEntryId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::JournalEntrySyncUpdateRequest,
                         >(&args[1usize]),
@@ -531,7 +537,7 @@ pub(super) async fn call(
                 st.accounting()
                     .journal_entries()
                     .update(
-                        arg::<rt::Uuid>(&args[0usize]),
+                        arg::<servicetitan::ids::JournalEntryId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::JournalEntryUpdateRequest,
                         >(&args[1usize]),
@@ -546,7 +552,9 @@ pub(super) async fn call(
             "PaymentTerms_GetPaymentTermModel" => {
                 st.accounting()
                     .payment_terms()
-                    .get_payment_term_model(arg::<i64>(&args[0usize]))
+                    .get_payment_term_model(
+                        arg::<servicetitan::ids::PaymentTermId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -554,7 +562,7 @@ pub(super) async fn call(
             "PaymentTypes_Get" => {
                 st.accounting()
                     .payment_types()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::PaymentTypeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -577,7 +585,7 @@ pub(super) async fn call(
                 st.accounting()
                     .payments()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::PaymentId>(&args[0usize]),
                         arg::<
                             servicetitan::accounting::PaymentUpdateRequest,
                         >(&args[1usize]),
@@ -613,7 +621,9 @@ pub(super) async fn call(
             "RemittanceVendors_GetById" => {
                 st.accounting()
                     .remittance_vendors()
-                    .get_by_id(arg::<i64>(&args[0usize]))
+                    .get_by_id(
+                        arg::<servicetitan::ids::RemittanceVendorId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)

@@ -30,7 +30,7 @@ pub(super) async fn call(
             "BookingProviderTags_Get" => {
                 st.crm()
                     .booking_provider_tags()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::BookingProviderTagId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -42,7 +42,7 @@ pub(super) async fn call(
                 st.crm()
                     .booking_provider_tags()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::BookingProviderTagId>(&args[0usize]),
                         arg::<
                             servicetitan::crm::UpdateBookingProviderTagRequest,
                         >(&args[1usize]),
@@ -67,7 +67,7 @@ pub(super) async fn call(
                     .bookings()
                     .create_contact(
                         arg::<i64>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::BookingId>(&args[1usize]),
                         arg::<servicetitan::crm::ContactCreateRequest>(&args[2usize]),
                     )
                     .send()
@@ -79,7 +79,7 @@ pub(super) async fn call(
                     .bookings()
                     .delete_contact(
                         arg::<i64>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::BookingId>(&args[1usize]),
                         arg::<i64>(&args[2usize]),
                     )
                     .send()
@@ -90,7 +90,7 @@ pub(super) async fn call(
                 st.crm()
                     .bookings()
                     .dismiss_booking(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::BookingId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                         arg::<servicetitan::crm::DismissBookingModel>(&args[2usize]),
                     )
@@ -99,12 +99,17 @@ pub(super) async fn call(
                     .map(drop)
             }
             "Bookings_Get" => {
-                st.crm().bookings().get(arg::<i64>(&args[0usize])).send().await.map(drop)
+                st.crm()
+                    .bookings()
+                    .get(arg::<servicetitan::ids::BookingId>(&args[0usize]))
+                    .send()
+                    .await
+                    .map(drop)
             }
             "Bookings_GetContactList" => {
                 st.crm()
                     .bookings()
-                    .get_contact_list(arg::<i64>(&args[0usize]))
+                    .get_contact_list(arg::<servicetitan::ids::BookingId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -114,7 +119,7 @@ pub(super) async fn call(
                     .bookings()
                     .get_contact_list2(
                         arg::<i64>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::BookingId>(&args[1usize]),
                     )
                     .send()
                     .await
@@ -125,7 +130,7 @@ pub(super) async fn call(
                     .bookings()
                     .get_for_provider(
                         arg::<i64>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::BookingId>(&args[1usize]),
                     )
                     .send()
                     .await
@@ -145,7 +150,7 @@ pub(super) async fn call(
                     .bookings()
                     .update(
                         arg::<i64>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::BookingId>(&args[1usize]),
                         arg::<servicetitan::crm::UpdateBookingRequest>(&args[2usize]),
                     )
                     .send()
@@ -157,7 +162,7 @@ pub(super) async fn call(
                     .bookings()
                     .update_booking_contact(
                         arg::<i64>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::BookingId>(&args[1usize]),
                         arg::<i64>(&args[2usize]),
                         arg::<
                             servicetitan::crm::UpdateBookingContactRequest,
@@ -205,7 +210,7 @@ pub(super) async fn call(
                     .contact_methods()
                     .delete_contact_method(
                         arg::<rt::Uuid>(&args[0usize]),
-                        arg::<rt::Uuid>(&args[1usize]),
+                        arg::<servicetitan::ids::ContactMethodId>(&args[1usize]),
                     )
                     .send()
                     .await
@@ -216,7 +221,7 @@ pub(super) async fn call(
                     .contact_methods()
                     .get_contact_method(
                         arg::<rt::Uuid>(&args[0usize]),
-                        arg::<rt::Uuid>(&args[1usize]),
+                        arg::<servicetitan::ids::ContactMethodId>(&args[1usize]),
                     )
                     .send()
                     .await
@@ -235,7 +240,7 @@ pub(super) async fn call(
                     .contact_methods()
                     .update_contact_method(
                         arg::<rt::Uuid>(&args[0usize]),
-                        arg::<rt::Uuid>(&args[1usize]),
+                        arg::<servicetitan::ids::ContactMethodId>(&args[1usize]),
                         arg::<
                             servicetitan::crm::UpdateContactMethodRequest,
                         >(&args[2usize]),
@@ -249,7 +254,7 @@ pub(super) async fn call(
                     .contact_methods()
                     .upsert_contact_method(
                         arg::<rt::Uuid>(&args[0usize]),
-                        arg::<rt::Uuid>(&args[1usize]),
+                        arg::<servicetitan::ids::ContactMethodId>(&args[1usize]),
                         arg::<
                             servicetitan::crm::UpsertContactMethodRequest,
                         >(&args[2usize]),
@@ -263,7 +268,7 @@ pub(super) async fn call(
                     .contact_preferences()
                     .get_contact_method_preference(
                         arg::<rt::Uuid>(&args[0usize]),
-                        arg::<rt::Uuid>(&args[1usize]),
+                        arg::<servicetitan::ids::ContactMethodId>(&args[1usize]),
                         arg::<String>(&args[2usize]),
                     )
                     .send()
@@ -275,7 +280,7 @@ pub(super) async fn call(
                     .contact_preferences()
                     .get_contact_method_preferences(
                         arg::<rt::Uuid>(&args[0usize]),
-                        arg::<rt::Uuid>(&args[1usize]),
+                        arg::<servicetitan::ids::ContactMethodId>(&args[1usize]),
                     )
                     .send()
                     .await
@@ -286,7 +291,7 @@ pub(super) async fn call(
                     .contact_preferences()
                     .update_contact_method_preference(
                         arg::<rt::Uuid>(&args[0usize]),
-                        arg::<rt::Uuid>(&args[1usize]),
+                        arg::<servicetitan::ids::ContactMethodId>(&args[1usize]),
                         arg::<String>(&args[2usize]),
                         arg::<
                             servicetitan::crm::UpdateContactMethodPreferenceRequest,
@@ -405,7 +410,7 @@ pub(super) async fn call(
                 st.crm()
                     .customers()
                     .create_contact(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
                         arg::<
                             servicetitan::crm::CreateCustomerContactRequest,
                         >(&args[1usize]),
@@ -418,7 +423,7 @@ pub(super) async fn call(
                 st.crm()
                     .customers()
                     .create_note(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
                         arg::<
                             servicetitan::crm::CustomerNoteCreateRequest,
                         >(&args[1usize]),
@@ -430,7 +435,10 @@ pub(super) async fn call(
             "Customers_CreateTag" => {
                 st.crm()
                     .customers()
-                    .create_tag(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .create_tag(
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
+                        arg::<servicetitan::ids::TagTypeId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -438,7 +446,10 @@ pub(super) async fn call(
             "Customers_DeleteContact" => {
                 st.crm()
                     .customers()
-                    .delete_contact(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .delete_contact(
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
+                        arg::<i64>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -446,7 +457,10 @@ pub(super) async fn call(
             "Customers_DeleteNote" => {
                 st.crm()
                     .customers()
-                    .delete_note(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .delete_note(
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
+                        arg::<servicetitan::ids::NoteId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -454,7 +468,10 @@ pub(super) async fn call(
             "Customers_DeleteTag" => {
                 st.crm()
                     .customers()
-                    .delete_tag(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .delete_tag(
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
+                        arg::<servicetitan::ids::TagTypeId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -462,7 +479,7 @@ pub(super) async fn call(
             "Customers_Get" => {
                 st.crm()
                     .customers()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::CustomerId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -470,7 +487,9 @@ pub(super) async fn call(
             "Customers_GetContactList" => {
                 st.crm()
                     .customers()
-                    .get_contact_list(arg::<i64>(&args[0usize]))
+                    .get_contact_list(
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -485,7 +504,7 @@ pub(super) async fn call(
             "Customers_GetNotes" => {
                 st.crm()
                     .customers()
-                    .get_notes(arg::<i64>(&args[0usize]))
+                    .get_notes(arg::<servicetitan::ids::CustomerId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -494,7 +513,7 @@ pub(super) async fn call(
                 st.crm()
                     .customers()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
                         arg::<servicetitan::crm::UpdateCustomerRequest>(&args[1usize]),
                     )
                     .send()
@@ -505,7 +524,7 @@ pub(super) async fn call(
                 st.crm()
                     .customers()
                     .update_contact(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CustomerId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                         arg::<
                             servicetitan::crm::UpdateCustomerContactRequest,
@@ -543,7 +562,7 @@ pub(super) async fn call(
                 st.crm()
                     .leads()
                     .create_follow_up(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LeadId>(&args[0usize]),
                         arg::<servicetitan::crm::CreateFollowUpRequest>(&args[1usize]),
                     )
                     .send()
@@ -554,7 +573,7 @@ pub(super) async fn call(
                 st.crm()
                     .leads()
                     .create_note(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LeadId>(&args[0usize]),
                         arg::<servicetitan::crm::LeadNoteCreateRequest>(&args[1usize]),
                     )
                     .send()
@@ -565,7 +584,7 @@ pub(super) async fn call(
                 st.crm()
                     .leads()
                     .dismiss(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LeadId>(&args[0usize]),
                         arg::<servicetitan::crm::DismissLeadRequest>(&args[1usize]),
                     )
                     .send()
@@ -573,13 +592,18 @@ pub(super) async fn call(
                     .map(drop)
             }
             "Leads_Get" => {
-                st.crm().leads().get(arg::<i64>(&args[0usize])).send().await.map(drop)
+                st.crm()
+                    .leads()
+                    .get(arg::<servicetitan::ids::LeadId>(&args[0usize]))
+                    .send()
+                    .await
+                    .map(drop)
             }
             "Leads_GetList" => st.crm().leads().get_list().send().await.map(drop),
             "Leads_GetNotes" => {
                 st.crm()
                     .leads()
-                    .get_notes(arg::<i64>(&args[0usize]))
+                    .get_notes(arg::<servicetitan::ids::LeadId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -598,7 +622,7 @@ pub(super) async fn call(
                 st.crm()
                     .leads()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LeadId>(&args[0usize]),
                         arg::<servicetitan::crm::LeadUpdateRequest>(&args[1usize]),
                     )
                     .send()
@@ -619,7 +643,7 @@ pub(super) async fn call(
                 st.crm()
                     .locations()
                     .create_contact(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
                         arg::<
                             servicetitan::crm::LocationContactCreateRequest,
                         >(&args[1usize]),
@@ -632,7 +656,7 @@ pub(super) async fn call(
                 st.crm()
                     .locations()
                     .create_note(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
                         arg::<
                             servicetitan::crm::LocationNoteCreateRequest,
                         >(&args[1usize]),
@@ -644,7 +668,10 @@ pub(super) async fn call(
             "Locations_CreateTag" => {
                 st.crm()
                     .locations()
-                    .create_tag(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .create_tag(
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
+                        arg::<servicetitan::ids::TagTypeId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -652,7 +679,10 @@ pub(super) async fn call(
             "Locations_DeleteContact" => {
                 st.crm()
                     .locations()
-                    .delete_contact(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .delete_contact(
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
+                        arg::<i64>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -660,7 +690,10 @@ pub(super) async fn call(
             "Locations_DeleteNote" => {
                 st.crm()
                     .locations()
-                    .delete_note(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .delete_note(
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
+                        arg::<servicetitan::ids::NoteId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -668,7 +701,10 @@ pub(super) async fn call(
             "Locations_DeleteTag" => {
                 st.crm()
                     .locations()
-                    .delete_tag(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .delete_tag(
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
+                        arg::<servicetitan::ids::TagTypeId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -676,7 +712,7 @@ pub(super) async fn call(
             "Locations_Get" => {
                 st.crm()
                     .locations()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::LocationId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -684,7 +720,9 @@ pub(super) async fn call(
             "Locations_GetContactList" => {
                 st.crm()
                     .locations()
-                    .get_contact_list(arg::<i64>(&args[0usize]))
+                    .get_contact_list(
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -699,7 +737,7 @@ pub(super) async fn call(
             "Locations_GetNotes" => {
                 st.crm()
                     .locations()
-                    .get_notes(arg::<i64>(&args[0usize]))
+                    .get_notes(arg::<servicetitan::ids::LocationId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -707,7 +745,9 @@ pub(super) async fn call(
             "Locations_GetPreferredTechnician" => {
                 st.crm()
                     .locations()
-                    .get_preferred_technician(arg::<i64>(&args[0usize]))
+                    .get_preferred_technician(
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -716,7 +756,7 @@ pub(super) async fn call(
                 st.crm()
                     .locations()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
                         arg::<servicetitan::crm::UpdateLocationRequest>(&args[1usize]),
                     )
                     .send()
@@ -727,7 +767,7 @@ pub(super) async fn call(
                 st.crm()
                     .locations()
                     .update_contact(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                         arg::<
                             servicetitan::crm::LocationContactUpdateRequest,
@@ -741,7 +781,7 @@ pub(super) async fn call(
                 st.crm()
                     .locations()
                     .update_preferred_technician(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                     )
                     .send()

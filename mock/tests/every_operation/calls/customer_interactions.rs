@@ -27,8 +27,8 @@ pub(super) async fn call(
                 st.customer_interactions()
                     .technician_rating()
                     .update(
-                        arg::<i64>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::TechnicianId>(&args[0usize]),
+                        arg::<servicetitan::ids::JobId>(&args[1usize]),
                         arg::<
                             servicetitan::customer_interactions::CreateOrUpdateTechnicianAssessmentRequestOld,
                         >(&args[2usize]),

@@ -46,7 +46,7 @@ pub(super) async fn call(
                 st.dispatch()
                     .arrival_windows()
                     .activated(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ArrivalWindowId>(&args[0usize]),
                         arg::<
                             servicetitan::dispatch::SetArrivalWindowStatusRequest,
                         >(&args[1usize]),
@@ -70,7 +70,7 @@ pub(super) async fn call(
             "ArrivalWindows_Get" => {
                 st.dispatch()
                     .arrival_windows()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ArrivalWindowId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -90,7 +90,7 @@ pub(super) async fn call(
                 st.dispatch()
                     .arrival_windows()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ArrivalWindowId>(&args[0usize]),
                         arg::<
                             servicetitan::dispatch::UpdateArrivalWindowRequest,
                         >(&args[1usize]),
@@ -167,7 +167,7 @@ pub(super) async fn call(
             "NonJobAppointments_Delete" => {
                 st.dispatch()
                     .non_job_appointments()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::NonJobAppointmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -175,7 +175,7 @@ pub(super) async fn call(
             "NonJobAppointments_Get" => {
                 st.dispatch()
                     .non_job_appointments()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::NonJobAppointmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -187,7 +187,7 @@ pub(super) async fn call(
                 st.dispatch()
                     .non_job_appointments()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::NonJobAppointmentId>(&args[0usize]),
                         arg::<
                             servicetitan::dispatch::NonJobAppointmentUpdateRequest,
                         >(&args[1usize]),
@@ -209,7 +209,7 @@ pub(super) async fn call(
             "Team_Delete" => {
                 st.dispatch()
                     .team()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::TeamId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -217,7 +217,7 @@ pub(super) async fn call(
             "Team_Get" => {
                 st.dispatch()
                     .team()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::TeamId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -250,7 +250,7 @@ pub(super) async fn call(
             "TechnicianShifts_Delete" => {
                 st.dispatch()
                     .technician_shifts()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::TechnicianShiftId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -258,7 +258,7 @@ pub(super) async fn call(
             "TechnicianShifts_Get" => {
                 st.dispatch()
                     .technician_shifts()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::TechnicianShiftId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -270,7 +270,7 @@ pub(super) async fn call(
                 st.dispatch()
                     .technician_shifts()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::TechnicianShiftId>(&args[0usize]),
                         arg::<
                             servicetitan::dispatch::UpdateTechnicianShiftRequest,
                         >(&args[1usize]),
@@ -325,7 +325,10 @@ pub(super) async fn call(
             "TechnicianTracking_Get" => {
                 st.dispatch()
                     .technician_tracking()
-                    .get(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .get(
+                        arg::<servicetitan::ids::TechnicianId>(&args[0usize]),
+                        arg::<servicetitan::ids::AppointmentId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -345,7 +348,7 @@ pub(super) async fn call(
             "Zone_DeleteZone" => {
                 st.dispatch()
                     .zone()
-                    .delete_zone(arg::<i64>(&args[0usize]))
+                    .delete_zone(arg::<servicetitan::ids::ZoneId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -353,7 +356,7 @@ pub(super) async fn call(
             "Zone_Get" => {
                 st.dispatch()
                     .zone()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ZoneId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -363,7 +366,7 @@ pub(super) async fn call(
                 st.dispatch()
                     .zone()
                     .update_zone(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ZoneId>(&args[0usize]),
                         arg::<
                             servicetitan::dispatch::CreateOrUpdateZoneRequestArgs,
                         >(&args[1usize]),

@@ -30,7 +30,7 @@ pub(super) async fn call(
             "EquipmentTypes_Get" => {
                 st.equipment_systems()
                     .equipment_types()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::EquipmentTypeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -47,7 +47,7 @@ pub(super) async fn call(
                 st.equipment_systems()
                     .equipment_types()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EquipmentTypeId>(&args[0usize]),
                         arg::<
                             servicetitan::equipment_systems::EquipmentTypeUpdateRequest,
                         >(&args[1usize]),
@@ -79,7 +79,7 @@ pub(super) async fn call(
             "InstalledEquipment_Get" => {
                 st.equipment_systems()
                     .installed_equipment()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::InstalledEquipmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -124,7 +124,7 @@ pub(super) async fn call(
                 st.equipment_systems()
                     .installed_equipment()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::InstalledEquipmentId>(&args[0usize]),
                         arg::<
                             servicetitan::equipment_systems::InstalledEquipmentUpdateRequest,
                         >(&args[1usize]),

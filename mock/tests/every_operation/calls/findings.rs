@@ -42,7 +42,7 @@ pub(super) async fn call(
                 st.findings()
                     .findings()
                     .create_finding_attachment(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationFindingId>(&args[0usize]),
                         arg::<
                             servicetitan::findings::FindingAttachmentCreateRequest,
                         >(&args[1usize]),
@@ -55,7 +55,7 @@ pub(super) async fn call(
                 st.findings()
                     .findings()
                     .delete_finding_attachment(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationFindingId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                     )
                     .send()
@@ -65,7 +65,7 @@ pub(super) async fn call(
             "Findings_Get" => {
                 st.findings()
                     .findings()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::LocationFindingId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -74,7 +74,7 @@ pub(super) async fn call(
                 st.findings()
                     .findings()
                     .get_finding_attachment(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationFindingId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                     )
                     .send()
@@ -84,7 +84,9 @@ pub(super) async fn call(
             "Findings_GetFindingAttachments" => {
                 st.findings()
                     .findings()
-                    .get_finding_attachments(arg::<i64>(&args[0usize]))
+                    .get_finding_attachments(
+                        arg::<servicetitan::ids::LocationFindingId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -96,7 +98,7 @@ pub(super) async fn call(
                 st.findings()
                     .findings()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationFindingId>(&args[0usize]),
                         arg::<
                             servicetitan::findings::FindingUpdateRequest,
                         >(&args[1usize]),
@@ -109,7 +111,7 @@ pub(super) async fn call(
                 st.findings()
                     .findings()
                     .update_finding_attachment(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::LocationFindingId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                         arg::<
                             servicetitan::findings::FindingAttachmentUpdateRequest,

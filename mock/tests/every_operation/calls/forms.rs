@@ -27,7 +27,10 @@ pub(super) async fn call(
             "Jobs_CreateAttachment" => {
                 st.forms()
                     .jobs()
-                    .create_attachment(arg::<i64>(&args[0usize]), file(&args[1usize]))
+                    .create_attachment(
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
+                        file(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -38,7 +41,7 @@ pub(super) async fn call(
             "Jobs_GetJobAttachments" => {
                 st.forms()
                     .jobs()
-                    .get_job_attachments(arg::<i64>(&args[0usize]))
+                    .get_job_attachments(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)

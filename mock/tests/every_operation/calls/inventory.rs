@@ -22,7 +22,7 @@ pub(super) async fn call(
                 st.inventory()
                     .adjustments()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::AdjustmentId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdateAdjustmentRequest,
                         >(&args[1usize]),
@@ -75,7 +75,7 @@ pub(super) async fn call(
                 st.inventory()
                     .purchase_order_types()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::PurchaseOrderTypeId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdatePurchaseOrderTypeRequest,
                         >(&args[1usize]),
@@ -96,7 +96,7 @@ pub(super) async fn call(
                 st.inventory()
                     .purchase_orders()
                     .cancel(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::PurchaseOrderId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::CancelResourceRequestOfPurchaseOrderCancellationReason,
                         >(&args[1usize]),
@@ -120,7 +120,7 @@ pub(super) async fn call(
             "PurchaseOrders_GetById" => {
                 st.inventory()
                     .purchase_orders()
-                    .get_by_id(arg::<i64>(&args[0usize]))
+                    .get_by_id(arg::<servicetitan::ids::PurchaseOrderId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -148,7 +148,7 @@ pub(super) async fn call(
                 st.inventory()
                     .purchase_orders()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::PurchaseOrderId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdatePurchaseOrderRequest,
                         >(&args[1usize]),
@@ -172,7 +172,9 @@ pub(super) async fn call(
             "PurchaseOrdersMarkup_Delete" => {
                 st.inventory()
                     .purchase_orders_markup()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(
+                        arg::<servicetitan::ids::PurchaseOrderMarkupId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -183,7 +185,9 @@ pub(super) async fn call(
             "PurchaseOrdersMarkup_GetById" => {
                 st.inventory()
                     .purchase_orders_markup()
-                    .get_by_id(arg::<i64>(&args[0usize]))
+                    .get_by_id(
+                        arg::<servicetitan::ids::PurchaseOrderMarkupId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -192,7 +196,7 @@ pub(super) async fn call(
                 st.inventory()
                     .purchase_orders_markup()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::PurchaseOrderMarkupId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdatePurchaseOrderMarkupRequest,
                         >(&args[1usize]),
@@ -265,7 +269,7 @@ pub(super) async fn call(
                 st.inventory()
                     .return_types()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ReturnTypeId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdateReturnTypeRequest,
                         >(&args[1usize]),
@@ -278,7 +282,7 @@ pub(super) async fn call(
                 st.inventory()
                     .returns()
                     .cancel(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ReturnId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::CancelResourceRequestOfReturnCancellationReason,
                         >(&args[1usize]),
@@ -306,7 +310,7 @@ pub(super) async fn call(
                 st.inventory()
                     .returns()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ReturnId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdateReturnRequest,
                         >(&args[1usize]),
@@ -334,7 +338,7 @@ pub(super) async fn call(
                 st.inventory()
                     .transfers()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::TransferId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdateTransferRequest,
                         >(&args[1usize]),
@@ -370,7 +374,7 @@ pub(super) async fn call(
                 st.inventory()
                     .trucks()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::TruckId>(&args[0usize]),
                         arg::<servicetitan::inventory::UpdateTruckRequest>(&args[1usize]),
                     )
                     .send()
@@ -392,7 +396,7 @@ pub(super) async fn call(
             "Vendors_GetById" => {
                 st.inventory()
                     .vendors()
-                    .get_by_id(arg::<i64>(&args[0usize]))
+                    .get_by_id(arg::<servicetitan::ids::VendorId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -407,7 +411,7 @@ pub(super) async fn call(
                 st.inventory()
                     .vendors()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::VendorId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdateVendorRequest,
                         >(&args[1usize]),
@@ -435,7 +439,7 @@ pub(super) async fn call(
                 st.inventory()
                     .warehouses()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::WarehouseId>(&args[0usize]),
                         arg::<
                             servicetitan::inventory::UpdateWarehouseRequest,
                         >(&args[1usize]),

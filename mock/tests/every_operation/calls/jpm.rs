@@ -26,7 +26,7 @@ pub(super) async fn call(
             "Appointments_Confirm" => {
                 st.jpm()
                     .appointments()
-                    .confirm(arg::<i64>(&args[0usize]))
+                    .confirm(arg::<servicetitan::ids::AppointmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -34,7 +34,7 @@ pub(super) async fn call(
             "Appointments_Delete" => {
                 st.jpm()
                     .appointments()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::AppointmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -42,7 +42,7 @@ pub(super) async fn call(
             "Appointments_Get" => {
                 st.jpm()
                     .appointments()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::AppointmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -54,7 +54,7 @@ pub(super) async fn call(
                 st.jpm()
                     .appointments()
                     .hold(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::AppointmentId>(&args[0usize]),
                         arg::<servicetitan::jpm::HoldAppointmentRequest>(&args[1usize]),
                     )
                     .send()
@@ -64,7 +64,9 @@ pub(super) async fn call(
             "Appointments_RemoveConfirmation" => {
                 st.jpm()
                     .appointments()
-                    .remove_confirmation(arg::<i64>(&args[0usize]))
+                    .remove_confirmation(
+                        arg::<servicetitan::ids::AppointmentId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -72,7 +74,7 @@ pub(super) async fn call(
             "Appointments_RemoveHold" => {
                 st.jpm()
                     .appointments()
-                    .remove_hold(arg::<i64>(&args[0usize]))
+                    .remove_hold(arg::<servicetitan::ids::AppointmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -81,7 +83,7 @@ pub(super) async fn call(
                 st.jpm()
                     .appointments()
                     .reschedule(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::AppointmentId>(&args[0usize]),
                         arg::<
                             servicetitan::jpm::AppointmentRescheduleRequest,
                         >(&args[1usize]),
@@ -94,7 +96,7 @@ pub(super) async fn call(
                 st.jpm()
                     .appointments()
                     .set_summary(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::AppointmentId>(&args[0usize]),
                         arg::<
                             servicetitan::jpm::SetAppointmentSummaryRequest,
                         >(&args[1usize]),
@@ -107,7 +109,7 @@ pub(super) async fn call(
                 st.jpm()
                     .appointments()
                     .update_special_instructions(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::AppointmentId>(&args[0usize]),
                         arg::<
                             servicetitan::jpm::UpdateAppointmentSpecialInstructionsRequest,
                         >(&args[1usize]),
@@ -187,7 +189,9 @@ pub(super) async fn call(
             "BudgetCodes_ListProjectBudgetCodes" => {
                 st.jpm()
                     .budget_codes()
-                    .list_project_budget_codes(arg::<i64>(&args[0usize]))
+                    .list_project_budget_codes(
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -196,7 +200,7 @@ pub(super) async fn call(
                 st.jpm()
                     .budget_codes()
                     .list_project_segment_item_children(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                         arg::<i64>(&args[2usize]),
                     )
@@ -208,7 +212,7 @@ pub(super) async fn call(
                 st.jpm()
                     .budget_codes()
                     .list_project_segment_items(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
                         arg::<i64>(&args[1usize]),
                     )
                     .send()
@@ -218,7 +222,9 @@ pub(super) async fn call(
             "BudgetCodes_ListProjectSegments" => {
                 st.jpm()
                     .budget_codes()
-                    .list_project_segments(arg::<i64>(&args[0usize]))
+                    .list_project_segments(
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -235,7 +241,7 @@ pub(super) async fn call(
                 st.jpm()
                     .budget_codes()
                     .match_project_budget_codes(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
                         arg::<Vec<String>>(&args[1usize]),
                     )
                     .send()
@@ -262,7 +268,7 @@ pub(super) async fn call(
                 st.jpm()
                     .job_equipment()
                     .attach(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
                         arg::<
                             servicetitan::jpm::AttachJobEquipmentRequest,
                         >(&args[1usize]),
@@ -274,7 +280,10 @@ pub(super) async fn call(
             "JobEquipment_Detach" => {
                 st.jpm()
                     .job_equipment()
-                    .detach(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .detach(
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
+                        arg::<servicetitan::ids::EquipmentId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -283,7 +292,7 @@ pub(super) async fn call(
                 st.jpm()
                     .job_equipment()
                     .detach_bulk(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
                         arg::<
                             servicetitan::jpm::DetachJobEquipmentRequest,
                         >(&args[1usize]),
@@ -295,7 +304,7 @@ pub(super) async fn call(
             "JobEquipment_Get" => {
                 st.jpm()
                     .job_equipment()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -316,7 +325,7 @@ pub(super) async fn call(
             "JobTypes_Get" => {
                 st.jpm()
                     .job_types()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::JobTypeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -326,7 +335,7 @@ pub(super) async fn call(
                 st.jpm()
                     .job_types()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::JobTypeId>(&args[0usize]),
                         arg::<servicetitan::jpm::UpdateJobTypeRequest>(&args[1usize]),
                     )
                     .send()
@@ -337,7 +346,7 @@ pub(super) async fn call(
                 st.jpm()
                     .jobs()
                     .cancel(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
                         arg::<servicetitan::jpm::CancelJobRequest>(&args[1usize]),
                     )
                     .send()
@@ -356,7 +365,7 @@ pub(super) async fn call(
                 st.jpm()
                     .jobs()
                     .create_note(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
                         arg::<servicetitan::jpm::JobNoteCreateRequest>(&args[1usize]),
                     )
                     .send()
@@ -364,12 +373,17 @@ pub(super) async fn call(
                     .map(drop)
             }
             "Jobs_Get" => {
-                st.jpm().jobs().get(arg::<i64>(&args[0usize])).send().await.map(drop)
+                st.jpm()
+                    .jobs()
+                    .get(arg::<servicetitan::ids::JobId>(&args[0usize]))
+                    .send()
+                    .await
+                    .map(drop)
             }
             "Jobs_GetBookedLog" => {
                 st.jpm()
                     .jobs()
-                    .get_booked_log(arg::<i64>(&args[0usize]))
+                    .get_booked_log(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -388,7 +402,7 @@ pub(super) async fn call(
             "Jobs_GetHistory" => {
                 st.jpm()
                     .jobs()
-                    .get_history(arg::<i64>(&args[0usize]))
+                    .get_history(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -404,7 +418,9 @@ pub(super) async fn call(
             "Jobs_GetJobCanceledLogs" => {
                 st.jpm()
                     .jobs()
-                    .get_job_canceled_logs(arg::<i64>(&args[0usize]))
+                    .get_job_canceled_logs(
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -413,7 +429,7 @@ pub(super) async fn call(
             "Jobs_GetNotes" => {
                 st.jpm()
                     .jobs()
-                    .get_notes(arg::<i64>(&args[0usize]))
+                    .get_notes(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -421,7 +437,7 @@ pub(super) async fn call(
             "Jobs_RemoveCancellation" => {
                 st.jpm()
                     .jobs()
-                    .remove_cancellation(arg::<i64>(&args[0usize]))
+                    .remove_cancellation(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -430,7 +446,7 @@ pub(super) async fn call(
                 st.jpm()
                     .jobs()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::JobId>(&args[0usize]),
                         arg::<servicetitan::jpm::UpdateJobRequest>(&args[1usize]),
                     )
                     .send()
@@ -440,7 +456,7 @@ pub(super) async fn call(
             "ProjectStatuses_Get" => {
                 st.jpm()
                     .project_statuses()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ProjectStatusId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -451,7 +467,7 @@ pub(super) async fn call(
             "ProjectSubStatuses_Get" => {
                 st.jpm()
                     .project_sub_statuses()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ProjectSubstatusId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -462,7 +478,7 @@ pub(super) async fn call(
             "ProjectTypes_Get" => {
                 st.jpm()
                     .project_types()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ProjectTypeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -473,7 +489,10 @@ pub(super) async fn call(
             "Projects_AttachJob" => {
                 st.jpm()
                     .projects()
-                    .attach_job(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .attach_job(
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
+                        arg::<servicetitan::ids::JobId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -492,7 +511,7 @@ pub(super) async fn call(
                 st.jpm()
                     .projects()
                     .create_note(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
                         arg::<servicetitan::jpm::ProjectNoteCreateRequest>(&args[1usize]),
                     )
                     .send()
@@ -502,13 +521,18 @@ pub(super) async fn call(
             "Projects_DetachJob" => {
                 st.jpm()
                     .projects()
-                    .detach_job(arg::<i64>(&args[0usize]))
+                    .detach_job(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
             }
             "Projects_Get" => {
-                st.jpm().projects().get(arg::<i64>(&args[0usize])).send().await.map(drop)
+                st.jpm()
+                    .projects()
+                    .get(arg::<servicetitan::ids::ProjectId>(&args[0usize]))
+                    .send()
+                    .await
+                    .map(drop)
             }
             "Projects_GetCustomFieldTypes" => {
                 st.jpm().projects().get_custom_field_types().send().await.map(drop)
@@ -517,7 +541,7 @@ pub(super) async fn call(
             "Projects_GetNotes" => {
                 st.jpm()
                     .projects()
-                    .get_notes(arg::<i64>(&args[0usize]))
+                    .get_notes(arg::<servicetitan::ids::ProjectId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -526,7 +550,7 @@ pub(super) async fn call(
                 st.jpm()
                     .projects()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ProjectId>(&args[0usize]),
                         arg::<servicetitan::jpm::UpdateProjectRequest>(&args[1usize]),
                     )
                     .send()

@@ -77,7 +77,7 @@ pub(super) async fn call(
             "CampaignCosts_Get" => {
                 st.marketing()
                     .campaign_costs()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::CostId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -89,7 +89,7 @@ pub(super) async fn call(
                 st.marketing()
                     .campaign_costs()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CostId>(&args[0usize]),
                         arg::<
                             servicetitan::marketing::UpdateCampaignCostRequest,
                         >(&args[1usize]),
@@ -113,7 +113,7 @@ pub(super) async fn call(
             "Campaigns_Get" => {
                 st.marketing()
                     .campaigns()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::CampaignId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -121,7 +121,7 @@ pub(super) async fn call(
             "Campaigns_GetCosts" => {
                 st.marketing()
                     .campaigns()
-                    .get_costs(arg::<i64>(&args[0usize]))
+                    .get_costs(arg::<servicetitan::ids::CampaignId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -133,7 +133,7 @@ pub(super) async fn call(
                 st.marketing()
                     .campaigns()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CampaignId>(&args[0usize]),
                         arg::<
                             servicetitan::marketing::CampaignUpsertRequest,
                         >(&args[1usize]),

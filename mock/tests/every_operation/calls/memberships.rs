@@ -30,7 +30,7 @@ pub(super) async fn call(
             "CustomerMemberships_Get" => {
                 st.memberships()
                     .customer_memberships()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::MembershipId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -49,7 +49,9 @@ pub(super) async fn call(
             "CustomerMemberships_GetStatusChanges" => {
                 st.memberships()
                     .customer_memberships()
-                    .get_status_changes(arg::<i64>(&args[0usize]))
+                    .get_status_changes(
+                        arg::<servicetitan::ids::MembershipId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -58,7 +60,7 @@ pub(super) async fn call(
                 st.memberships()
                     .customer_memberships()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::MembershipId>(&args[0usize]),
                         arg::<
                             servicetitan::memberships::CustomerMembershipUpdateRequest,
                         >(&args[1usize]),
@@ -123,7 +125,7 @@ pub(super) async fn call(
             "InvoiceTemplates_Get" => {
                 st.memberships()
                     .invoice_templates()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::InvoiceTemplateId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -131,7 +133,9 @@ pub(super) async fn call(
             "InvoiceTemplates_GetList" => {
                 st.memberships()
                     .invoice_templates()
-                    .get_list(arg::<Vec<i64>>(&args[0usize]))
+                    .get_list(
+                        arg::<Vec<servicetitan::ids::InvoiceTemplateId>>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -140,7 +144,7 @@ pub(super) async fn call(
                 st.memberships()
                     .invoice_templates()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::InvoiceTemplateId>(&args[0usize]),
                         arg::<
                             servicetitan::memberships::InvoiceTemplateUpdateRequest,
                         >(&args[1usize]),
@@ -186,7 +190,7 @@ pub(super) async fn call(
             "LocationRecurringServices_Get" => {
                 st.memberships()
                     .location_recurring_services()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::RecurringServiceId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -203,7 +207,7 @@ pub(super) async fn call(
                 st.memberships()
                     .location_recurring_services()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::RecurringServiceId>(&args[0usize]),
                         arg::<
                             servicetitan::memberships::LocationRecurringServiceUpdateRequest,
                         >(&args[1usize]),
@@ -215,7 +219,7 @@ pub(super) async fn call(
             "MembershipTypes_Get" => {
                 st.memberships()
                     .membership_types()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::MembershipTypeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -223,7 +227,9 @@ pub(super) async fn call(
             "MembershipTypes_GetDiscountsList" => {
                 st.memberships()
                     .membership_types()
-                    .get_discounts_list(arg::<i64>(&args[0usize]))
+                    .get_discounts_list(
+                        arg::<servicetitan::ids::MembershipTypeId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -231,7 +237,9 @@ pub(super) async fn call(
             "MembershipTypes_GetDurationBillingList" => {
                 st.memberships()
                     .membership_types()
-                    .get_duration_billing_list(arg::<i64>(&args[0usize]))
+                    .get_duration_billing_list(
+                        arg::<servicetitan::ids::MembershipTypeId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -242,7 +250,9 @@ pub(super) async fn call(
             "MembershipTypes_GetRecurringServiceItems" => {
                 st.memberships()
                     .membership_types()
-                    .get_recurring_service_items(arg::<i64>(&args[0usize]))
+                    .get_recurring_service_items(
+                        arg::<servicetitan::ids::MembershipTypeId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -250,7 +260,7 @@ pub(super) async fn call(
             "RecurringServiceTypes_Get" => {
                 st.memberships()
                     .recurring_service_types()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::RecurringServiceTypeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)

@@ -18,7 +18,7 @@ pub(super) async fn call(
             "ActivityCodes_Get" => {
                 st.payroll()
                     .activity_codes()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ActivityCodeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -62,7 +62,7 @@ pub(super) async fn call(
             "GrossPayItems_Delete" => {
                 st.payroll()
                     .gross_pay_items()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::GrossPayItemId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -74,7 +74,7 @@ pub(super) async fn call(
                 st.payroll()
                     .gross_pay_items()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::GrossPayItemId>(&args[0usize]),
                         arg::<
                             servicetitan::payroll::GrossPayItemUpdateRequest,
                         >(&args[1usize]),
@@ -86,7 +86,7 @@ pub(super) async fn call(
             "JobSplits_GetList" => {
                 st.payroll()
                     .job_splits()
-                    .get_list(arg::<i64>(&args[0usize]))
+                    .get_list(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -117,7 +117,7 @@ pub(super) async fn call(
             "PayrollAdjustments_Get" => {
                 st.payroll()
                     .payroll_adjustments()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::PayrollAdjustmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -128,7 +128,9 @@ pub(super) async fn call(
             "PayrollSettings_GetEmployeePayrollSettings" => {
                 st.payroll()
                     .payroll_settings()
-                    .get_employee_payroll_settings(arg::<i64>(&args[0usize]))
+                    .get_employee_payroll_settings(
+                        arg::<servicetitan::ids::EmployeeId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -144,7 +146,9 @@ pub(super) async fn call(
             "PayrollSettings_GetTechnicianPayrollSettings" => {
                 st.payroll()
                     .payroll_settings()
-                    .get_technician_payroll_settings(arg::<i64>(&args[0usize]))
+                    .get_technician_payroll_settings(
+                        arg::<servicetitan::ids::TechnicianId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -153,7 +157,7 @@ pub(super) async fn call(
                 st.payroll()
                     .payroll_settings()
                     .update_employee_payroll_settings(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EmployeeId>(&args[0usize]),
                         arg::<
                             servicetitan::payroll::PayrollSettingsUpdateRequest,
                         >(&args[1usize]),
@@ -166,7 +170,7 @@ pub(super) async fn call(
                 st.payroll()
                     .payroll_settings()
                     .update_technician_payroll_settings(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::TechnicianId>(&args[0usize]),
                         arg::<
                             servicetitan::payroll::PayrollSettingsUpdateRequest,
                         >(&args[1usize]),
@@ -178,7 +182,9 @@ pub(super) async fn call(
             "Payrolls_GetEmployeePayrolls" => {
                 st.payroll()
                     .payrolls()
-                    .get_employee_payrolls(arg::<i64>(&args[0usize]))
+                    .get_employee_payrolls(
+                        arg::<servicetitan::ids::EmployeeId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -189,7 +195,9 @@ pub(super) async fn call(
             "Payrolls_GetTechnicianPayrolls" => {
                 st.payroll()
                     .payrolls()
-                    .get_technician_payrolls(arg::<i64>(&args[0usize]))
+                    .get_technician_payrolls(
+                        arg::<servicetitan::ids::TechnicianId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -197,7 +205,7 @@ pub(super) async fn call(
             "TimesheetCodes_Get" => {
                 st.payroll()
                     .timesheet_codes()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::TimesheetCodeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -208,7 +216,7 @@ pub(super) async fn call(
             "Timesheets_GetJobTimesheets" => {
                 st.payroll()
                     .timesheets()
-                    .get_job_timesheets(arg::<i64>(&args[0usize]))
+                    .get_job_timesheets(arg::<servicetitan::ids::JobId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)

@@ -95,7 +95,7 @@ pub(super) async fn call(
             "DiscountAndFees_Delete" => {
                 st.pricebook()
                     .discount_and_fees()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::DiscountsAndFeeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -103,7 +103,7 @@ pub(super) async fn call(
             "DiscountAndFees_Get" => {
                 st.pricebook()
                     .discount_and_fees()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::DiscountsAndFeeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -115,7 +115,7 @@ pub(super) async fn call(
                 st.pricebook()
                     .discount_and_fees()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::DiscountsAndFeeId>(&args[0usize]),
                         arg::<
                             servicetitan::pricebook::DiscountAndFeesUpdateRequest,
                         >(&args[1usize]),
@@ -139,7 +139,7 @@ pub(super) async fn call(
             "Equipment_Delete" => {
                 st.pricebook()
                     .equipment()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::EquipmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -147,7 +147,7 @@ pub(super) async fn call(
             "Equipment_Get" => {
                 st.pricebook()
                     .equipment()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::EquipmentId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -159,7 +159,7 @@ pub(super) async fn call(
                 st.pricebook()
                     .equipment()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EquipmentId>(&args[0usize]),
                         arg::<
                             servicetitan::pricebook::EquipmentUpdateRequest,
                         >(&args[1usize]),
@@ -199,7 +199,7 @@ pub(super) async fn call(
             "Materials_Delete" => {
                 st.pricebook()
                     .materials()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::MaterialId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -207,7 +207,7 @@ pub(super) async fn call(
             "Materials_Get" => {
                 st.pricebook()
                     .materials()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::MaterialId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -222,7 +222,7 @@ pub(super) async fn call(
                 st.pricebook()
                     .materials()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::MaterialId>(&args[0usize]),
                         arg::<
                             servicetitan::pricebook::MaterialUpdateRequest,
                         >(&args[1usize]),
@@ -246,7 +246,7 @@ pub(super) async fn call(
             "MaterialsMarkup_Get" => {
                 st.pricebook()
                     .materials_markup()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::MaterialsmarkupId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -258,7 +258,7 @@ pub(super) async fn call(
                 st.pricebook()
                     .materials_markup()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::MaterialsmarkupId>(&args[0usize]),
                         arg::<
                             servicetitan::pricebook::MaterialsMarkupRequest,
                         >(&args[1usize]),
@@ -306,7 +306,7 @@ pub(super) async fn call(
             "Services_Delete" => {
                 st.pricebook()
                     .services()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::ServiceId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -314,7 +314,7 @@ pub(super) async fn call(
             "Services_Get" => {
                 st.pricebook()
                     .services()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ServiceId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -326,7 +326,7 @@ pub(super) async fn call(
                 st.pricebook()
                     .services()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ServiceId>(&args[0usize]),
                         arg::<
                             servicetitan::pricebook::ServiceUpdateRequest,
                         >(&args[1usize]),

@@ -34,7 +34,10 @@ pub(super) async fn call(
             "ReportCategoryReports_Get" => {
                 st.reporting()
                     .report_category_reports()
-                    .get(arg::<String>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .get(
+                        arg::<String>(&args[0usize]),
+                        arg::<servicetitan::ids::ReportId>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -44,7 +47,7 @@ pub(super) async fn call(
                     .report_category_reports()
                     .get_data(
                         arg::<String>(&args[0usize]),
-                        arg::<i64>(&args[1usize]),
+                        arg::<servicetitan::ids::ReportId>(&args[1usize]),
                         arg::<servicetitan::reporting::ReportDataRequest>(&args[2usize]),
                     )
                     .send()

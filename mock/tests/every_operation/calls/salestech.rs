@@ -30,7 +30,7 @@ pub(super) async fn call(
             "EstimateTemplates_Delete" => {
                 st.salestech()
                     .estimate_templates()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::EstimateTemplateId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -41,7 +41,9 @@ pub(super) async fn call(
             "EstimateTemplates_GetById" => {
                 st.salestech()
                     .estimate_templates()
-                    .get_by_id(arg::<i64>(&args[0usize]))
+                    .get_by_id(
+                        arg::<servicetitan::ids::EstimateTemplateId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -50,7 +52,7 @@ pub(super) async fn call(
                 st.salestech()
                     .estimate_templates()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EstimateTemplateId>(&args[0usize]),
                         arg::<
                             servicetitan::salestech::UpdateEstimateTemplateRequest,
                         >(&args[1usize]),
@@ -74,7 +76,10 @@ pub(super) async fn call(
             "Estimates_DeleteItem" => {
                 st.salestech()
                     .estimates()
-                    .delete_item(arg::<i64>(&args[0usize]), arg::<i64>(&args[1usize]))
+                    .delete_item(
+                        arg::<servicetitan::ids::EstimateId>(&args[0usize]),
+                        arg::<i64>(&args[1usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -82,7 +87,7 @@ pub(super) async fn call(
             "Estimates_Dismiss" => {
                 st.salestech()
                     .estimates()
-                    .dismiss(arg::<i64>(&args[0usize]))
+                    .dismiss(arg::<servicetitan::ids::EstimateId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -90,7 +95,7 @@ pub(super) async fn call(
             "Estimates_Get" => {
                 st.salestech()
                     .estimates()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::EstimateId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -105,7 +110,7 @@ pub(super) async fn call(
                 st.salestech()
                     .estimates()
                     .put_item(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EstimateId>(&args[0usize]),
                         arg::<
                             servicetitan::salestech::EstimateItemCreateUpdateRequest,
                         >(&args[1usize]),
@@ -118,7 +123,7 @@ pub(super) async fn call(
                 st.salestech()
                     .estimates()
                     .sell(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EstimateId>(&args[0usize]),
                         arg::<servicetitan::salestech::SellRequest>(&args[1usize]),
                     )
                     .send()
@@ -128,7 +133,7 @@ pub(super) async fn call(
             "Estimates_Unsell" => {
                 st.salestech()
                     .estimates()
-                    .unsell(arg::<i64>(&args[0usize]))
+                    .unsell(arg::<servicetitan::ids::EstimateId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -137,7 +142,7 @@ pub(super) async fn call(
                 st.salestech()
                     .estimates()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EstimateId>(&args[0usize]),
                         arg::<
                             servicetitan::salestech::UpdateEstimateRequest,
                         >(&args[1usize]),
@@ -160,7 +165,9 @@ pub(super) async fn call(
             "EstimatesStatus_GetEstimateStatusChanges" => {
                 st.salestech()
                     .estimates_status()
-                    .get_estimate_status_changes(arg::<i64>(&args[0usize]))
+                    .get_estimate_status_changes(
+                        arg::<servicetitan::ids::EstimateId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -180,7 +187,7 @@ pub(super) async fn call(
             "ProposalTemplates_Delete" => {
                 st.salestech()
                     .proposal_templates()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::ProposalTemplateId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -191,7 +198,9 @@ pub(super) async fn call(
             "ProposalTemplates_GetById" => {
                 st.salestech()
                     .proposal_templates()
-                    .get_by_id(arg::<i64>(&args[0usize]))
+                    .get_by_id(
+                        arg::<servicetitan::ids::ProposalTemplateId>(&args[0usize]),
+                    )
                     .send()
                     .await
                     .map(drop)
@@ -200,7 +209,7 @@ pub(super) async fn call(
                 st.salestech()
                     .proposal_templates()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ProposalTemplateId>(&args[0usize]),
                         arg::<
                             servicetitan::salestech::UpdateProposalTemplateRequest,
                         >(&args[1usize]),

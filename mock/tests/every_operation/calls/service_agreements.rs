@@ -26,7 +26,7 @@ pub(super) async fn call(
             "ServiceAgreements_Get" => {
                 st.service_agreements()
                     .service_agreements()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ServiceAgreementId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)

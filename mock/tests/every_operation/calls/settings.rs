@@ -18,7 +18,7 @@ pub(super) async fn call(
             "BusinessUnits_Get" => {
                 st.settings()
                     .business_units()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::BusinessUnitId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -30,7 +30,7 @@ pub(super) async fn call(
                 st.settings()
                     .business_units()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::BusinessUnitId>(&args[0usize]),
                         arg::<
                             servicetitan::settings::UpdateBusinessUnitRequest,
                         >(&args[1usize]),
@@ -43,7 +43,7 @@ pub(super) async fn call(
                 st.settings()
                     .employees()
                     .account_actions(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EmployeeId>(&args[0usize]),
                         arg::<
                             servicetitan::settings::AccountActionRequest,
                         >(&args[1usize]),
@@ -67,7 +67,7 @@ pub(super) async fn call(
             "Employees_Get" => {
                 st.settings()
                     .employees()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::EmployeeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -79,7 +79,7 @@ pub(super) async fn call(
                 st.settings()
                     .employees()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::EmployeeId>(&args[0usize]),
                         arg::<
                             servicetitan::settings::EmployeeUpdateRequest,
                         >(&args[1usize]),
@@ -131,7 +131,7 @@ pub(super) async fn call(
                 st.settings()
                     .tag_types()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::TagTypeId>(&args[0usize]),
                         arg::<
                             servicetitan::settings::UpdateTagTypeRequest,
                         >(&args[1usize]),
@@ -144,7 +144,7 @@ pub(super) async fn call(
                 st.settings()
                     .technicians()
                     .account_actions(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::TechnicianId>(&args[0usize]),
                         arg::<
                             servicetitan::settings::TechnicianAccountActionRequest,
                         >(&args[1usize]),
@@ -168,7 +168,7 @@ pub(super) async fn call(
             "Technicians_Get" => {
                 st.settings()
                     .technicians()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::TechnicianId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -180,7 +180,7 @@ pub(super) async fn call(
                 st.settings()
                     .technicians()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::TechnicianId>(&args[0usize]),
                         arg::<
                             servicetitan::settings::TechnicianUpdateRequest,
                         >(&args[1usize]),

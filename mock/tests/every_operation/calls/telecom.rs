@@ -20,7 +20,7 @@ pub(super) async fn call(
             "Calls_GetDetails" => {
                 st.telecom()
                     .calls()
-                    .get_details(arg::<i64>(&args[0usize]))
+                    .get_details(arg::<servicetitan::ids::CallId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -28,7 +28,7 @@ pub(super) async fn call(
             "Calls_GetRecording" => {
                 st.telecom()
                     .calls()
-                    .get_recording(arg::<i64>(&args[0usize]))
+                    .get_recording(arg::<servicetitan::ids::CallId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -36,7 +36,7 @@ pub(super) async fn call(
             "Calls_GetVoiceMail" => {
                 st.telecom()
                     .calls()
-                    .get_voice_mail(arg::<i64>(&args[0usize]))
+                    .get_voice_mail(arg::<servicetitan::ids::CallId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -45,7 +45,7 @@ pub(super) async fn call(
                 st.telecom()
                     .calls()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::CallId>(&args[0usize]),
                         arg::<servicetitan::telecom::CallInUpdateModelV2>(&args[1usize]),
                     )
                     .send()

@@ -30,7 +30,7 @@ pub(super) async fn call(
             "ActivitiesControllers_Delete" => {
                 st.timesheets()
                     .activities_controllers()
-                    .delete(arg::<i64>(&args[0usize]))
+                    .delete(arg::<servicetitan::ids::ActivityId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -38,7 +38,7 @@ pub(super) async fn call(
             "ActivitiesControllers_Get" => {
                 st.timesheets()
                     .activities_controllers()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ActivityId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -55,7 +55,7 @@ pub(super) async fn call(
                 st.timesheets()
                     .activities_controllers()
                     .update(
-                        arg::<i64>(&args[0usize]),
+                        arg::<servicetitan::ids::ActivityId>(&args[0usize]),
                         arg::<
                             servicetitan::timesheets::ActivityUpdateRequest,
                         >(&args[1usize]),
@@ -67,7 +67,7 @@ pub(super) async fn call(
             "ActivityCategories_Get" => {
                 st.timesheets()
                     .activity_categories()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ActivityCategoryId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -78,7 +78,7 @@ pub(super) async fn call(
             "ActivityTypes_Get" => {
                 st.timesheets()
                     .activity_types()
-                    .get(arg::<i64>(&args[0usize]))
+                    .get(arg::<servicetitan::ids::ActivityTypeId>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
