@@ -197,11 +197,13 @@ impl TokenCache {
         let resp = match request.send().await {
             Ok(r) => r,
             Err(e) => {
+                let cause = crate::error::transport(e);
                 let err = Error::new(ErrorKind::Auth {
                     status: None,
                     code: None,
-                    message: crate::error::transport(&e).to_string(),
-                });
+                    message: cause.to_string(),
+                })
+                .with_source(cause);
                 return (None, Err((err, retry::TRANSPORT, None)));
             }
         };

@@ -6,10 +6,16 @@ use std::fmt;
 use std::time::Duration;
 
 /// Everything that can go wrong with a call. Never contains a secret.
+///
+/// What programs branch on has an accessor ([`Error::status`], [`Error::retry_after`],
+/// [`Error::validation_errors`], [`Error::is_throttled`], [`Error::is_auth`],
+/// [`Error::is_retryable`], ...); [`Error::kind`] has every detail. The error underneath
+/// (the HTTP stack's, the JSON decoder's) is its `source()`.
 #[derive(Debug)]
 pub struct Error {
     kind: Box<ErrorKind>,
     operation: Option<&'static str>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 /// What went wrong.
@@ -96,7 +102,16 @@ impl Error {
         Error {
             kind: Box::new(kind),
             operation: None,
+            source: None,
         }
+    }
+    /// The error underneath, as `source()` gives it.
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Box::new(source));
+        self
     }
     pub(crate) fn config(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config(msg.into()))
@@ -131,6 +146,58 @@ impl Error {
             ErrorKind::Api { body, .. } => body.as_ref(),
             _ => None,
         }
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After` of a 429 or a
+    /// 503), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match &*self.kind {
+            ErrorKind::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The API refused the call for the tenant's rate limit (429).
+    pub fn is_throttled(&self) -> bool {
+        matches!(&*self.kind, ErrorKind::Api { status: 429, .. })
+    }
+
+    /// The credentials, the token or the app's scopes were refused: the token endpoint
+    /// refused or failed, the API answered 401 or 403, or the token lacks a scope the
+    /// operation needs (nothing was sent).
+    pub fn is_auth(&self) -> bool {
+        match &*self.kind {
+            ErrorKind::Auth { .. } | ErrorKind::MissingScope { .. } => true,
+            ErrorKind::Api { status, .. } => matches!(status, 401 | 403),
+            _ => false,
+        }
+    }
+
+    /// The API answered 404: no such record (or path).
+    pub fn is_not_found(&self) -> bool {
+        matches!(&*self.kind, ErrorKind::Api { status: 404, .. })
+    }
+
+    /// The API refused the request's content (400 or 422 with validation errors, the
+    /// fields in [`Error::validation_errors`]).
+    pub fn is_validation(&self) -> bool {
+        matches!(
+            &*self.kind,
+            ErrorKind::Api {
+                status: 400 | 422,
+                ..
+            }
+        ) && self.validation_errors().next().is_some()
+    }
+
+    /// The API's validation errors, by field as the API names it (`name`,
+    /// `locations[0].address.zip`), each with its messages, in field order; none for an
+    /// error that is not the API's or that lists none.
+    pub fn validation_errors(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.api_error()
+            .and_then(|e| e.errors.as_ref())
+            .into_iter()
+            .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
     }
 
     /// Whether trying again later may succeed (429, 5xx, timeouts, connection errors,
@@ -223,23 +290,31 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Transport errors without URLs: a URL can carry nothing secret here, but the message
-/// stays short and stable.
-pub(crate) fn transport(e: &reqwest::Error) -> Error {
+/// stays short and stable. The error itself, without its URL, is the `source()`.
+pub(crate) fn transport(e: reqwest::Error) -> Error {
     let mut message = e.without_url_ref().to_string();
-    let mut src = std::error::Error::source(e);
+    let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
         message.push_str(": ");
         message.push_str(&s.to_string());
         src = s.source();
     }
+    let (timeout, connect) = (e.is_timeout(), e.is_connect());
     Error::new(ErrorKind::Transport {
         message,
-        timeout: e.is_timeout(),
-        connect: e.is_connect(),
+        timeout,
+        connect,
     })
+    .with_source(e.without_url())
 }
 
 trait WithoutUrl {

@@ -55,6 +55,7 @@ mod auth;
 mod client;
 mod config;
 pub mod contract;
+mod env;
 mod error;
 mod hooks;
 mod http;
@@ -79,8 +80,9 @@ mod types;
 pub use client::ClientCounts;
 #[cfg(feature = "redis")]
 pub use config::RedisSettings;
-pub use config::{ClientBuilder, Config, Credentials, Environment, Secret};
+pub use config::{ClientBuilder, Credentials, Environment, Secret};
 pub use contract::*;
+pub use env::Config;
 pub use error::ErrorKind;
 pub use hooks::{AttemptInfo, AttemptOutcome, Hook, TokenOutcome};
 pub use http::{http_builder, USER_AGENT};

@@ -26,7 +26,7 @@ pub(crate) async fn read_body(
     }
     let mut buf =
         bytes::BytesMut::with_capacity(resp.content_length().unwrap_or(0).min(limit) as usize);
-    while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
+    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
         if (buf.len() + chunk.len()) as u64 > limit {
             return Err(too_large());
         }
@@ -101,7 +101,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> 
                 Err(e) => (e.path().to_string(), e.inner().to_string()),
                 Ok(_) => (".".to_string(), first.to_string()),
             };
-            Err(Error::new(ErrorKind::Decode { path, message }))
+            Err(Error::new(ErrorKind::Decode { path, message }).with_source(first))
         }
     }
 }

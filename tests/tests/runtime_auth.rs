@@ -428,6 +428,61 @@ fn config_from_environment_variables() {
     })
     .expect_err("bad env");
     assert!(err.to_string().contains("ST_ENVIRONMENT"));
+    // No environment and no override: refused, naming both values, never production.
+    let hosts = |k: &str| k == "ST_AUTH_URL" || k == "ST_API_URL";
+    let err = Config::from_lookup(|k| {
+        if hosts(k) || k == "ST_ENVIRONMENT" {
+            None
+        } else {
+            vars(k)
+        }
+    })
+    .expect_err("no environment");
+    let text = err.to_string();
+    assert!(
+        text.contains("ST_ENVIRONMENT is not set")
+            && text.contains("`integration`")
+            && text.contains("`production`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_tenants_own_credential_pair_is_enough() {
+    let own = |k: &str| {
+        match k {
+            "ST_CLIENT_ID_123" => Some("own-id"),
+            "ST_CLIENT_SECRET_123" => Some(SECRET),
+            "ST_APP_KEY" => Some(APP_KEY),
+            "ST_TENANT_ID" => Some("123"),
+            "ST_ENVIRONMENT" => Some("integration"),
+            _ => None,
+        }
+        .map(str::to_owned)
+    };
+    let c = Config::from_lookup(own).expect("the tenant's own pair");
+    assert_eq!(c.tenant_id(), 123);
+    let half = |k: &str| {
+        if k == "ST_CLIENT_SECRET_123" {
+            None
+        } else {
+            own(k)
+        }
+    };
+    let err = Config::from_lookup(half).expect_err("half a pair");
+    assert!(
+        err.to_string().contains("ST_CLIENT_SECRET_123 is not set"),
+        "{err}"
+    );
+    let none = |k: &str| {
+        if k.starts_with("ST_CLIENT_") {
+            None
+        } else {
+            own(k)
+        }
+    };
+    let err = Config::from_lookup(none).expect_err("no pair");
+    assert!(err.to_string().contains("ST_CLIENT_ID is not set"), "{err}");
 }
 
 /// Two calls share a token; one finds it revoked and refreshes while the other is in

@@ -69,7 +69,7 @@ impl Client {
             let (status, verdict) = match result {
                 Err(e) => (
                     None,
-                    Verdict::Failed(transport(&e).with_operation(op.id), retry::TRANSPORT, None),
+                    Verdict::Failed(transport(e).with_operation(op.id), retry::TRANSPORT, None),
                 ),
                 Ok(resp) => {
                     let status = Some(resp.status().as_u16());
