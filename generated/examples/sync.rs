@@ -182,10 +182,7 @@ async fn run() -> Fallible<bool> {
     let bar = std::io::stderr()
         .is_terminal()
         .then(|| tokio::spawn(draw(progress.clone(), total, started)));
-    let options = ChangeOptions {
-        page_size: args.page_size,
-        ..ChangeOptions::default()
-    };
+    let options = ChangeOptions::default().page_size(args.page_size);
     let outcomes: Vec<Outcome> = futures_util::stream::iter(sources)
         .map(|(domain, source)| {
             let (st, saved, progress) = (st.clone(), saved.clone(), progress.clone());

@@ -82,12 +82,14 @@ async fn faults_come_in_sequences_then_answers_are_as_usual() {
 #[tokio::test]
 async fn the_client_recovers_from_the_faults_it_should() {
     let m = mock(Settings::default()).await;
-    let rt = rt::Client::new(m.builder().retry(RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        max_attempts: 6,
-        ..RetryPolicy::default()
-    }))
+    let rt = rt::Client::new(
+        m.builder().retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(5))
+                .max_attempts(6),
+        ),
+    )
     .expect("client");
     let st = servicetitan::Client::new(rt, 1);
     m.on(

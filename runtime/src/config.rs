@@ -8,6 +8,7 @@ use std::time::Duration;
 
 /// Where requests go.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `auth.servicetitan.io` / `api.servicetitan.io`.
     Production,

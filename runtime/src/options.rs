@@ -74,7 +74,7 @@ impl CallOptions {
 /// let quick = st
 ///     .clone()
 ///     .timeout(Duration::from_secs(5))
-///     .retry(RetryPolicy { max_attempts: 1, ..Default::default() })
+///     .retry(RetryPolicy::default().max_attempts(1))
 ///     .header("X-Correlation-Id", "run-42");
 /// let page: serde_json::Value = quick.send_json(req).await?;
 /// # Ok(()) }

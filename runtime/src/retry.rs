@@ -8,6 +8,7 @@ use std::time::Duration;
 
 /// How failed calls are retried: attempts, back-off, and a bound on the total time.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = no retries).
     pub max_attempts: u32,
@@ -34,6 +35,33 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// With `n` attempts in all, the first included (1 = no retries).
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n;
+        self
+    }
+    /// With `d` as the first back-off (doubled each attempt, with full jitter).
+    pub fn initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+    /// With `d` as the longest wait between two attempts (before jitter).
+    pub fn max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+    /// Starting no retry after `d` since the first attempt.
+    pub fn max_elapsed(mut self, d: Duration) -> Self {
+        self.max_elapsed = d;
+        self
+    }
+    /// Retrying POST and PATCH too (they may not be idempotent: a retried create can
+    /// create twice).
+    pub fn retry_non_idempotent(mut self, on: bool) -> Self {
+        self.retry_non_idempotent = on;
+        self
+    }
+
     /// No retries at all.
     pub fn none() -> Self {
         RetryPolicy {

@@ -21,11 +21,9 @@ use std::time::Duration;
 /// Retries as the client's default policy makes them, with back-offs of milliseconds, so
 /// that tests of retrying do not wait.
 pub fn fast_retries() -> servicetitan_runtime::RetryPolicy {
-    servicetitan_runtime::RetryPolicy {
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        ..servicetitan_runtime::RetryPolicy::default()
-    }
+    servicetitan_runtime::RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(50))
 }
 
 /// A runtime client builder whose token endpoint is at `auth` and API at `api` (loopback
@@ -160,3 +158,30 @@ pub struct TypedIds;
 /// ```
 #[cfg(doctest)]
 pub struct NonExhaustiveModels;
+
+/// The runtime's public structs that may grow (`RetryPolicy`, `ChangeOptions`, `Paged`,
+/// `ApiErrorResponse`, ...) are `#[non_exhaustive]` too: built with `default()` and
+/// setters, never a struct literal, so a field added later breaks nobody.
+///
+/// ```
+/// use servicetitan::runtime::{ChangeOptions, RetryPolicy};
+/// use std::time::Duration;
+///
+/// let retry = RetryPolicy::default().max_attempts(2).initial_backoff(Duration::from_millis(50));
+/// let changes = ChangeOptions::default().page_size(500);
+/// assert_eq!((retry.max_attempts, changes.page_size), (2, 500));
+/// ```
+///
+/// ```compile_fail,E0639
+/// use servicetitan::runtime::RetryPolicy;
+///
+/// let retry = RetryPolicy { max_attempts: 2, ..RetryPolicy::default() };
+/// ```
+///
+/// ```compile_fail,E0639
+/// use servicetitan::runtime::ApiErrorResponse;
+///
+/// let e = ApiErrorResponse { title: None, ..ApiErrorResponse::default() };
+/// ```
+#[cfg(doctest)]
+pub struct NonExhaustiveRuntime;

@@ -34,10 +34,7 @@ fn at(text: &str) -> rt::DateTime {
 }
 
 fn options(page_size: i32) -> ChangeOptions {
-    ChangeOptions {
-        page_size,
-        ..ChangeOptions::default()
-    }
+    ChangeOptions::default().page_size(page_size)
 }
 
 /// One run of the customers' changes: the records (id, modifiedOn, active) and the

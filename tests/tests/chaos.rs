@@ -111,13 +111,15 @@ async fn twenty_tenants_streaming_through_random_faults_lose_and_repeat_nothing(
         })
         .await
         .expect("the stand-in starts");
-        let client = rt::Client::new(mock.builder().retry(RetryPolicy {
-            max_attempts: 12,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(50),
-            max_elapsed: Duration::from_secs(300),
-            ..RetryPolicy::default()
-        }))
+        let client = rt::Client::new(
+            mock.builder().retry(
+                RetryPolicy::default()
+                    .max_attempts(12)
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(50))
+                    .max_elapsed(Duration::from_secs(300)),
+            ),
+        )
         .expect("client");
         let tasks: Vec<_> = (1..=TENANTS)
             .map(|t| {

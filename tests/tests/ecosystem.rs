@@ -5,8 +5,7 @@
 
 use serde_json::json;
 use servicetitan::runtime::{
-    self as rt, AttemptInfo, AttemptOutcome, ErrorKind, Hook, Method, Operation, RetryPolicy,
-    TokenOutcome,
+    self as rt, AttemptInfo, AttemptOutcome, ErrorKind, Hook, Method, Operation, TokenOutcome,
 };
 use servicetitan::Overrides;
 use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
@@ -273,10 +272,7 @@ async fn per_call_overrides_take_effect_for_that_call_only() {
     let st = client(s.builder("ak", "cid", "secret").retry(fast_retries()));
 
     // A timeout for one call: the slow answer fails that call, and only that call.
-    let once = RetryPolicy {
-        max_attempts: 1,
-        ..fast_retries()
-    };
+    let once = fast_retries().max_attempts(1);
     let t = Instant::now();
     let err = st
         .crm()

@@ -20,11 +20,11 @@ fn client_at(
     api: String,
     tune: impl FnOnce(ClientBuilder) -> ClientBuilder,
 ) -> Client {
-    let b = servicetitan_tests::builder_at(auth, api, APP_KEY, "cid", SECRET).retry(RetryPolicy {
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(100),
-        ..RetryPolicy::default()
-    });
+    let b = servicetitan_tests::builder_at(auth, api, APP_KEY, "cid", SECRET).retry(
+        RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(20))
+            .max_backoff(Duration::from_millis(100)),
+    );
     servicetitan_tests::typed_client(tune(b), 42)
 }
 

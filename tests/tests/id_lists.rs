@@ -286,10 +286,7 @@ async fn a_stream_over_120_ids_makes_three_requests_and_loses_none() {
 async fn changes_over_120_ids_ask_each_batch_and_resume_from_one_checkpoint() {
     use futures_util::StreamExt;
     let (m, st) = stand_in(200).await;
-    let options = rt::ChangeOptions {
-        page_size: 20,
-        ..rt::ChangeOptions::default()
-    };
+    let options = rt::ChangeOptions::default().page_size(20);
     let list = || {
         st.crm()
             .locations()

@@ -10,10 +10,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 fn client(server: &ScriptedServer) -> Client {
-    let b = server.builder("k", "c", "s").retry(RetryPolicy {
-        initial_backoff: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    });
+    let b = server
+        .builder("k", "c", "s")
+        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(5)));
     servicetitan_tests::typed_client(b, 42)
 }
 

@@ -114,10 +114,7 @@ fn set(vars: &[(&str, Option<&str>)]) {
 }
 
 fn once() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default().max_attempts(1)
 }
 
 #[tokio::test]

@@ -155,10 +155,7 @@ async fn post_is_retried_when_the_caller_opts_in() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let (server, calls) =
         ScriptedServer::first_then(Reply::status(503), || Reply::json(200, json!({"id": 1}))).await;
-    let policy = RetryPolicy {
-        retry_non_idempotent: true,
-        ..fast_retries()
-    };
+    let policy = fast_retries().retry_non_idempotent(true);
     let st = tenant42(builder(&server).retry(policy));
     let body = servicetitan::crm::CreateBookingProviderTagRequest::new("t".into(), "d".into());
     st.crm()

@@ -56,11 +56,11 @@ async fn no_secret_in_logs_errors_or_debug() {
     .await;
     let b = server
         .builder(APP_KEY, "cid", SECRET)
-        .retry(RetryPolicy {
-            initial_backoff: Duration::from_millis(5),
-            max_attempts: 2,
-            ..RetryPolicy::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(5))
+                .max_attempts(2),
+        )
         .timeout(Duration::from_millis(150));
     let runtime = rt::Client::new(b.clone()).expect("client");
     let st = Client::new(runtime.clone(), 42);

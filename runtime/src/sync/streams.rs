@@ -46,6 +46,7 @@ impl Window {
 
 /// How a stream of a list's changes reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ChangeOptions {
     /// Records asked for per request (1,000; the API allows up to 5,000 on most lists).
     pub page_size: i32,
@@ -57,6 +58,24 @@ pub struct ChangeOptions {
     /// Ask for inactive records too (`active=Any`) where the operation filters by
     /// `active` and the request does not say (true: a copy must see deactivations).
     pub include_inactive: bool,
+}
+
+impl ChangeOptions {
+    /// With `n` records asked for per request.
+    pub fn page_size(mut self, n: i32) -> Self {
+        self.page_size = n;
+        self
+    }
+    /// With `d` asked again before the watermark on each run.
+    pub fn overlap(mut self, d: Duration) -> Self {
+        self.overlap = d;
+        self
+    }
+    /// Asking, or not, for inactive records too where the operation filters by `active`.
+    pub fn include_inactive(mut self, on: bool) -> Self {
+        self.include_inactive = on;
+        self
+    }
 }
 
 impl Default for ChangeOptions {

@@ -73,6 +73,7 @@ impl<'de> Deserialize<'de> for Binary {
 
 /// A file downloaded from the API.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Download {
     /// `Content-Type` of the answer.
     pub content_type: Option<String>,
@@ -132,6 +133,7 @@ impl fmt::Debug for FilePart {
 
 /// A redirect the API answers with (the file is at `location`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Redirect {
     /// The HTTP status (302).
     pub status: u16,

@@ -11,6 +11,7 @@ use super::*;
 /// One page of a paged list: `{page, pageSize, hasMore, totalCount?, data}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+#[non_exhaustive]
 pub struct Paged<T> {
     #[serde(default)]
     /// The page number, from 1.
@@ -32,6 +33,7 @@ pub struct Paged<T> {
 /// One batch of an export: `{hasMore, continueFrom, data}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+#[non_exhaustive]
 pub struct ExportBatch<T> {
     /// More data can be fetched right away with `continue_from`.
     #[serde(default)]
@@ -46,6 +48,7 @@ pub struct ExportBatch<T> {
 
 /// `{data: T}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DataResult<T> {
     #[serde(default)]
     /// The result.
@@ -59,6 +62,7 @@ fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
 /// The API's error body (RFC 7807 style).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ApiErrorResponse {
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     /// `type`: a URI naming the kind of error.
