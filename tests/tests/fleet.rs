@@ -337,6 +337,7 @@ fn redis_is_configured_from_code_or_the_environment_and_never_shows_its_password
         ("ST_CLIENT_SECRET", "secret"),
         ("ST_APP_KEY", "key"),
         ("ST_TENANT_ID", "42"),
+        ("ST_ENVIRONMENT", "integration"),
         ("ST_REDIS_URL", "rediss://:hunter2@redis.internal:6380/2"),
         ("ST_REDIS_PREFIX", "acme"),
     ];
