@@ -7,633 +7,638 @@
 //! features are enabled.
 
 use servicetitan_runtime as rt;
-/// The `Activity` resource of the `timesheets` domain, one record addressed at `/tenant/{tenant}/activities/{id}`: names the resource of [`ActivityId`] (it has no values).
-#[derive(Debug)]
-pub enum Activity {}
-impl rt::Resource for Activity {
-    type Value = i64;
-    const NAME: &'static str = "Activity";
-}
 /// The id of a `Activity` record (an integer on the wire): `ActivityId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ActivityId = rt::Id<Activity>;
-/// The `ActivityCategory` resource of the `timesheets` domain, one record addressed at `/tenant/{tenant}/activity-categories/{id}`: names the resource of [`ActivityCategoryId`] (it has no values).
-#[derive(Debug)]
-pub enum ActivityCategory {}
-impl rt::Resource for ActivityCategory {
-    type Value = i64;
-    const NAME: &'static str = "ActivityCategory";
-}
+pub type ActivityId = rt::Id<resource::Activity>;
 /// The id of a `ActivityCategory` record (an integer on the wire): `ActivityCategoryId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ActivityCategoryId = rt::Id<ActivityCategory>;
-/// The `ActivityCode` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/activity-codes/{id}`: names the resource of [`ActivityCodeId`] (it has no values).
-#[derive(Debug)]
-pub enum ActivityCode {}
-impl rt::Resource for ActivityCode {
-    type Value = i64;
-    const NAME: &'static str = "ActivityCode";
-}
+pub type ActivityCategoryId = rt::Id<resource::ActivityCategory>;
 /// The id of a `ActivityCode` record (an integer on the wire): `ActivityCodeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ActivityCodeId = rt::Id<ActivityCode>;
-/// The `ActivityType` resource of the `timesheets` domain, one record addressed at `/tenant/{tenant}/activity-types/{id}`: names the resource of [`ActivityTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum ActivityType {}
-impl rt::Resource for ActivityType {
-    type Value = i64;
-    const NAME: &'static str = "ActivityType";
-}
+pub type ActivityCodeId = rt::Id<resource::ActivityCode>;
 /// The id of a `ActivityType` record (an integer on the wire): `ActivityTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ActivityTypeId = rt::Id<ActivityType>;
-/// The `Adjustment` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/adjustments/{id}`: names the resource of [`AdjustmentId`] (it has no values).
-#[derive(Debug)]
-pub enum Adjustment {}
-impl rt::Resource for Adjustment {
-    type Value = i64;
-    const NAME: &'static str = "Adjustment";
-}
+pub type ActivityTypeId = rt::Id<resource::ActivityType>;
 /// The id of a `Adjustment` record (an integer on the wire): `AdjustmentId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type AdjustmentId = rt::Id<Adjustment>;
-/// The `ApBill` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/ap-bills/{billId}`: names the resource of [`ApBillId`] (it has no values).
-#[derive(Debug)]
-pub enum ApBill {}
-impl rt::Resource for ApBill {
-    type Value = i64;
-    const NAME: &'static str = "ApBill";
-}
+pub type AdjustmentId = rt::Id<resource::Adjustment>;
 /// The id of a `ApBill` record (an integer on the wire): `ApBillId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ApBillId = rt::Id<ApBill>;
-/// The `Appointment` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/appointments/{id}`: names the resource of [`AppointmentId`] (it has no values).
-#[derive(Debug)]
-pub enum Appointment {}
-impl rt::Resource for Appointment {
-    type Value = i64;
-    const NAME: &'static str = "Appointment";
-}
+pub type ApBillId = rt::Id<resource::ApBill>;
 /// The id of a `Appointment` record (an integer on the wire): `AppointmentId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type AppointmentId = rt::Id<Appointment>;
-/// The `ArrivalWindow` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/arrival-windows/{id}`: names the resource of [`ArrivalWindowId`] (it has no values).
-#[derive(Debug)]
-pub enum ArrivalWindow {}
-impl rt::Resource for ArrivalWindow {
-    type Value = i64;
-    const NAME: &'static str = "ArrivalWindow";
-}
+pub type AppointmentId = rt::Id<resource::Appointment>;
 /// The id of a `ArrivalWindow` record (an integer on the wire): `ArrivalWindowId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ArrivalWindowId = rt::Id<ArrivalWindow>;
-/// The `Booking` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/bookings/{id}`: names the resource of [`BookingId`] (it has no values).
-#[derive(Debug)]
-pub enum Booking {}
-impl rt::Resource for Booking {
-    type Value = i64;
-    const NAME: &'static str = "Booking";
-}
+pub type ArrivalWindowId = rt::Id<resource::ArrivalWindow>;
 /// The id of a `Booking` record (an integer on the wire): `BookingId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type BookingId = rt::Id<Booking>;
-/// The `BookingProviderTag` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/booking-provider-tags/{id}`: names the resource of [`BookingProviderTagId`] (it has no values).
-#[derive(Debug)]
-pub enum BookingProviderTag {}
-impl rt::Resource for BookingProviderTag {
-    type Value = i64;
-    const NAME: &'static str = "BookingProviderTag";
-}
+pub type BookingId = rt::Id<resource::Booking>;
 /// The id of a `BookingProviderTag` record (an integer on the wire): `BookingProviderTagId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type BookingProviderTagId = rt::Id<BookingProviderTag>;
-/// The `BusinessUnit` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/business-units/{id}`: names the resource of [`BusinessUnitId`] (it has no values).
-#[derive(Debug)]
-pub enum BusinessUnit {}
-impl rt::Resource for BusinessUnit {
-    type Value = i64;
-    const NAME: &'static str = "BusinessUnit";
-}
+pub type BookingProviderTagId = rt::Id<resource::BookingProviderTag>;
 /// The id of a `BusinessUnit` record (an integer on the wire): `BusinessUnitId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type BusinessUnitId = rt::Id<BusinessUnit>;
-/// The `Call` resource of the `telecom` domain, one record addressed at `/v2/tenant/{tenant}/calls/{id}`: names the resource of [`CallId`] (it has no values).
-#[derive(Debug)]
-pub enum Call {}
-impl rt::Resource for Call {
-    type Value = i64;
-    const NAME: &'static str = "Call";
-}
+pub type BusinessUnitId = rt::Id<resource::BusinessUnit>;
 /// The id of a `Call` record (an integer on the wire): `CallId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type CallId = rt::Id<Call>;
-/// The `Campaign` resource of the `marketing` domain, one record addressed at `/tenant/{tenant}/campaigns/{id}`: names the resource of [`CampaignId`] (it has no values).
-#[derive(Debug)]
-pub enum Campaign {}
-impl rt::Resource for Campaign {
-    type Value = i64;
-    const NAME: &'static str = "Campaign";
-}
+pub type CallId = rt::Id<resource::Call>;
 /// The id of a `Campaign` record (an integer on the wire): `CampaignId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type CampaignId = rt::Id<Campaign>;
-/// The `ContactMethod` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}`: names the resource of [`ContactMethodId`] (it has no values).
-#[derive(Debug)]
-pub enum ContactMethod {}
-impl rt::Resource for ContactMethod {
-    type Value = rt::Uuid;
-    const NAME: &'static str = "ContactMethod";
-}
+pub type CampaignId = rt::Id<resource::Campaign>;
 /// The id of a `ContactMethod` record (a guid on the wire): `ContactMethodId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare guid.
-pub type ContactMethodId = rt::Id<ContactMethod>;
-/// The `Cost` resource of the `marketing` domain, one record addressed at `/tenant/{tenant}/costs/{id}`: names the resource of [`CostId`] (it has no values).
-#[derive(Debug)]
-pub enum Cost {}
-impl rt::Resource for Cost {
-    type Value = i64;
-    const NAME: &'static str = "Cost";
-}
+pub type ContactMethodId = rt::Id<resource::ContactMethod>;
 /// The id of a `Cost` record (an integer on the wire): `CostId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type CostId = rt::Id<Cost>;
-/// The `CreditMemo` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/credit-memos/{id}`: names the resource of [`CreditMemoId`] (it has no values).
-#[derive(Debug)]
-pub enum CreditMemo {}
-impl rt::Resource for CreditMemo {
-    type Value = i64;
-    const NAME: &'static str = "CreditMemo";
-}
+pub type CostId = rt::Id<resource::Cost>;
 /// The id of a `CreditMemo` record (an integer on the wire): `CreditMemoId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type CreditMemoId = rt::Id<CreditMemo>;
-/// The `Customer` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/customers/{id}`: names the resource of [`CustomerId`] (it has no values).
-#[derive(Debug)]
-pub enum Customer {}
-impl rt::Resource for Customer {
-    type Value = i64;
-    const NAME: &'static str = "Customer";
-}
+pub type CreditMemoId = rt::Id<resource::CreditMemo>;
 /// The id of a `Customer` record (an integer on the wire): `CustomerId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type CustomerId = rt::Id<Customer>;
-/// The `DiscountsAndFee` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/discounts-and-fees/{id}`: names the resource of [`DiscountsAndFeeId`] (it has no values).
-#[derive(Debug)]
-pub enum DiscountsAndFee {}
-impl rt::Resource for DiscountsAndFee {
-    type Value = i64;
-    const NAME: &'static str = "DiscountsAndFee";
-}
+pub type CustomerId = rt::Id<resource::Customer>;
 /// The id of a `DiscountsAndFee` record (an integer on the wire): `DiscountsAndFeeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type DiscountsAndFeeId = rt::Id<DiscountsAndFee>;
-/// The `Employee` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/employees/{id}`: names the resource of [`EmployeeId`] (it has no values).
-#[derive(Debug)]
-pub enum Employee {}
-impl rt::Resource for Employee {
-    type Value = i64;
-    const NAME: &'static str = "Employee";
-}
+pub type DiscountsAndFeeId = rt::Id<resource::DiscountsAndFee>;
 /// The id of a `Employee` record (an integer on the wire): `EmployeeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type EmployeeId = rt::Id<Employee>;
-/// The `Equipment` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/equipment/{id}`: names the resource of [`EquipmentId`] (it has no values).
-#[derive(Debug)]
-pub enum Equipment {}
-impl rt::Resource for Equipment {
-    type Value = i64;
-    const NAME: &'static str = "Equipment";
-}
+pub type EmployeeId = rt::Id<resource::Employee>;
 /// The id of a `Equipment` record (an integer on the wire): `EquipmentId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type EquipmentId = rt::Id<Equipment>;
-/// The `EquipmentType` resource of the `equipment_systems` domain, one record addressed at `/tenant/{tenant}/equipment-types/{id}`: names the resource of [`EquipmentTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum EquipmentType {}
-impl rt::Resource for EquipmentType {
-    type Value = i64;
-    const NAME: &'static str = "EquipmentType";
-}
+pub type EquipmentId = rt::Id<resource::Equipment>;
 /// The id of a `EquipmentType` record (an integer on the wire): `EquipmentTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type EquipmentTypeId = rt::Id<EquipmentType>;
-/// The `Estimate` resource of the `salestech` domain, one record addressed at `/tenant/{tenant}/estimates/{id}`: names the resource of [`EstimateId`] (it has no values).
-#[derive(Debug)]
-pub enum Estimate {}
-impl rt::Resource for Estimate {
-    type Value = i64;
-    const NAME: &'static str = "Estimate";
-}
+pub type EquipmentTypeId = rt::Id<resource::EquipmentType>;
 /// The id of a `Estimate` record (an integer on the wire): `EstimateId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type EstimateId = rt::Id<Estimate>;
-/// The `EstimateTemplate` resource of the `salestech` domain, one record addressed at `/tenant/{tenant}/estimate-templates/{id}`: names the resource of [`EstimateTemplateId`] (it has no values).
-#[derive(Debug)]
-pub enum EstimateTemplate {}
-impl rt::Resource for EstimateTemplate {
-    type Value = i64;
-    const NAME: &'static str = "EstimateTemplate";
-}
+pub type EstimateId = rt::Id<resource::Estimate>;
 /// The id of a `EstimateTemplate` record (an integer on the wire): `EstimateTemplateId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type EstimateTemplateId = rt::Id<EstimateTemplate>;
-/// The `GlAccount` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/gl-accounts/{accountId}`: names the resource of [`GlAccountId`] (it has no values).
-#[derive(Debug)]
-pub enum GlAccount {}
-impl rt::Resource for GlAccount {
-    type Value = i64;
-    const NAME: &'static str = "GlAccount";
-}
+pub type EstimateTemplateId = rt::Id<resource::EstimateTemplate>;
 /// The id of a `GlAccount` record (an integer on the wire): `GlAccountId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type GlAccountId = rt::Id<GlAccount>;
-/// The `GrossPayItem` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/gross-pay-items/{id}`: names the resource of [`GrossPayItemId`] (it has no values).
-#[derive(Debug)]
-pub enum GrossPayItem {}
-impl rt::Resource for GrossPayItem {
-    type Value = i64;
-    const NAME: &'static str = "GrossPayItem";
-}
+pub type GlAccountId = rt::Id<resource::GlAccount>;
 /// The id of a `GrossPayItem` record (an integer on the wire): `GrossPayItemId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type GrossPayItemId = rt::Id<GrossPayItem>;
-/// The `InstalledEquipment` resource of the `equipment_systems` domain, one record addressed at `/tenant/{tenant}/installed-equipment/{id}`: names the resource of [`InstalledEquipmentId`] (it has no values).
-#[derive(Debug)]
-pub enum InstalledEquipment {}
-impl rt::Resource for InstalledEquipment {
-    type Value = i64;
-    const NAME: &'static str = "InstalledEquipment";
-}
+pub type GrossPayItemId = rt::Id<resource::GrossPayItem>;
 /// The id of a `InstalledEquipment` record (an integer on the wire): `InstalledEquipmentId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type InstalledEquipmentId = rt::Id<InstalledEquipment>;
-/// The `Invoice` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/invoices/{id}`: names the resource of [`InvoiceId`] (it has no values).
-#[derive(Debug)]
-pub enum Invoice {}
-impl rt::Resource for Invoice {
-    type Value = i64;
-    const NAME: &'static str = "Invoice";
-}
+pub type InstalledEquipmentId = rt::Id<resource::InstalledEquipment>;
 /// The id of a `Invoice` record (an integer on the wire): `InvoiceId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type InvoiceId = rt::Id<Invoice>;
-/// The `InvoiceTemplate` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/invoice-templates/{id}`: names the resource of [`InvoiceTemplateId`] (it has no values).
-#[derive(Debug)]
-pub enum InvoiceTemplate {}
-impl rt::Resource for InvoiceTemplate {
-    type Value = i64;
-    const NAME: &'static str = "InvoiceTemplate";
-}
+pub type InvoiceId = rt::Id<resource::Invoice>;
 /// The id of a `InvoiceTemplate` record (an integer on the wire): `InvoiceTemplateId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type InvoiceTemplateId = rt::Id<InvoiceTemplate>;
-/// The `Job` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/jobs/{id}`: names the resource of [`JobId`] (it has no values).
-#[derive(Debug)]
-pub enum Job {}
-impl rt::Resource for Job {
-    type Value = i64;
-    const NAME: &'static str = "Job";
-}
+pub type InvoiceTemplateId = rt::Id<resource::InvoiceTemplate>;
 /// The id of a `Job` record (an integer on the wire): `JobId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type JobId = rt::Id<Job>;
-/// The `JobType` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/job-types/{id}`: names the resource of [`JobTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum JobType {}
-impl rt::Resource for JobType {
-    type Value = i64;
-    const NAME: &'static str = "JobType";
-}
+pub type JobId = rt::Id<resource::Job>;
 /// The id of a `JobType` record (an integer on the wire): `JobTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type JobTypeId = rt::Id<JobType>;
-/// The `JournalEntry` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/journal-entries/{id}`: names the resource of [`JournalEntryId`] (it has no values).
-#[derive(Debug)]
-pub enum JournalEntry {}
-impl rt::Resource for JournalEntry {
-    type Value = rt::Uuid;
-    const NAME: &'static str = "JournalEntry";
-}
+pub type JobTypeId = rt::Id<resource::JobType>;
 /// The id of a `JournalEntry` record (a guid on the wire): `JournalEntryId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare guid.
-pub type JournalEntryId = rt::Id<JournalEntry>;
-/// The `Lead` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/leads/{id}`: names the resource of [`LeadId`] (it has no values).
-#[derive(Debug)]
-pub enum Lead {}
-impl rt::Resource for Lead {
-    type Value = i64;
-    const NAME: &'static str = "Lead";
-}
+pub type JournalEntryId = rt::Id<resource::JournalEntry>;
 /// The id of a `Lead` record (an integer on the wire): `LeadId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type LeadId = rt::Id<Lead>;
-/// The `Location` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/locations/{id}`: names the resource of [`LocationId`] (it has no values).
-#[derive(Debug)]
-pub enum Location {}
-impl rt::Resource for Location {
-    type Value = i64;
-    const NAME: &'static str = "Location";
-}
+pub type LeadId = rt::Id<resource::Lead>;
 /// The id of a `Location` record (an integer on the wire): `LocationId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type LocationId = rt::Id<Location>;
-/// The `LocationFinding` resource of the `findings` domain, one record addressed at `/tenant/{tenant}/location-findings/{id}`: names the resource of [`LocationFindingId`] (it has no values).
-#[derive(Debug)]
-pub enum LocationFinding {}
-impl rt::Resource for LocationFinding {
-    type Value = i64;
-    const NAME: &'static str = "LocationFinding";
-}
+pub type LocationId = rt::Id<resource::Location>;
 /// The id of a `LocationFinding` record (an integer on the wire): `LocationFindingId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type LocationFindingId = rt::Id<LocationFinding>;
-/// The `Material` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/materials/{id}`: names the resource of [`MaterialId`] (it has no values).
-#[derive(Debug)]
-pub enum Material {}
-impl rt::Resource for Material {
-    type Value = i64;
-    const NAME: &'static str = "Material";
-}
+pub type LocationFindingId = rt::Id<resource::LocationFinding>;
 /// The id of a `Material` record (an integer on the wire): `MaterialId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type MaterialId = rt::Id<Material>;
-/// The `Materialsmarkup` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/materialsmarkup/{id}`: names the resource of [`MaterialsmarkupId`] (it has no values).
-#[derive(Debug)]
-pub enum Materialsmarkup {}
-impl rt::Resource for Materialsmarkup {
-    type Value = i64;
-    const NAME: &'static str = "Materialsmarkup";
-}
+pub type MaterialId = rt::Id<resource::Material>;
 /// The id of a `Materialsmarkup` record (an integer on the wire): `MaterialsmarkupId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type MaterialsmarkupId = rt::Id<Materialsmarkup>;
-/// The `Membership` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/memberships/{id}`: names the resource of [`MembershipId`] (it has no values).
-#[derive(Debug)]
-pub enum Membership {}
-impl rt::Resource for Membership {
-    type Value = i64;
-    const NAME: &'static str = "Membership";
-}
+pub type MaterialsmarkupId = rt::Id<resource::Materialsmarkup>;
 /// The id of a `Membership` record (an integer on the wire): `MembershipId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type MembershipId = rt::Id<Membership>;
-/// The `MembershipType` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/membership-types/{id}`: names the resource of [`MembershipTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum MembershipType {}
-impl rt::Resource for MembershipType {
-    type Value = i64;
-    const NAME: &'static str = "MembershipType";
-}
+pub type MembershipId = rt::Id<resource::Membership>;
 /// The id of a `MembershipType` record (an integer on the wire): `MembershipTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type MembershipTypeId = rt::Id<MembershipType>;
-/// The `NonJobAppointment` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/non-job-appointments/{id}`: names the resource of [`NonJobAppointmentId`] (it has no values).
-#[derive(Debug)]
-pub enum NonJobAppointment {}
-impl rt::Resource for NonJobAppointment {
-    type Value = i64;
-    const NAME: &'static str = "NonJobAppointment";
-}
+pub type MembershipTypeId = rt::Id<resource::MembershipType>;
 /// The id of a `NonJobAppointment` record (an integer on the wire): `NonJobAppointmentId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type NonJobAppointmentId = rt::Id<NonJobAppointment>;
-/// The `Note` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/customers/{id}/notes/{noteId}`: names the resource of [`NoteId`] (it has no values).
-#[derive(Debug)]
-pub enum Note {}
-impl rt::Resource for Note {
-    type Value = i64;
-    const NAME: &'static str = "Note";
-}
+pub type NonJobAppointmentId = rt::Id<resource::NonJobAppointment>;
 /// The id of a `Note` record (an integer on the wire): `NoteId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type NoteId = rt::Id<Note>;
-/// The `Payment` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/payments/{id}`: names the resource of [`PaymentId`] (it has no values).
-#[derive(Debug)]
-pub enum Payment {}
-impl rt::Resource for Payment {
-    type Value = i64;
-    const NAME: &'static str = "Payment";
-}
+pub type NoteId = rt::Id<resource::Note>;
 /// The id of a `Payment` record (an integer on the wire): `PaymentId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type PaymentId = rt::Id<Payment>;
-/// The `PaymentTerm` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/payment-terms/{paymentTermId}`: names the resource of [`PaymentTermId`] (it has no values).
-#[derive(Debug)]
-pub enum PaymentTerm {}
-impl rt::Resource for PaymentTerm {
-    type Value = i64;
-    const NAME: &'static str = "PaymentTerm";
-}
+pub type PaymentId = rt::Id<resource::Payment>;
 /// The id of a `PaymentTerm` record (an integer on the wire): `PaymentTermId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type PaymentTermId = rt::Id<PaymentTerm>;
-/// The `PaymentType` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/payment-types/{id}`: names the resource of [`PaymentTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum PaymentType {}
-impl rt::Resource for PaymentType {
-    type Value = i64;
-    const NAME: &'static str = "PaymentType";
-}
+pub type PaymentTermId = rt::Id<resource::PaymentTerm>;
 /// The id of a `PaymentType` record (an integer on the wire): `PaymentTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type PaymentTypeId = rt::Id<PaymentType>;
-/// The `PayrollAdjustment` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/payroll-adjustments/{id}`: names the resource of [`PayrollAdjustmentId`] (it has no values).
-#[derive(Debug)]
-pub enum PayrollAdjustment {}
-impl rt::Resource for PayrollAdjustment {
-    type Value = i64;
-    const NAME: &'static str = "PayrollAdjustment";
-}
+pub type PaymentTypeId = rt::Id<resource::PaymentType>;
 /// The id of a `PayrollAdjustment` record (an integer on the wire): `PayrollAdjustmentId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type PayrollAdjustmentId = rt::Id<PayrollAdjustment>;
-/// The `Project` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/projects/{id}`: names the resource of [`ProjectId`] (it has no values).
-#[derive(Debug)]
-pub enum Project {}
-impl rt::Resource for Project {
-    type Value = i64;
-    const NAME: &'static str = "Project";
-}
+pub type PayrollAdjustmentId = rt::Id<resource::PayrollAdjustment>;
 /// The id of a `Project` record (an integer on the wire): `ProjectId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ProjectId = rt::Id<Project>;
-/// The `ProjectStatus` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/project-statuses/{id}`: names the resource of [`ProjectStatusId`] (it has no values).
-#[derive(Debug)]
-pub enum ProjectStatus {}
-impl rt::Resource for ProjectStatus {
-    type Value = i64;
-    const NAME: &'static str = "ProjectStatus";
-}
+pub type ProjectId = rt::Id<resource::Project>;
 /// The id of a `ProjectStatus` record (an integer on the wire): `ProjectStatusId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ProjectStatusId = rt::Id<ProjectStatus>;
-/// The `ProjectSubstatus` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/project-substatuses/{id}`: names the resource of [`ProjectSubstatusId`] (it has no values).
-#[derive(Debug)]
-pub enum ProjectSubstatus {}
-impl rt::Resource for ProjectSubstatus {
-    type Value = i64;
-    const NAME: &'static str = "ProjectSubstatus";
-}
+pub type ProjectStatusId = rt::Id<resource::ProjectStatus>;
 /// The id of a `ProjectSubstatus` record (an integer on the wire): `ProjectSubstatusId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ProjectSubstatusId = rt::Id<ProjectSubstatus>;
-/// The `ProjectType` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/project-types/{id}`: names the resource of [`ProjectTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum ProjectType {}
-impl rt::Resource for ProjectType {
-    type Value = i64;
-    const NAME: &'static str = "ProjectType";
-}
+pub type ProjectSubstatusId = rt::Id<resource::ProjectSubstatus>;
 /// The id of a `ProjectType` record (an integer on the wire): `ProjectTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ProjectTypeId = rt::Id<ProjectType>;
-/// The `ProposalTemplate` resource of the `salestech` domain, one record addressed at `/tenant/{tenant}/proposal-templates/{id}`: names the resource of [`ProposalTemplateId`] (it has no values).
-#[derive(Debug)]
-pub enum ProposalTemplate {}
-impl rt::Resource for ProposalTemplate {
-    type Value = i64;
-    const NAME: &'static str = "ProposalTemplate";
-}
+pub type ProjectTypeId = rt::Id<resource::ProjectType>;
 /// The id of a `ProposalTemplate` record (an integer on the wire): `ProposalTemplateId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ProposalTemplateId = rt::Id<ProposalTemplate>;
-/// The `PurchaseOrder` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/purchase-orders/{id}`: names the resource of [`PurchaseOrderId`] (it has no values).
-#[derive(Debug)]
-pub enum PurchaseOrder {}
-impl rt::Resource for PurchaseOrder {
-    type Value = i64;
-    const NAME: &'static str = "PurchaseOrder";
-}
+pub type ProposalTemplateId = rt::Id<resource::ProposalTemplate>;
 /// The id of a `PurchaseOrder` record (an integer on the wire): `PurchaseOrderId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type PurchaseOrderId = rt::Id<PurchaseOrder>;
-/// The `PurchaseOrderMarkup` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/purchase-order-markups/{id}`: names the resource of [`PurchaseOrderMarkupId`] (it has no values).
-#[derive(Debug)]
-pub enum PurchaseOrderMarkup {}
-impl rt::Resource for PurchaseOrderMarkup {
-    type Value = i64;
-    const NAME: &'static str = "PurchaseOrderMarkup";
-}
+pub type PurchaseOrderId = rt::Id<resource::PurchaseOrder>;
 /// The id of a `PurchaseOrderMarkup` record (an integer on the wire): `PurchaseOrderMarkupId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type PurchaseOrderMarkupId = rt::Id<PurchaseOrderMarkup>;
-/// The `PurchaseOrderType` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/purchase-order-types/{id}`: names the resource of [`PurchaseOrderTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum PurchaseOrderType {}
-impl rt::Resource for PurchaseOrderType {
-    type Value = i64;
-    const NAME: &'static str = "PurchaseOrderType";
-}
+pub type PurchaseOrderMarkupId = rt::Id<resource::PurchaseOrderMarkup>;
 /// The id of a `PurchaseOrderType` record (an integer on the wire): `PurchaseOrderTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type PurchaseOrderTypeId = rt::Id<PurchaseOrderType>;
-/// The `RecurringService` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/recurring-services/{id}`: names the resource of [`RecurringServiceId`] (it has no values).
-#[derive(Debug)]
-pub enum RecurringService {}
-impl rt::Resource for RecurringService {
-    type Value = i64;
-    const NAME: &'static str = "RecurringService";
-}
+pub type PurchaseOrderTypeId = rt::Id<resource::PurchaseOrderType>;
 /// The id of a `RecurringService` record (an integer on the wire): `RecurringServiceId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type RecurringServiceId = rt::Id<RecurringService>;
-/// The `RecurringServiceType` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/recurring-service-types/{id}`: names the resource of [`RecurringServiceTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum RecurringServiceType {}
-impl rt::Resource for RecurringServiceType {
-    type Value = i64;
-    const NAME: &'static str = "RecurringServiceType";
-}
+pub type RecurringServiceId = rt::Id<resource::RecurringService>;
 /// The id of a `RecurringServiceType` record (an integer on the wire): `RecurringServiceTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type RecurringServiceTypeId = rt::Id<RecurringServiceType>;
-/// The `RemittanceVendor` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/remittance-vendors/{id}`: names the resource of [`RemittanceVendorId`] (it has no values).
-#[derive(Debug)]
-pub enum RemittanceVendor {}
-impl rt::Resource for RemittanceVendor {
-    type Value = i64;
-    const NAME: &'static str = "RemittanceVendor";
-}
+pub type RecurringServiceTypeId = rt::Id<resource::RecurringServiceType>;
 /// The id of a `RemittanceVendor` record (an integer on the wire): `RemittanceVendorId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type RemittanceVendorId = rt::Id<RemittanceVendor>;
-/// The `Report` resource of the `reporting` domain, one record addressed at `/tenant/{tenant}/report-category/{report_category}/reports/{reportId}`: names the resource of [`ReportId`] (it has no values).
-#[derive(Debug)]
-pub enum Report {}
-impl rt::Resource for Report {
-    type Value = i64;
-    const NAME: &'static str = "Report";
-}
+pub type RemittanceVendorId = rt::Id<resource::RemittanceVendor>;
 /// The id of a `Report` record (an integer on the wire): `ReportId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ReportId = rt::Id<Report>;
-/// The `Return` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/returns/{id}`: names the resource of [`ReturnId`] (it has no values).
-#[derive(Debug)]
-pub enum Return {}
-impl rt::Resource for Return {
-    type Value = i64;
-    const NAME: &'static str = "Return";
-}
+pub type ReportId = rt::Id<resource::Report>;
 /// The id of a `Return` record (an integer on the wire): `ReturnId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ReturnId = rt::Id<Return>;
-/// The `ReturnType` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/return-types/{id}`: names the resource of [`ReturnTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum ReturnType {}
-impl rt::Resource for ReturnType {
-    type Value = i64;
-    const NAME: &'static str = "ReturnType";
-}
+pub type ReturnId = rt::Id<resource::Return>;
 /// The id of a `ReturnType` record (an integer on the wire): `ReturnTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ReturnTypeId = rt::Id<ReturnType>;
-/// The `Service` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/services/{id}`: names the resource of [`ServiceId`] (it has no values).
-#[derive(Debug)]
-pub enum Service {}
-impl rt::Resource for Service {
-    type Value = i64;
-    const NAME: &'static str = "Service";
-}
+pub type ReturnTypeId = rt::Id<resource::ReturnType>;
 /// The id of a `Service` record (an integer on the wire): `ServiceId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ServiceId = rt::Id<Service>;
-/// The `ServiceAgreement` resource of the `service_agreements` domain, one record addressed at `/tenant/{tenant}/service-agreements/{id}`: names the resource of [`ServiceAgreementId`] (it has no values).
-#[derive(Debug)]
-pub enum ServiceAgreement {}
-impl rt::Resource for ServiceAgreement {
-    type Value = i64;
-    const NAME: &'static str = "ServiceAgreement";
-}
+pub type ServiceId = rt::Id<resource::Service>;
 /// The id of a `ServiceAgreement` record (an integer on the wire): `ServiceAgreementId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ServiceAgreementId = rt::Id<ServiceAgreement>;
-/// The `TagType` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/tag-types/{id}`: names the resource of [`TagTypeId`] (it has no values).
-#[derive(Debug)]
-pub enum TagType {}
-impl rt::Resource for TagType {
-    type Value = i64;
-    const NAME: &'static str = "TagType";
-}
+pub type ServiceAgreementId = rt::Id<resource::ServiceAgreement>;
 /// The id of a `TagType` record (an integer on the wire): `TagTypeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type TagTypeId = rt::Id<TagType>;
-/// The `Team` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/teams/{id}`: names the resource of [`TeamId`] (it has no values).
-#[derive(Debug)]
-pub enum Team {}
-impl rt::Resource for Team {
-    type Value = i64;
-    const NAME: &'static str = "Team";
-}
+pub type TagTypeId = rt::Id<resource::TagType>;
 /// The id of a `Team` record (an integer on the wire): `TeamId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type TeamId = rt::Id<Team>;
-/// The `Technician` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/technicians/{id}`: names the resource of [`TechnicianId`] (it has no values).
-#[derive(Debug)]
-pub enum Technician {}
-impl rt::Resource for Technician {
-    type Value = i64;
-    const NAME: &'static str = "Technician";
-}
+pub type TeamId = rt::Id<resource::Team>;
 /// The id of a `Technician` record (an integer on the wire): `TechnicianId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type TechnicianId = rt::Id<Technician>;
-/// The `TechnicianShift` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/technician-shifts/{id}`: names the resource of [`TechnicianShiftId`] (it has no values).
-#[derive(Debug)]
-pub enum TechnicianShift {}
-impl rt::Resource for TechnicianShift {
-    type Value = i64;
-    const NAME: &'static str = "TechnicianShift";
-}
+pub type TechnicianId = rt::Id<resource::Technician>;
 /// The id of a `TechnicianShift` record (an integer on the wire): `TechnicianShiftId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type TechnicianShiftId = rt::Id<TechnicianShift>;
-/// The `TimesheetCode` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/timesheet-codes/{id}`: names the resource of [`TimesheetCodeId`] (it has no values).
-#[derive(Debug)]
-pub enum TimesheetCode {}
-impl rt::Resource for TimesheetCode {
-    type Value = i64;
-    const NAME: &'static str = "TimesheetCode";
-}
+pub type TechnicianShiftId = rt::Id<resource::TechnicianShift>;
 /// The id of a `TimesheetCode` record (an integer on the wire): `TimesheetCodeId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type TimesheetCodeId = rt::Id<TimesheetCode>;
-/// The `Transfer` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/transfers/{id}`: names the resource of [`TransferId`] (it has no values).
-#[derive(Debug)]
-pub enum Transfer {}
-impl rt::Resource for Transfer {
-    type Value = i64;
-    const NAME: &'static str = "Transfer";
-}
+pub type TimesheetCodeId = rt::Id<resource::TimesheetCode>;
 /// The id of a `Transfer` record (an integer on the wire): `TransferId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type TransferId = rt::Id<Transfer>;
-/// The `Truck` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/trucks/{id}`: names the resource of [`TruckId`] (it has no values).
-#[derive(Debug)]
-pub enum Truck {}
-impl rt::Resource for Truck {
-    type Value = i64;
-    const NAME: &'static str = "Truck";
-}
+pub type TransferId = rt::Id<resource::Transfer>;
 /// The id of a `Truck` record (an integer on the wire): `TruckId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type TruckId = rt::Id<Truck>;
-/// The `Vendor` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/vendors/{id}`: names the resource of [`VendorId`] (it has no values).
-#[derive(Debug)]
-pub enum Vendor {}
-impl rt::Resource for Vendor {
-    type Value = i64;
-    const NAME: &'static str = "Vendor";
-}
+pub type TruckId = rt::Id<resource::Truck>;
 /// The id of a `Vendor` record (an integer on the wire): `VendorId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type VendorId = rt::Id<Vendor>;
-/// The `Warehouse` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/warehouses/{id}`: names the resource of [`WarehouseId`] (it has no values).
-#[derive(Debug)]
-pub enum Warehouse {}
-impl rt::Resource for Warehouse {
-    type Value = i64;
-    const NAME: &'static str = "Warehouse";
-}
+pub type VendorId = rt::Id<resource::Vendor>;
 /// The id of a `Warehouse` record (an integer on the wire): `WarehouseId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type WarehouseId = rt::Id<Warehouse>;
-/// The `Zone` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/zones/{zoneId}`: names the resource of [`ZoneId`] (it has no values).
-#[derive(Debug)]
-pub enum Zone {}
-impl rt::Resource for Zone {
-    type Value = i64;
-    const NAME: &'static str = "Zone";
-}
+pub type WarehouseId = rt::Id<resource::Warehouse>;
 /// The id of a `Zone` record (an integer on the wire): `ZoneId::new(..)`, `.get()`. Fields and parameters that refer to one take this type, never a bare integer.
-pub type ZoneId = rt::Id<Zone>;
+pub type ZoneId = rt::Id<resource::Zone>;
+/// The resources the id types name: uninhabited markers, one per resource (kept
+/// apart, so that `use servicetitan::ids::*` brings only the id types).
+pub mod resource {
+    use servicetitan_runtime as rt;
+    /// The `Activity` resource of the `timesheets` domain, one record addressed at `/tenant/{tenant}/activities/{id}`: names the resource of [`super::ActivityId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Activity {}
+    impl rt::Resource for Activity {
+        type Value = i64;
+        const NAME: &'static str = "Activity";
+    }
+    /// The `ActivityCategory` resource of the `timesheets` domain, one record addressed at `/tenant/{tenant}/activity-categories/{id}`: names the resource of [`super::ActivityCategoryId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ActivityCategory {}
+    impl rt::Resource for ActivityCategory {
+        type Value = i64;
+        const NAME: &'static str = "ActivityCategory";
+    }
+    /// The `ActivityCode` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/activity-codes/{id}`: names the resource of [`super::ActivityCodeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ActivityCode {}
+    impl rt::Resource for ActivityCode {
+        type Value = i64;
+        const NAME: &'static str = "ActivityCode";
+    }
+    /// The `ActivityType` resource of the `timesheets` domain, one record addressed at `/tenant/{tenant}/activity-types/{id}`: names the resource of [`super::ActivityTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ActivityType {}
+    impl rt::Resource for ActivityType {
+        type Value = i64;
+        const NAME: &'static str = "ActivityType";
+    }
+    /// The `Adjustment` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/adjustments/{id}`: names the resource of [`super::AdjustmentId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Adjustment {}
+    impl rt::Resource for Adjustment {
+        type Value = i64;
+        const NAME: &'static str = "Adjustment";
+    }
+    /// The `ApBill` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/ap-bills/{billId}`: names the resource of [`super::ApBillId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ApBill {}
+    impl rt::Resource for ApBill {
+        type Value = i64;
+        const NAME: &'static str = "ApBill";
+    }
+    /// The `Appointment` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/appointments/{id}`: names the resource of [`super::AppointmentId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Appointment {}
+    impl rt::Resource for Appointment {
+        type Value = i64;
+        const NAME: &'static str = "Appointment";
+    }
+    /// The `ArrivalWindow` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/arrival-windows/{id}`: names the resource of [`super::ArrivalWindowId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ArrivalWindow {}
+    impl rt::Resource for ArrivalWindow {
+        type Value = i64;
+        const NAME: &'static str = "ArrivalWindow";
+    }
+    /// The `Booking` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/bookings/{id}`: names the resource of [`super::BookingId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Booking {}
+    impl rt::Resource for Booking {
+        type Value = i64;
+        const NAME: &'static str = "Booking";
+    }
+    /// The `BookingProviderTag` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/booking-provider-tags/{id}`: names the resource of [`super::BookingProviderTagId`] (it has no values).
+    #[derive(Debug)]
+    pub enum BookingProviderTag {}
+    impl rt::Resource for BookingProviderTag {
+        type Value = i64;
+        const NAME: &'static str = "BookingProviderTag";
+    }
+    /// The `BusinessUnit` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/business-units/{id}`: names the resource of [`super::BusinessUnitId`] (it has no values).
+    #[derive(Debug)]
+    pub enum BusinessUnit {}
+    impl rt::Resource for BusinessUnit {
+        type Value = i64;
+        const NAME: &'static str = "BusinessUnit";
+    }
+    /// The `Call` resource of the `telecom` domain, one record addressed at `/v2/tenant/{tenant}/calls/{id}`: names the resource of [`super::CallId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Call {}
+    impl rt::Resource for Call {
+        type Value = i64;
+        const NAME: &'static str = "Call";
+    }
+    /// The `Campaign` resource of the `marketing` domain, one record addressed at `/tenant/{tenant}/campaigns/{id}`: names the resource of [`super::CampaignId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Campaign {}
+    impl rt::Resource for Campaign {
+        type Value = i64;
+        const NAME: &'static str = "Campaign";
+    }
+    /// The `ContactMethod` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}`: names the resource of [`super::ContactMethodId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ContactMethod {}
+    impl rt::Resource for ContactMethod {
+        type Value = rt::Uuid;
+        const NAME: &'static str = "ContactMethod";
+    }
+    /// The `Cost` resource of the `marketing` domain, one record addressed at `/tenant/{tenant}/costs/{id}`: names the resource of [`super::CostId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Cost {}
+    impl rt::Resource for Cost {
+        type Value = i64;
+        const NAME: &'static str = "Cost";
+    }
+    /// The `CreditMemo` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/credit-memos/{id}`: names the resource of [`super::CreditMemoId`] (it has no values).
+    #[derive(Debug)]
+    pub enum CreditMemo {}
+    impl rt::Resource for CreditMemo {
+        type Value = i64;
+        const NAME: &'static str = "CreditMemo";
+    }
+    /// The `Customer` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/customers/{id}`: names the resource of [`super::CustomerId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Customer {}
+    impl rt::Resource for Customer {
+        type Value = i64;
+        const NAME: &'static str = "Customer";
+    }
+    /// The `DiscountsAndFee` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/discounts-and-fees/{id}`: names the resource of [`super::DiscountsAndFeeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum DiscountsAndFee {}
+    impl rt::Resource for DiscountsAndFee {
+        type Value = i64;
+        const NAME: &'static str = "DiscountsAndFee";
+    }
+    /// The `Employee` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/employees/{id}`: names the resource of [`super::EmployeeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Employee {}
+    impl rt::Resource for Employee {
+        type Value = i64;
+        const NAME: &'static str = "Employee";
+    }
+    /// The `Equipment` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/equipment/{id}`: names the resource of [`super::EquipmentId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Equipment {}
+    impl rt::Resource for Equipment {
+        type Value = i64;
+        const NAME: &'static str = "Equipment";
+    }
+    /// The `EquipmentType` resource of the `equipment_systems` domain, one record addressed at `/tenant/{tenant}/equipment-types/{id}`: names the resource of [`super::EquipmentTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum EquipmentType {}
+    impl rt::Resource for EquipmentType {
+        type Value = i64;
+        const NAME: &'static str = "EquipmentType";
+    }
+    /// The `Estimate` resource of the `salestech` domain, one record addressed at `/tenant/{tenant}/estimates/{id}`: names the resource of [`super::EstimateId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Estimate {}
+    impl rt::Resource for Estimate {
+        type Value = i64;
+        const NAME: &'static str = "Estimate";
+    }
+    /// The `EstimateTemplate` resource of the `salestech` domain, one record addressed at `/tenant/{tenant}/estimate-templates/{id}`: names the resource of [`super::EstimateTemplateId`] (it has no values).
+    #[derive(Debug)]
+    pub enum EstimateTemplate {}
+    impl rt::Resource for EstimateTemplate {
+        type Value = i64;
+        const NAME: &'static str = "EstimateTemplate";
+    }
+    /// The `GlAccount` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/gl-accounts/{accountId}`: names the resource of [`super::GlAccountId`] (it has no values).
+    #[derive(Debug)]
+    pub enum GlAccount {}
+    impl rt::Resource for GlAccount {
+        type Value = i64;
+        const NAME: &'static str = "GlAccount";
+    }
+    /// The `GrossPayItem` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/gross-pay-items/{id}`: names the resource of [`super::GrossPayItemId`] (it has no values).
+    #[derive(Debug)]
+    pub enum GrossPayItem {}
+    impl rt::Resource for GrossPayItem {
+        type Value = i64;
+        const NAME: &'static str = "GrossPayItem";
+    }
+    /// The `InstalledEquipment` resource of the `equipment_systems` domain, one record addressed at `/tenant/{tenant}/installed-equipment/{id}`: names the resource of [`super::InstalledEquipmentId`] (it has no values).
+    #[derive(Debug)]
+    pub enum InstalledEquipment {}
+    impl rt::Resource for InstalledEquipment {
+        type Value = i64;
+        const NAME: &'static str = "InstalledEquipment";
+    }
+    /// The `Invoice` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/invoices/{id}`: names the resource of [`super::InvoiceId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Invoice {}
+    impl rt::Resource for Invoice {
+        type Value = i64;
+        const NAME: &'static str = "Invoice";
+    }
+    /// The `InvoiceTemplate` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/invoice-templates/{id}`: names the resource of [`super::InvoiceTemplateId`] (it has no values).
+    #[derive(Debug)]
+    pub enum InvoiceTemplate {}
+    impl rt::Resource for InvoiceTemplate {
+        type Value = i64;
+        const NAME: &'static str = "InvoiceTemplate";
+    }
+    /// The `Job` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/jobs/{id}`: names the resource of [`super::JobId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Job {}
+    impl rt::Resource for Job {
+        type Value = i64;
+        const NAME: &'static str = "Job";
+    }
+    /// The `JobType` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/job-types/{id}`: names the resource of [`super::JobTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum JobType {}
+    impl rt::Resource for JobType {
+        type Value = i64;
+        const NAME: &'static str = "JobType";
+    }
+    /// The `JournalEntry` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/journal-entries/{id}`: names the resource of [`super::JournalEntryId`] (it has no values).
+    #[derive(Debug)]
+    pub enum JournalEntry {}
+    impl rt::Resource for JournalEntry {
+        type Value = rt::Uuid;
+        const NAME: &'static str = "JournalEntry";
+    }
+    /// The `Lead` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/leads/{id}`: names the resource of [`super::LeadId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Lead {}
+    impl rt::Resource for Lead {
+        type Value = i64;
+        const NAME: &'static str = "Lead";
+    }
+    /// The `Location` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/locations/{id}`: names the resource of [`super::LocationId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Location {}
+    impl rt::Resource for Location {
+        type Value = i64;
+        const NAME: &'static str = "Location";
+    }
+    /// The `LocationFinding` resource of the `findings` domain, one record addressed at `/tenant/{tenant}/location-findings/{id}`: names the resource of [`super::LocationFindingId`] (it has no values).
+    #[derive(Debug)]
+    pub enum LocationFinding {}
+    impl rt::Resource for LocationFinding {
+        type Value = i64;
+        const NAME: &'static str = "LocationFinding";
+    }
+    /// The `Material` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/materials/{id}`: names the resource of [`super::MaterialId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Material {}
+    impl rt::Resource for Material {
+        type Value = i64;
+        const NAME: &'static str = "Material";
+    }
+    /// The `Materialsmarkup` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/materialsmarkup/{id}`: names the resource of [`super::MaterialsmarkupId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Materialsmarkup {}
+    impl rt::Resource for Materialsmarkup {
+        type Value = i64;
+        const NAME: &'static str = "Materialsmarkup";
+    }
+    /// The `Membership` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/memberships/{id}`: names the resource of [`super::MembershipId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Membership {}
+    impl rt::Resource for Membership {
+        type Value = i64;
+        const NAME: &'static str = "Membership";
+    }
+    /// The `MembershipType` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/membership-types/{id}`: names the resource of [`super::MembershipTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum MembershipType {}
+    impl rt::Resource for MembershipType {
+        type Value = i64;
+        const NAME: &'static str = "MembershipType";
+    }
+    /// The `NonJobAppointment` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/non-job-appointments/{id}`: names the resource of [`super::NonJobAppointmentId`] (it has no values).
+    #[derive(Debug)]
+    pub enum NonJobAppointment {}
+    impl rt::Resource for NonJobAppointment {
+        type Value = i64;
+        const NAME: &'static str = "NonJobAppointment";
+    }
+    /// The `Note` resource of the `crm` domain, one record addressed at `/tenant/{tenant}/customers/{id}/notes/{noteId}`: names the resource of [`super::NoteId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Note {}
+    impl rt::Resource for Note {
+        type Value = i64;
+        const NAME: &'static str = "Note";
+    }
+    /// The `Payment` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/payments/{id}`: names the resource of [`super::PaymentId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Payment {}
+    impl rt::Resource for Payment {
+        type Value = i64;
+        const NAME: &'static str = "Payment";
+    }
+    /// The `PaymentTerm` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/payment-terms/{paymentTermId}`: names the resource of [`super::PaymentTermId`] (it has no values).
+    #[derive(Debug)]
+    pub enum PaymentTerm {}
+    impl rt::Resource for PaymentTerm {
+        type Value = i64;
+        const NAME: &'static str = "PaymentTerm";
+    }
+    /// The `PaymentType` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/payment-types/{id}`: names the resource of [`super::PaymentTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum PaymentType {}
+    impl rt::Resource for PaymentType {
+        type Value = i64;
+        const NAME: &'static str = "PaymentType";
+    }
+    /// The `PayrollAdjustment` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/payroll-adjustments/{id}`: names the resource of [`super::PayrollAdjustmentId`] (it has no values).
+    #[derive(Debug)]
+    pub enum PayrollAdjustment {}
+    impl rt::Resource for PayrollAdjustment {
+        type Value = i64;
+        const NAME: &'static str = "PayrollAdjustment";
+    }
+    /// The `Project` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/projects/{id}`: names the resource of [`super::ProjectId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Project {}
+    impl rt::Resource for Project {
+        type Value = i64;
+        const NAME: &'static str = "Project";
+    }
+    /// The `ProjectStatus` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/project-statuses/{id}`: names the resource of [`super::ProjectStatusId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ProjectStatus {}
+    impl rt::Resource for ProjectStatus {
+        type Value = i64;
+        const NAME: &'static str = "ProjectStatus";
+    }
+    /// The `ProjectSubstatus` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/project-substatuses/{id}`: names the resource of [`super::ProjectSubstatusId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ProjectSubstatus {}
+    impl rt::Resource for ProjectSubstatus {
+        type Value = i64;
+        const NAME: &'static str = "ProjectSubstatus";
+    }
+    /// The `ProjectType` resource of the `jpm` domain, one record addressed at `/tenant/{tenant}/project-types/{id}`: names the resource of [`super::ProjectTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ProjectType {}
+    impl rt::Resource for ProjectType {
+        type Value = i64;
+        const NAME: &'static str = "ProjectType";
+    }
+    /// The `ProposalTemplate` resource of the `salestech` domain, one record addressed at `/tenant/{tenant}/proposal-templates/{id}`: names the resource of [`super::ProposalTemplateId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ProposalTemplate {}
+    impl rt::Resource for ProposalTemplate {
+        type Value = i64;
+        const NAME: &'static str = "ProposalTemplate";
+    }
+    /// The `PurchaseOrder` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/purchase-orders/{id}`: names the resource of [`super::PurchaseOrderId`] (it has no values).
+    #[derive(Debug)]
+    pub enum PurchaseOrder {}
+    impl rt::Resource for PurchaseOrder {
+        type Value = i64;
+        const NAME: &'static str = "PurchaseOrder";
+    }
+    /// The `PurchaseOrderMarkup` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/purchase-order-markups/{id}`: names the resource of [`super::PurchaseOrderMarkupId`] (it has no values).
+    #[derive(Debug)]
+    pub enum PurchaseOrderMarkup {}
+    impl rt::Resource for PurchaseOrderMarkup {
+        type Value = i64;
+        const NAME: &'static str = "PurchaseOrderMarkup";
+    }
+    /// The `PurchaseOrderType` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/purchase-order-types/{id}`: names the resource of [`super::PurchaseOrderTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum PurchaseOrderType {}
+    impl rt::Resource for PurchaseOrderType {
+        type Value = i64;
+        const NAME: &'static str = "PurchaseOrderType";
+    }
+    /// The `RecurringService` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/recurring-services/{id}`: names the resource of [`super::RecurringServiceId`] (it has no values).
+    #[derive(Debug)]
+    pub enum RecurringService {}
+    impl rt::Resource for RecurringService {
+        type Value = i64;
+        const NAME: &'static str = "RecurringService";
+    }
+    /// The `RecurringServiceType` resource of the `memberships` domain, one record addressed at `/tenant/{tenant}/recurring-service-types/{id}`: names the resource of [`super::RecurringServiceTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum RecurringServiceType {}
+    impl rt::Resource for RecurringServiceType {
+        type Value = i64;
+        const NAME: &'static str = "RecurringServiceType";
+    }
+    /// The `RemittanceVendor` resource of the `accounting` domain, one record addressed at `/tenant/{tenant}/remittance-vendors/{id}`: names the resource of [`super::RemittanceVendorId`] (it has no values).
+    #[derive(Debug)]
+    pub enum RemittanceVendor {}
+    impl rt::Resource for RemittanceVendor {
+        type Value = i64;
+        const NAME: &'static str = "RemittanceVendor";
+    }
+    /// The `Report` resource of the `reporting` domain, one record addressed at `/tenant/{tenant}/report-category/{report_category}/reports/{reportId}`: names the resource of [`super::ReportId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Report {}
+    impl rt::Resource for Report {
+        type Value = i64;
+        const NAME: &'static str = "Report";
+    }
+    /// The `Return` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/returns/{id}`: names the resource of [`super::ReturnId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Return {}
+    impl rt::Resource for Return {
+        type Value = i64;
+        const NAME: &'static str = "Return";
+    }
+    /// The `ReturnType` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/return-types/{id}`: names the resource of [`super::ReturnTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ReturnType {}
+    impl rt::Resource for ReturnType {
+        type Value = i64;
+        const NAME: &'static str = "ReturnType";
+    }
+    /// The `Service` resource of the `pricebook` domain, one record addressed at `/tenant/{tenant}/services/{id}`: names the resource of [`super::ServiceId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Service {}
+    impl rt::Resource for Service {
+        type Value = i64;
+        const NAME: &'static str = "Service";
+    }
+    /// The `ServiceAgreement` resource of the `service_agreements` domain, one record addressed at `/tenant/{tenant}/service-agreements/{id}`: names the resource of [`super::ServiceAgreementId`] (it has no values).
+    #[derive(Debug)]
+    pub enum ServiceAgreement {}
+    impl rt::Resource for ServiceAgreement {
+        type Value = i64;
+        const NAME: &'static str = "ServiceAgreement";
+    }
+    /// The `TagType` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/tag-types/{id}`: names the resource of [`super::TagTypeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum TagType {}
+    impl rt::Resource for TagType {
+        type Value = i64;
+        const NAME: &'static str = "TagType";
+    }
+    /// The `Team` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/teams/{id}`: names the resource of [`super::TeamId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Team {}
+    impl rt::Resource for Team {
+        type Value = i64;
+        const NAME: &'static str = "Team";
+    }
+    /// The `Technician` resource of the `settings` domain, one record addressed at `/tenant/{tenant}/technicians/{id}`: names the resource of [`super::TechnicianId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Technician {}
+    impl rt::Resource for Technician {
+        type Value = i64;
+        const NAME: &'static str = "Technician";
+    }
+    /// The `TechnicianShift` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/technician-shifts/{id}`: names the resource of [`super::TechnicianShiftId`] (it has no values).
+    #[derive(Debug)]
+    pub enum TechnicianShift {}
+    impl rt::Resource for TechnicianShift {
+        type Value = i64;
+        const NAME: &'static str = "TechnicianShift";
+    }
+    /// The `TimesheetCode` resource of the `payroll` domain, one record addressed at `/tenant/{tenant}/timesheet-codes/{id}`: names the resource of [`super::TimesheetCodeId`] (it has no values).
+    #[derive(Debug)]
+    pub enum TimesheetCode {}
+    impl rt::Resource for TimesheetCode {
+        type Value = i64;
+        const NAME: &'static str = "TimesheetCode";
+    }
+    /// The `Transfer` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/transfers/{id}`: names the resource of [`super::TransferId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Transfer {}
+    impl rt::Resource for Transfer {
+        type Value = i64;
+        const NAME: &'static str = "Transfer";
+    }
+    /// The `Truck` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/trucks/{id}`: names the resource of [`super::TruckId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Truck {}
+    impl rt::Resource for Truck {
+        type Value = i64;
+        const NAME: &'static str = "Truck";
+    }
+    /// The `Vendor` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/vendors/{id}`: names the resource of [`super::VendorId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Vendor {}
+    impl rt::Resource for Vendor {
+        type Value = i64;
+        const NAME: &'static str = "Vendor";
+    }
+    /// The `Warehouse` resource of the `inventory` domain, one record addressed at `/tenant/{tenant}/warehouses/{id}`: names the resource of [`super::WarehouseId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Warehouse {}
+    impl rt::Resource for Warehouse {
+        type Value = i64;
+        const NAME: &'static str = "Warehouse";
+    }
+    /// The `Zone` resource of the `dispatch` domain, one record addressed at `/tenant/{tenant}/zones/{zoneId}`: names the resource of [`super::ZoneId`] (it has no values).
+    #[derive(Debug)]
+    pub enum Zone {}
+    impl rt::Resource for Zone {
+        type Value = i64;
+        const NAME: &'static str = "Zone";
+    }
+}

@@ -21,6 +21,20 @@ pub mod common;
 #[rustfmt::skip]
 pub mod ids;
 
+/// What most programs use, in one import: `use servicetitan::prelude::*;` brings the client, the
+/// error, the id types, dates, per-call overrides and the stream traits (`next`, `try_next`,
+/// `try_collect`, ...).
+pub mod prelude {
+    use servicetitan_runtime as rt;
+
+    pub use crate::ids::*;
+    pub use crate::{Client, Error, Overrides};
+    pub use rt::Date;
+    pub use rt::DateTime;
+    pub use rt::StreamExt;
+    pub use rt::TryStreamExt;
+}
+
 /// Accounting: AP bills, AP credits, AP payments, bank deposits, credit memos, GL accounts, inventory bills, invoices, journal entries, payments, payment terms, payment types, remittance vendors, tax zones (`/accounting/v2`, feature `accounting`).
 #[cfg(feature = "accounting")]
 #[cfg_attr(docsrs, doc(cfg(feature = "accounting")))]

@@ -35,6 +35,8 @@ pub use crate::sync::{
     batches, export_changes, export_items, list_changes, Changes, Checkpoint, ExportRequest,
     IncrementalRequest, SourceKind, SyncSource, Window,
 };
+/// The stream traits (`next`, `try_next`, `try_collect`, ...), for the generated prelude.
+pub use futures_util::{StreamExt, TryStreamExt};
 
 // Wire value types, wrappers, and what models are built from.
 pub use crate::types::{

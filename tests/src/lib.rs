@@ -185,3 +185,30 @@ pub struct NonExhaustiveModels;
 /// ```
 #[cfg(doctest)]
 pub struct NonExhaustiveRuntime;
+
+/// A request whose required fields include two of one type (two times, two names) takes
+/// them by name, in a struct of its own (`XRequired`), so they cannot be swapped; one
+/// left out does not compile. Others take their required fields in order, strings as
+/// anything that converts into one.
+///
+/// ```
+/// use servicetitan::jpm::{AppointmentInformation, AppointmentInformationRequired};
+/// use servicetitan::runtime::DateTime;
+/// use std::time::Duration;
+///
+/// let start = DateTime::now();
+/// let end = start + Duration::from_secs(3600);
+/// let visit = AppointmentInformation::new(AppointmentInformationRequired { start, end });
+/// assert_eq!(visit.end - visit.start, Duration::from_secs(3600));
+/// let param = servicetitan::reporting::ReportDataParameter::new("From");
+/// assert_eq!(param.name, "From");
+/// ```
+///
+/// ```compile_fail,E0063
+/// use servicetitan::jpm::{AppointmentInformation, AppointmentInformationRequired};
+/// use servicetitan::runtime::DateTime;
+///
+/// let visit = AppointmentInformation::new(AppointmentInformationRequired { start: DateTime::now() });
+/// ```
+#[cfg(doctest)]
+pub struct NamedRequiredFields;

@@ -226,7 +226,12 @@ async fn a_get_whose_body_breaks_off_is_retried_and_arrives_whole() {
 async fn a_post_whose_body_breaks_off_is_not_sent_again() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let (m, st) = stand_in("BookingProviderTags_Create", [Fault::Truncate]).await;
-    let body = servicetitan::crm::CreateBookingProviderTagRequest::new("vip".into(), "d".into());
+    let body = servicetitan::crm::CreateBookingProviderTagRequest::new(
+        servicetitan::crm::CreateBookingProviderTagRequestRequired {
+            tag_name: "vip".into(),
+            description: "d".into(),
+        },
+    );
     let err = st
         .crm()
         .booking_provider_tags()

@@ -43,7 +43,11 @@ async fn get_with_query_decodes_a_page() {
         .include_total(true)
         .name("Ada Lovelace")
         .active(servicetitan::common::ActiveRequestArg::Any)
-        .modified_on_or_after("2024-01-02T03:04:05Z".parse().expect("date"))
+        .modified_on_or_after(
+            "2024-01-02T03:04:05Z"
+                .parse::<rt::DateTime>()
+                .expect("date"),
+        )
         .sort(rt::Sort::asc(crm::CustomersGetListSort::ModifiedOn))
         .send()
         .await
@@ -103,7 +107,11 @@ async fn post_json_body_and_typed_response() {
     })
     .await;
     let st = client(&server);
-    let body = crm::CreateBookingProviderTagRequest::new("vip".into(), "d".into());
+    let body =
+        crm::CreateBookingProviderTagRequest::new(crm::CreateBookingProviderTagRequestRequired {
+            tag_name: "vip".into(),
+            description: "d".into(),
+        });
     let created = st
         .crm()
         .booking_provider_tags()

@@ -358,7 +358,7 @@ async fn report_data_pages_keep_their_fields_and_body() {
         )
     })
     .await;
-    let mut param = ReportDataParameter::new("From".into());
+    let mut param = ReportDataParameter::new("From");
     param.value = rt::Nullable::Value(json!("2024-01-01"));
     let body = ReportDataRequest::new(vec![param]);
     let st = client(&server);

@@ -113,7 +113,12 @@ async fn a_post_is_not_retried_on_503_but_a_get_is() {
     })
     .await;
     let st = tenant42(builder(&server).retry(fast_retries()));
-    let body = servicetitan::crm::CreateBookingProviderTagRequest::new("t".into(), "d".into());
+    let body = servicetitan::crm::CreateBookingProviderTagRequest::new(
+        servicetitan::crm::CreateBookingProviderTagRequestRequired {
+            tag_name: "t".into(),
+            description: "d".into(),
+        },
+    );
     let err = st
         .crm()
         .booking_provider_tags()
@@ -157,7 +162,12 @@ async fn post_is_retried_when_the_caller_opts_in() {
         ScriptedServer::first_then(Reply::status(503), || Reply::json(200, json!({"id": 1}))).await;
     let policy = fast_retries().retry_non_idempotent(true);
     let st = tenant42(builder(&server).retry(policy));
-    let body = servicetitan::crm::CreateBookingProviderTagRequest::new("t".into(), "d".into());
+    let body = servicetitan::crm::CreateBookingProviderTagRequest::new(
+        servicetitan::crm::CreateBookingProviderTagRequestRequired {
+            tag_name: "t".into(),
+            description: "d".into(),
+        },
+    );
     st.crm()
         .booking_provider_tags()
         .create(body)

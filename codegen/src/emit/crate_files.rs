@@ -51,6 +51,7 @@ pub(super) fn lib_rs(api: &Api) -> String {
     s.push_str("#[rustfmt::skip]\nmod client;\npub use client::Client;\n\n");
     s.push_str("/// Types that several domains define identically, defined once.\n#[rustfmt::skip]\npub mod common;\n");
     s.push_str("/// Typed ids, one per resource: `ids::CustomerId`, `ids::JobId`, ...\n#[rustfmt::skip]\npub mod ids;\n");
+    s.push_str("\n/// What most programs use, in one import: `use servicetitan::prelude::*;` brings the client, the\n/// error, the id types, dates, per-call overrides and the stream traits (`next`, `try_next`,\n/// `try_collect`, ...).\npub mod prelude {\n    use servicetitan_runtime as rt;\n\n    pub use crate::ids::*;\n    pub use crate::{Client, Error, Overrides};\n    pub use rt::Date;\n    pub use rt::DateTime;\n    pub use rt::StreamExt;\n    pub use rt::TryStreamExt;\n}\n");
     for d in &api.domains {
         let covers = covers(d).map(|c| format!(": {c}")).unwrap_or_default();
         s.push_str(&format!(

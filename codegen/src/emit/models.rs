@@ -177,9 +177,14 @@ fn labelled_rows(name: &Ident, l: &RowLabels) -> TokenStream {
 /// One field as the struct declares it, and how `new(..)` sets it.
 struct FieldTokens {
     decl: TokenStream,
-    /// `Some(name: Type)` when the field is an argument of `new(..)`.
+    /// `Some(name: Type)` when the field is an argument of `new(..)` (a field of its
+    /// struct of required fields, when they are named).
     ctor_arg: Option<TokenStream>,
+    /// The argument as a positional `new(..)` takes it: strings as `impl Into<String>`.
+    ctor_param: Option<TokenStream>,
     ctor_init: TokenStream,
+    /// How a positional `new(..)` sets the field from its argument.
+    ctor_init_param: TokenStream,
     /// `with_<field>(value)`, for a field `new(..)` does not take.
     setter: Option<TokenStream>,
     /// The arm of the generated field match of a response model.
@@ -204,9 +209,17 @@ fn field_tokens(t: &TypeDef, f: &Field) -> FieldTokens {
         quote!(default,)
     };
     let mut ctor_arg = None;
+    let mut ctor_param = None;
+    let mut ctor_init_param = None;
     let (ty, attrs, ctor_init) = match t.field_repr(f) {
         FieldRepr::Plain => {
             ctor_arg = Some(quote!(#fname: #inner));
+            if f.ty == Ty::String && !f.boxed {
+                ctor_param = Some(quote!(#fname: impl Into<String>));
+                ctor_init_param = Some(quote!(#fname: #fname.into()));
+            } else {
+                ctor_param = ctor_arg.clone();
+            }
             let a = if renamed {
                 quote!(#[serde(rename = #wire)])
             } else {
@@ -236,12 +249,32 @@ fn field_tokens(t: &TypeDef, f: &Field) -> FieldTokens {
     } else {
         quote!()
     };
+    let setter = setter_tokens(t, f, &fname, &fdep);
+    FieldTokens {
+        decl: quote! {
+            #fdoc
+            #fdep
+            #attrs
+            pub #fname: #ty,
+        },
+        ctor_arg,
+        ctor_param,
+        ctor_init_param: ctor_init_param.unwrap_or_else(|| ctor_init.clone()),
+        ctor_init,
+        setter,
+        match_arm: quote!(#wire => self.#fname = map.next_value()?,),
+    }
+}
+
+/// `with_<field>(value)` for a field `new(..)` does not take (`None` for one it takes).
+fn setter_tokens(t: &TypeDef, f: &Field, fname: &Ident, fdep: &TokenStream) -> Option<TokenStream> {
+    let wire = &f.wire;
     let set = match t.field_repr(f) {
         FieldRepr::Plain => None,
         FieldRepr::Optional | FieldRepr::OptionalNull => Some(quote!(Some(value))),
         FieldRepr::Nullable => Some(quote!(rt::Nullable::Value(value))),
     };
-    let setter = set.map(|set| {
+    set.map(|set| {
         let with = ident(&format!("with_{}", f.name.trim_start_matches("r#")));
         let sdoc = format!(
             " Sets `{wire}` (the field `{}`).",
@@ -267,19 +300,7 @@ fn field_tokens(t: &TypeDef, f: &Field) -> FieldTokens {
                 self
             }
         }
-    });
-    FieldTokens {
-        decl: quote! {
-            #fdoc
-            #fdep
-            #attrs
-            pub #fname: #ty,
-        },
-        ctor_arg,
-        ctor_init,
-        setter,
-        match_arm: quote!(#wire => self.#fname = map.next_value()?,),
-    }
+    })
 }
 
 fn struct_def(
@@ -293,7 +314,13 @@ fn struct_def(
     let tokens: Vec<FieldTokens> = fields.iter().map(|f| field_tokens(t, f)).collect();
     let mut decls: Vec<&TokenStream> = tokens.iter().map(|f| &f.decl).collect();
     let ctor_args: Vec<&TokenStream> = tokens.iter().filter_map(|f| f.ctor_arg.as_ref()).collect();
+    let ctor_params: Vec<&TokenStream> = tokens
+        .iter()
+        .filter_map(|f| f.ctor_param.as_ref())
+        .collect();
     let mut ctor_inits: Vec<&TokenStream> = tokens.iter().map(|f| &f.ctor_init).collect();
+    let mut ctor_inits_param: Vec<&TokenStream> =
+        tokens.iter().map(|f| &f.ctor_init_param).collect();
     let all_defaultable = ctor_args.is_empty();
     // Response models read through `rt::de_model` and a generated field match, instead of
     // serde's derive: half the code to compile (see ARCHITECTURE.md).
@@ -314,6 +341,7 @@ fn struct_def(
         unknown_init = quote!(#n: rt::Map::new());
         decls.push(&unknown_decl);
         ctor_inits.push(&unknown_init);
+        ctor_inits_param.push(&unknown_init);
         model_impls = model_fields_impl(name, &n, tokens.iter().map(|f| &f.match_arm));
     } else {
         model_impls = quote!();
@@ -330,17 +358,19 @@ fn struct_def(
     } else {
         quote!()
     };
-    let ctor = if !all_defaultable {
+    let ctor = if all_defaultable {
+        quote!()
+    } else if t.named_constructor() {
+        named_constructor(t, name, fields, &ctor_args, &ctor_inits)
+    } else {
         quote! {
             impl #name {
                 /// Creates the value from its required fields; optional fields start empty.
-                pub fn new(#(#ctor_args),*) -> Self {
-                    Self { #(#ctor_inits),* }
+                pub fn new(#(#ctor_params),*) -> Self {
+                    Self { #(#ctor_inits_param),* }
                 }
             }
         }
-    } else {
-        quote!()
     };
     let (setters, query_impl) = (
         setters_impl(t, name, fields, &tokens),
@@ -375,6 +405,54 @@ fn allow_deprecated(fields: &[Field]) -> TokenStream {
 }
 
 /// The `with_<field>` setters of a model users send, one per optional field.
+/// `new(XRequired { a, b })`: the required fields by name, for a struct where two of them
+/// have the same type (two strings, two amounts), so that they cannot be swapped and a
+/// missing one does not compile.
+fn named_constructor(
+    t: &TypeDef,
+    name: &Ident,
+    fields: &[Field],
+    ctor_args: &[&TokenStream],
+    ctor_inits: &[&TokenStream],
+) -> TokenStream {
+    let required = ident(&t.required_struct());
+    let names: Vec<Ident> = fields
+        .iter()
+        .filter(|f| t.field_in_constructor(f))
+        .map(|f| ident(&f.name))
+        .collect();
+    let docs = fields
+        .iter()
+        .filter(|f| t.field_in_constructor(f))
+        .map(|f| {
+            let line = format!(" [`{}::{}`].", t.name, f.name.trim_start_matches("r#"));
+            quote!(#[doc = #line])
+        });
+    let doc = format!(
+        " The required fields of [`{}`], by name: `{}::new({} {{ .. }})`. A field left out does not compile.",
+        t.name, t.name, t.required_struct()
+    );
+    let allow_dep = allow_deprecated(fields);
+    quote! {
+        #[doc = #doc]
+        #allow_dep
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #required {
+            #(#docs pub #ctor_args,)*
+        }
+
+        #allow_dep
+        impl #name {
+            /// Creates the value from its required fields, by name; optional fields start
+            /// empty.
+            pub fn new(required: #required) -> Self {
+                let #required { #(#names),* } = required;
+                Self { #(#ctor_inits),* }
+            }
+        }
+    }
+}
+
 fn setters_impl(
     t: &TypeDef,
     name: &Ident,

@@ -86,11 +86,13 @@ fn op_doc(o: &Operation) -> Vec<String> {
 }
 
 /// An input's argument type and how the argument `value` becomes the stored value
-/// (`None`: as it is): strings as `impl Into<String>`, lists as iterators (id lists of
+/// (`None`: as it is): strings as `impl Into<String>`, date-times as
+/// `impl Into<rt::DateTime>` (`SystemTime`, chrono's), lists as iterators (id lists of
 /// anything that converts to the id type).
 fn arg_type(t: &Ty, value: &Ident) -> (TokenStream, Option<TokenStream>) {
     match t {
         Ty::String => (quote!(impl Into<String>), Some(quote!(#value.into()))),
+        Ty::DateTime => (quote!(impl Into<rt::DateTime>), Some(quote!(#value.into()))),
         Ty::Vec(i) => {
             let it = ty_tokens(i, From::Ops);
             (

@@ -139,12 +139,32 @@ impl TypeDef {
         matches!(self.kind, TypeDefKind::Struct(_)) && self.usage.request
     }
 
-    /// The arguments of the struct's `new(..)`, as users read them: `name: String, id: i64`.
+    /// Whether `new(..)` takes its required fields by name (`new(XRequired { a, b })`)
+    /// rather than in order: when two of them have the same type, so that swapping them
+    /// cannot compile.
+    pub fn named_constructor(&self) -> bool {
+        let TypeDefKind::Struct(fields) = &self.kind else {
+            return false;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        fields
+            .iter()
+            .filter(|f| self.field_in_constructor(f))
+            .any(|f| !seen.insert(self.field_display(f)))
+    }
+
+    /// The name of the struct of required fields a named `new(..)` takes.
+    pub fn required_struct(&self) -> String {
+        format!("{}Required", self.name)
+    }
+
+    /// The arguments of the struct's `new(..)`, as users read them: `name: String, id: i64`,
+    /// or `XRequired { name: String, code: String }` when they are named.
     pub fn constructor_display(&self) -> String {
         let TypeDefKind::Struct(fields) = &self.kind else {
             return String::new();
         };
-        fields
+        let args = fields
             .iter()
             .filter(|f| self.field_in_constructor(f))
             .map(|f| {
@@ -155,7 +175,12 @@ impl TypeDef {
                 )
             })
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if self.named_constructor() {
+            format!("{} {{ {args} }}", self.required_struct())
+        } else {
+            args
+        }
     }
 
     /// The fields the document marks required that are optional here, because this type is

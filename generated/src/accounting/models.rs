@@ -1888,9 +1888,9 @@ pub struct CreateInvoiceTaskRequest {
 }
 impl CreateInvoiceTaskRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(template_id: String) -> Self {
+    pub fn new(template_id: impl Into<String>) -> Self {
         Self {
-            template_id,
+            template_id: template_id.into(),
             variables: rt::Nullable::Absent,
         }
     }
@@ -2756,9 +2756,9 @@ pub struct CustomFieldPairRequest {
 }
 impl CustomFieldPairRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             value: rt::Nullable::Absent,
         }
     }
@@ -5846,12 +5846,12 @@ pub struct InvoiceItemUpdateRequest {
 }
 impl InvoiceItemUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(description: String, quantity: rt::Decimal) -> Self {
+    pub fn new(description: impl Into<String>, quantity: rt::Decimal) -> Self {
         Self {
             sku_id: rt::Nullable::Absent,
             sku_name: rt::Nullable::Absent,
             technician_id: rt::Nullable::Absent,
-            description,
+            description: description.into(),
             quantity,
             unit_price: rt::Nullable::Absent,
             cost: rt::Nullable::Absent,
@@ -6991,9 +6991,19 @@ pub struct JournalEntryLineCreateRequest {
     )]
     pub internal_cost_type: rt::Nullable<JournalEntryCostType>,
 }
+/// The required fields of [`JournalEntryLineCreateRequest`], by name: `JournalEntryLineCreateRequest::new(JournalEntryLineCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalEntryLineCreateRequestRequired {
+    /// [`JournalEntryLineCreateRequest::debit`].
+    pub debit: rt::Decimal,
+    /// [`JournalEntryLineCreateRequest::credit`].
+    pub credit: rt::Decimal,
+}
 impl JournalEntryLineCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(debit: rt::Decimal, credit: rt::Decimal) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: JournalEntryLineCreateRequestRequired) -> Self {
+        let JournalEntryLineCreateRequestRequired { debit, credit } = required;
         Self {
             post_date: rt::Nullable::Absent,
             account_id: rt::Nullable::Absent,

@@ -195,10 +195,10 @@ pub struct BookingContactModel {
 }
 impl BookingContactModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: ContactType, value: String) -> Self {
+    pub fn new(r#type: ContactType, value: impl Into<String>) -> Self {
         Self {
             r#type,
-            value,
+            value: value.into(),
             memo: rt::Nullable::Absent,
         }
     }
@@ -700,9 +700,19 @@ pub struct ContactCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub memo: rt::Nullable<String>,
 }
+/// The required fields of [`ContactCreateRequest`], by name: `ContactCreateRequest::new(ContactCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactCreateRequestRequired {
+    /// [`ContactCreateRequest::type`].
+    pub r#type: String,
+    /// [`ContactCreateRequest::value`].
+    pub value: String,
+}
 impl ContactCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: String, value: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ContactCreateRequestRequired) -> Self {
+        let ContactCreateRequestRequired { r#type, value } = required;
         Self {
             r#type,
             value,
@@ -968,15 +978,31 @@ pub struct ContactPreferencesRequest {
     #[serde(rename = "statementNotification")]
     pub statement_notification: bool,
 }
+/// The required fields of [`ContactPreferencesRequest`], by name: `ContactPreferencesRequest::new(ContactPreferencesRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactPreferencesRequestRequired {
+    /// [`ContactPreferencesRequest::job_reminders_enabled`].
+    pub job_reminders_enabled: bool,
+    /// [`ContactPreferencesRequest::marketing_updates_enabled`].
+    pub marketing_updates_enabled: bool,
+    /// [`ContactPreferencesRequest::invoice_statement_notification`].
+    pub invoice_statement_notification: bool,
+    /// [`ContactPreferencesRequest::invoice_notification`].
+    pub invoice_notification: bool,
+    /// [`ContactPreferencesRequest::statement_notification`].
+    pub statement_notification: bool,
+}
 impl ContactPreferencesRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        job_reminders_enabled: bool,
-        marketing_updates_enabled: bool,
-        invoice_statement_notification: bool,
-        invoice_notification: bool,
-        statement_notification: bool,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ContactPreferencesRequestRequired) -> Self {
+        let ContactPreferencesRequestRequired {
+            job_reminders_enabled,
+            marketing_updates_enabled,
+            invoice_statement_notification,
+            invoice_notification,
+            statement_notification,
+        } = required;
         Self {
             job_reminders_enabled,
             marketing_updates_enabled,
@@ -1490,9 +1516,19 @@ pub struct CreateBookingProviderTagRequest {
     /// Description of tag
     pub description: String,
 }
+/// The required fields of [`CreateBookingProviderTagRequest`], by name: `CreateBookingProviderTagRequest::new(CreateBookingProviderTagRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateBookingProviderTagRequestRequired {
+    /// [`CreateBookingProviderTagRequest::tag_name`].
+    pub tag_name: String,
+    /// [`CreateBookingProviderTagRequest::description`].
+    pub description: String,
+}
 impl CreateBookingProviderTagRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(tag_name: String, description: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateBookingProviderTagRequestRequired) -> Self {
+        let CreateBookingProviderTagRequestRequired { tag_name, description } = required;
         Self { tag_name, description }
     }
 }
@@ -1625,15 +1661,31 @@ pub struct CreateBookingRequest {
     #[serde(rename = "externalId")]
     pub external_id: String,
 }
+/// The required fields of [`CreateBookingRequest`], by name: `CreateBookingRequest::new(CreateBookingRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateBookingRequestRequired {
+    /// [`CreateBookingRequest::source`].
+    pub source: String,
+    /// [`CreateBookingRequest::name`].
+    pub name: String,
+    /// [`CreateBookingRequest::summary`].
+    pub summary: String,
+    /// [`CreateBookingRequest::is_first_time_client`].
+    pub is_first_time_client: bool,
+    /// [`CreateBookingRequest::external_id`].
+    pub external_id: String,
+}
 impl CreateBookingRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        source: String,
-        name: String,
-        summary: String,
-        is_first_time_client: bool,
-        external_id: String,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateBookingRequestRequired) -> Self {
+        let CreateBookingRequestRequired {
+            source,
+            name,
+            summary,
+            is_first_time_client,
+            external_id,
+        } = required;
         Self {
             source,
             name,
@@ -1738,11 +1790,11 @@ pub struct CreateContactMethodRequest {
 }
 impl CreateContactMethodRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: ContactType, value: String) -> Self {
+    pub fn new(r#type: ContactType, value: impl Into<String>) -> Self {
         Self {
             reference_id: rt::Nullable::Absent,
             r#type,
-            value,
+            value: value.into(),
             memo: rt::Nullable::Absent,
         }
     }
@@ -1820,10 +1872,10 @@ pub struct CreateCustomerContactRequest {
 }
 impl CreateCustomerContactRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: ContactType, value: String) -> Self {
+    pub fn new(r#type: ContactType, value: impl Into<String>) -> Self {
         Self {
             r#type,
-            value,
+            value: value.into(),
             memo: rt::Nullable::Absent,
         }
     }
@@ -1929,12 +1981,12 @@ pub struct CreateCustomerRequest {
 impl CreateCustomerRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        name: String,
+        name: impl Into<String>,
         locations: Vec<NewLocation>,
         address: CustomerAddress,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             r#type: rt::Nullable::Absent,
             do_not_mail: rt::Nullable::Absent,
             do_not_service: rt::Nullable::Absent,
@@ -2164,12 +2216,12 @@ pub struct CreateLocationRequest {
 impl CreateLocationRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        name: String,
+        name: impl Into<String>,
         address: CustomerAddress,
         customer_id: crate::ids::CustomerId,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             address,
             contacts: rt::Nullable::Absent,
             custom_fields: rt::Nullable::Absent,
@@ -2501,16 +2553,27 @@ pub struct CrmAddressPatchModel {
     /// Booking address country
     pub country: String,
 }
+/// The required fields of [`CrmAddressPatchModel`], by name: `CrmAddressPatchModel::new(CrmAddressPatchModelRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrmAddressPatchModelRequired {
+    /// [`CrmAddressPatchModel::street`].
+    pub street: String,
+    /// [`CrmAddressPatchModel::unit`].
+    pub unit: String,
+    /// [`CrmAddressPatchModel::city`].
+    pub city: String,
+    /// [`CrmAddressPatchModel::state`].
+    pub state: String,
+    /// [`CrmAddressPatchModel::zip`].
+    pub zip: String,
+    /// [`CrmAddressPatchModel::country`].
+    pub country: String,
+}
 impl CrmAddressPatchModel {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        street: String,
-        unit: String,
-        city: String,
-        state: String,
-        zip: String,
-        country: String,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CrmAddressPatchModelRequired) -> Self {
+        let CrmAddressPatchModelRequired { street, unit, city, state, zip, country } = required;
         Self {
             street,
             unit,
@@ -2579,8 +2642,11 @@ pub struct CustomFieldUpdateModel {
 }
 impl CustomFieldUpdateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(type_id: i64, value: String) -> Self {
-        Self { type_id, value }
+    pub fn new(type_id: i64, value: impl Into<String>) -> Self {
+        Self {
+            type_id,
+            value: value.into(),
+        }
     }
 }
 /// Schema `Crm.V2.Customers.CustomerAddress`.
@@ -2911,9 +2977,9 @@ pub struct CustomerNoteCreateRequest {
 }
 impl CustomerNoteCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<String>) -> Self {
         Self {
-            text,
+            text: text.into(),
             pin_to_top: rt::Nullable::Absent,
             add_to_locations: rt::Nullable::Absent,
         }
@@ -4050,9 +4116,9 @@ pub struct ExternalDataUpdateModel {
 }
 impl ExternalDataUpdateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             value: rt::Nullable::Absent,
         }
     }
@@ -4485,14 +4551,14 @@ pub struct LeadCreateRequest {
 }
 impl LeadCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(campaign_id: crate::ids::CampaignId, summary: String) -> Self {
+    pub fn new(campaign_id: crate::ids::CampaignId, summary: impl Into<String>) -> Self {
         Self {
             customer_id: rt::Nullable::Absent,
             location_id: rt::Nullable::Absent,
             campaign_id,
             business_unit_id: rt::Nullable::Absent,
             job_type_id: rt::Nullable::Absent,
-            summary,
+            summary: summary.into(),
             tag_type_ids: rt::Nullable::Absent,
             priority: rt::Nullable::Absent,
             call_reason_id: rt::Nullable::Absent,
@@ -4646,9 +4712,9 @@ pub struct LeadNoteCreateRequest {
 }
 impl LeadNoteCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<String>) -> Self {
         Self {
-            text,
+            text: text.into(),
             pin_to_top: rt::Nullable::Absent,
         }
     }
@@ -5146,10 +5212,10 @@ pub struct LocationContactCreateRequest {
 }
 impl LocationContactCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: ContactType, value: String) -> Self {
+    pub fn new(r#type: ContactType, value: impl Into<String>) -> Self {
         Self {
             r#type,
-            value,
+            value: value.into(),
             memo: rt::Nullable::Absent,
         }
     }
@@ -5298,9 +5364,9 @@ pub struct LocationNoteCreateRequest {
 }
 impl LocationNoteCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<String>) -> Self {
         Self {
-            text,
+            text: text.into(),
             pin_to_top: rt::Nullable::Absent,
             add_to_customer: rt::Nullable::Absent,
         }
@@ -5438,16 +5504,34 @@ pub struct LocationsAddressPatchModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub longitude: rt::Nullable<f64>,
 }
+/// The required fields of [`LocationsAddressPatchModel`], by name: `LocationsAddressPatchModel::new(LocationsAddressPatchModelRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationsAddressPatchModelRequired {
+    /// [`LocationsAddressPatchModel::street`].
+    pub street: String,
+    /// [`LocationsAddressPatchModel::unit`].
+    pub unit: String,
+    /// [`LocationsAddressPatchModel::city`].
+    pub city: String,
+    /// [`LocationsAddressPatchModel::state`].
+    pub state: String,
+    /// [`LocationsAddressPatchModel::zip`].
+    pub zip: String,
+    /// [`LocationsAddressPatchModel::country`].
+    pub country: String,
+}
 impl LocationsAddressPatchModel {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        street: String,
-        unit: String,
-        city: String,
-        state: String,
-        zip: String,
-        country: String,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: LocationsAddressPatchModelRequired) -> Self {
+        let LocationsAddressPatchModelRequired {
+            street,
+            unit,
+            city,
+            state,
+            zip,
+            country,
+        } = required;
         Self {
             street,
             unit,
@@ -5676,10 +5760,10 @@ pub struct NewCustomerContact {
 }
 impl NewCustomerContact {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: ContactType, value: String) -> Self {
+    pub fn new(r#type: ContactType, value: impl Into<String>) -> Self {
         Self {
             r#type,
-            value,
+            value: value.into(),
             memo: rt::Nullable::Absent,
         }
     }
@@ -5744,9 +5828,9 @@ pub struct NewLocation {
 }
 impl NewLocation {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, address: CustomerAddress) -> Self {
+    pub fn new(name: impl Into<String>, address: CustomerAddress) -> Self {
         Self {
-            name,
+            name: name.into(),
             address,
             contacts: rt::Nullable::Absent,
             custom_fields: rt::Nullable::Absent,
@@ -6067,9 +6151,9 @@ pub struct SubmitLeadFormRequest {
 }
 impl SubmitLeadFormRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             email: rt::Nullable::Absent,
             phone_number: rt::Nullable::Absent,
             address: rt::Nullable::Absent,
@@ -6489,18 +6573,40 @@ pub struct UpdateCustomerAddress {
     /// Longitude
     pub longitude: f64,
 }
+/// The required fields of [`UpdateCustomerAddress`], by name: `UpdateCustomerAddress::new(UpdateCustomerAddressRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateCustomerAddressRequired {
+    /// [`UpdateCustomerAddress::street`].
+    pub street: String,
+    /// [`UpdateCustomerAddress::unit`].
+    pub unit: String,
+    /// [`UpdateCustomerAddress::city`].
+    pub city: String,
+    /// [`UpdateCustomerAddress::state`].
+    pub state: String,
+    /// [`UpdateCustomerAddress::zip`].
+    pub zip: String,
+    /// [`UpdateCustomerAddress::country`].
+    pub country: String,
+    /// [`UpdateCustomerAddress::latitude`].
+    pub latitude: f64,
+    /// [`UpdateCustomerAddress::longitude`].
+    pub longitude: f64,
+}
 impl UpdateCustomerAddress {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        street: String,
-        unit: String,
-        city: String,
-        state: String,
-        zip: String,
-        country: String,
-        latitude: f64,
-        longitude: f64,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: UpdateCustomerAddressRequired) -> Self {
+        let UpdateCustomerAddressRequired {
+            street,
+            unit,
+            city,
+            state,
+            zip,
+            country,
+            latitude,
+            longitude,
+        } = required;
         Self {
             street,
             unit,
@@ -6809,11 +6915,11 @@ pub struct UpsertContactMethodRequest {
 }
 impl UpsertContactMethodRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: ContactType, value: String) -> Self {
+    pub fn new(r#type: ContactType, value: impl Into<String>) -> Self {
         Self {
             reference_id: rt::Nullable::Absent,
             r#type,
-            value,
+            value: value.into(),
             memo: rt::Nullable::Absent,
         }
     }

@@ -471,9 +471,19 @@ pub struct BulkDeleteTechnicianShiftRequest {
     /// The end date for the range deletion
     pub end: rt::DateTime,
 }
+/// The required fields of [`BulkDeleteTechnicianShiftRequest`], by name: `BulkDeleteTechnicianShiftRequest::new(BulkDeleteTechnicianShiftRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkDeleteTechnicianShiftRequestRequired {
+    /// [`BulkDeleteTechnicianShiftRequest::start`].
+    pub start: rt::DateTime,
+    /// [`BulkDeleteTechnicianShiftRequest::end`].
+    pub end: rt::DateTime,
+}
 impl BulkDeleteTechnicianShiftRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(start: rt::DateTime, end: rt::DateTime) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: BulkDeleteTechnicianShiftRequestRequired) -> Self {
+        let BulkDeleteTechnicianShiftRequestRequired { start, end } = required;
         Self { start, end }
     }
 }
@@ -587,13 +597,25 @@ pub struct CapacityRequestArgs {
     #[serde(rename = "skillBasedAvailability")]
     pub skill_based_availability: bool,
 }
+/// The required fields of [`CapacityRequestArgs`], by name: `CapacityRequestArgs::new(CapacityRequestArgsRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityRequestArgsRequired {
+    /// [`CapacityRequestArgs::starts_on_or_after`].
+    pub starts_on_or_after: rt::DateTime,
+    /// [`CapacityRequestArgs::ends_on_or_before`].
+    pub ends_on_or_before: rt::DateTime,
+    /// [`CapacityRequestArgs::skill_based_availability`].
+    pub skill_based_availability: bool,
+}
 impl CapacityRequestArgs {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        starts_on_or_after: rt::DateTime,
-        ends_on_or_before: rt::DateTime,
-        skill_based_availability: bool,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CapacityRequestArgsRequired) -> Self {
+        let CapacityRequestArgsRequired {
+            starts_on_or_after,
+            ends_on_or_before,
+            skill_based_availability,
+        } = required;
         Self {
             starts_on_or_after,
             ends_on_or_before,
@@ -856,13 +878,21 @@ pub struct CreateArrivalWindowRequest {
     #[serde(rename = "businessUnitIds")]
     pub business_unit_ids: Vec<crate::ids::BusinessUnitId>,
 }
+/// The required fields of [`CreateArrivalWindowRequest`], by name: `CreateArrivalWindowRequest::new(CreateArrivalWindowRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateArrivalWindowRequestRequired {
+    /// [`CreateArrivalWindowRequest::start`].
+    pub start: rt::TimeSpan,
+    /// [`CreateArrivalWindowRequest::duration`].
+    pub duration: rt::TimeSpan,
+    /// [`CreateArrivalWindowRequest::business_unit_ids`].
+    pub business_unit_ids: Vec<crate::ids::BusinessUnitId>,
+}
 impl CreateArrivalWindowRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        start: rt::TimeSpan,
-        duration: rt::TimeSpan,
-        business_unit_ids: Vec<crate::ids::BusinessUnitId>,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateArrivalWindowRequestRequired) -> Self {
+        let CreateArrivalWindowRequestRequired { start, duration, business_unit_ids } = required;
         Self {
             start,
             duration,
@@ -879,13 +909,21 @@ pub struct CreateBusinessHourRequest {
     pub saturday: Vec<TimeRange>,
     pub sunday: Vec<TimeRange>,
 }
+/// The required fields of [`CreateBusinessHourRequest`], by name: `CreateBusinessHourRequest::new(CreateBusinessHourRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateBusinessHourRequestRequired {
+    /// [`CreateBusinessHourRequest::weekdays`].
+    pub weekdays: Vec<TimeRange>,
+    /// [`CreateBusinessHourRequest::saturday`].
+    pub saturday: Vec<TimeRange>,
+    /// [`CreateBusinessHourRequest::sunday`].
+    pub sunday: Vec<TimeRange>,
+}
 impl CreateBusinessHourRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        weekdays: Vec<TimeRange>,
-        saturday: Vec<TimeRange>,
-        sunday: Vec<TimeRange>,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateBusinessHourRequestRequired) -> Self {
+        let CreateBusinessHourRequestRequired { weekdays, saturday, sunday } = required;
         Self { weekdays, saturday, sunday }
     }
 }
@@ -1008,13 +1046,13 @@ impl CreateNonJobAppointmentRequest {
         technician_id: crate::ids::TechnicianId,
         start: rt::DateTime,
         duration: rt::TimeSpan,
-        name: String,
+        name: impl Into<String>,
     ) -> Self {
         Self {
             technician_id,
             start,
             duration,
-            name,
+            name: name.into(),
             timesheet_code_id: rt::Nullable::Absent,
             summary: rt::Nullable::Absent,
             clear_dispatch_board: rt::Nullable::Absent,
@@ -1563,16 +1601,34 @@ pub struct CreateTechnicianShiftRequest {
     )]
     pub shift_days: rt::Nullable<String>,
 }
+/// The required fields of [`CreateTechnicianShiftRequest`], by name: `CreateTechnicianShiftRequest::new(CreateTechnicianShiftRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTechnicianShiftRequestRequired {
+    /// [`CreateTechnicianShiftRequest::technician_ids`].
+    pub technician_ids: Vec<crate::ids::TechnicianId>,
+    /// [`CreateTechnicianShiftRequest::shift_type`].
+    pub shift_type: ShiftType,
+    /// [`CreateTechnicianShiftRequest::title`].
+    pub title: String,
+    /// [`CreateTechnicianShiftRequest::start`].
+    pub start: rt::DateTime,
+    /// [`CreateTechnicianShiftRequest::end`].
+    pub end: rt::DateTime,
+    /// [`CreateTechnicianShiftRequest::repeat_type`].
+    pub repeat_type: ShiftRepeatType,
+}
 impl CreateTechnicianShiftRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        technician_ids: Vec<crate::ids::TechnicianId>,
-        shift_type: ShiftType,
-        title: String,
-        start: rt::DateTime,
-        end: rt::DateTime,
-        repeat_type: ShiftRepeatType,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateTechnicianShiftRequestRequired) -> Self {
+        let CreateTechnicianShiftRequestRequired {
+            technician_ids,
+            shift_type,
+            title,
+            start,
+            end,
+            repeat_type,
+        } = required;
         Self {
             technician_ids,
             shift_type,
@@ -1641,12 +1697,12 @@ impl CreateTechnicianSkillRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         technician_id: crate::ids::TechnicianId,
-        name: String,
+        name: impl Into<String>,
         active: bool,
     ) -> Self {
         Self {
             technician_id,
-            name,
+            name: name.into(),
             active,
         }
     }
@@ -1980,21 +2036,49 @@ pub struct GpsPingCreateRequest {
     #[serde(rename = "statusMessage")]
     pub status_message: String,
 }
+/// The required fields of [`GpsPingCreateRequest`], by name: `GpsPingCreateRequest::new(GpsPingCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpsPingCreateRequestRequired {
+    /// [`GpsPingCreateRequest::unit_id`].
+    pub unit_id: String,
+    /// [`GpsPingCreateRequest::unit_name`].
+    pub unit_name: String,
+    /// [`GpsPingCreateRequest::event_time`].
+    pub event_time: rt::DateTime,
+    /// [`GpsPingCreateRequest::street`].
+    pub street: String,
+    /// [`GpsPingCreateRequest::city`].
+    pub city: String,
+    /// [`GpsPingCreateRequest::region`].
+    pub region: String,
+    /// [`GpsPingCreateRequest::postal_code`].
+    pub postal_code: String,
+    /// [`GpsPingCreateRequest::message`].
+    pub message: String,
+    /// [`GpsPingCreateRequest::external_id`].
+    pub external_id: String,
+    /// [`GpsPingCreateRequest::is_new`].
+    pub is_new: bool,
+    /// [`GpsPingCreateRequest::status_message`].
+    pub status_message: String,
+}
 impl GpsPingCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        unit_id: String,
-        unit_name: String,
-        event_time: rt::DateTime,
-        street: String,
-        city: String,
-        region: String,
-        postal_code: String,
-        message: String,
-        external_id: String,
-        is_new: bool,
-        status_message: String,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: GpsPingCreateRequestRequired) -> Self {
+        let GpsPingCreateRequestRequired {
+            unit_id,
+            unit_name,
+            event_time,
+            street,
+            city,
+            region,
+            postal_code,
+            message,
+            external_id,
+            is_new,
+            status_message,
+        } = required;
         Self {
             unit_id,
             unit_name,
@@ -2380,13 +2464,13 @@ impl NonJobAppointmentUpdateRequest {
         technician_id: crate::ids::TechnicianId,
         start: rt::DateTime,
         duration: rt::TimeSpan,
-        name: String,
+        name: impl Into<String>,
     ) -> Self {
         Self {
             technician_id,
             start,
             duration,
-            name,
+            name: name.into(),
             timesheet_code_id: rt::Nullable::Absent,
             summary: rt::Nullable::Absent,
             clear_dispatch_board: rt::Nullable::Absent,
@@ -3519,13 +3603,21 @@ pub struct UpdateArrivalWindowRequest {
     #[serde(rename = "businessUnitIds")]
     pub business_unit_ids: Vec<crate::ids::BusinessUnitId>,
 }
+/// The required fields of [`UpdateArrivalWindowRequest`], by name: `UpdateArrivalWindowRequest::new(UpdateArrivalWindowRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateArrivalWindowRequestRequired {
+    /// [`UpdateArrivalWindowRequest::start`].
+    pub start: rt::TimeSpan,
+    /// [`UpdateArrivalWindowRequest::duration`].
+    pub duration: rt::TimeSpan,
+    /// [`UpdateArrivalWindowRequest::business_unit_ids`].
+    pub business_unit_ids: Vec<crate::ids::BusinessUnitId>,
+}
 impl UpdateArrivalWindowRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        start: rt::TimeSpan,
-        duration: rt::TimeSpan,
-        business_unit_ids: Vec<crate::ids::BusinessUnitId>,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: UpdateArrivalWindowRequestRequired) -> Self {
+        let UpdateArrivalWindowRequestRequired { start, duration, business_unit_ids } = required;
         Self {
             start,
             duration,

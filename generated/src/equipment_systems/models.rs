@@ -317,8 +317,8 @@ pub struct EquipmentTypeCreateRequest {
 }
 impl EquipmentTypeCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// Represents an equipment type in the API responses.

@@ -58,13 +58,21 @@ pub struct FindingAttachmentCreateModel {
     /// Media type of the attachment
     pub r#type: crate::common::AttachmentAssetType,
 }
+/// The required fields of [`FindingAttachmentCreateModel`], by name: `FindingAttachmentCreateModel::new(FindingAttachmentCreateModelRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingAttachmentCreateModelRequired {
+    /// [`FindingAttachmentCreateModel::file_name`].
+    pub file_name: String,
+    /// [`FindingAttachmentCreateModel::url`].
+    pub url: String,
+    /// [`FindingAttachmentCreateModel::type`].
+    pub r#type: crate::common::AttachmentAssetType,
+}
 impl FindingAttachmentCreateModel {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        file_name: String,
-        url: String,
-        r#type: crate::common::AttachmentAssetType,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: FindingAttachmentCreateModelRequired) -> Self {
+        let FindingAttachmentCreateModelRequired { file_name, url, r#type } = required;
         Self { file_name, url, r#type }
     }
 }
@@ -83,13 +91,21 @@ pub struct FindingAttachmentCreateRequest {
     /// Media type of the attachment
     pub r#type: crate::common::AttachmentAssetType,
 }
+/// The required fields of [`FindingAttachmentCreateRequest`], by name: `FindingAttachmentCreateRequest::new(FindingAttachmentCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingAttachmentCreateRequestRequired {
+    /// [`FindingAttachmentCreateRequest::file_name`].
+    pub file_name: String,
+    /// [`FindingAttachmentCreateRequest::url`].
+    pub url: String,
+    /// [`FindingAttachmentCreateRequest::type`].
+    pub r#type: crate::common::AttachmentAssetType,
+}
 impl FindingAttachmentCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        file_name: String,
-        url: String,
-        r#type: crate::common::AttachmentAssetType,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: FindingAttachmentCreateRequestRequired) -> Self {
+        let FindingAttachmentCreateRequestRequired { file_name, url, r#type } = required;
         Self { file_name, url, r#type }
     }
 }

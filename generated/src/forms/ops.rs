@@ -113,23 +113,23 @@ impl FormGetForms {
         self
     }
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `page`.
@@ -355,15 +355,15 @@ impl FormSubmissionGetFormSubmissions {
     /// Submission modified date on or after
     ///
     /// Query parameter `submittedOnOrAfter`.
-    pub fn submitted_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.submitted_on_or_after = Some(value);
+    pub fn submitted_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.submitted_on_or_after = Some(value.into());
         self
     }
     /// Submission modified date before
     ///
     /// Query parameter `submittedBefore`.
-    pub fn submitted_before(mut self, value: rt::DateTime) -> Self {
-        self.submitted_before = Some(value);
+    pub fn submitted_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.submitted_before = Some(value.into());
         self
     }
     /// Values: \[Job, Call, Customer, Location, Equipment, Technician, JobAppointment, Membership, Truck\]
@@ -694,13 +694,13 @@ impl JobsGetJobAttachments {
         maintenance_conflicts: false,
     };
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `sort`.

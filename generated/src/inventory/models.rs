@@ -24,16 +24,27 @@ pub struct AddressRequest {
     /// Country code
     pub country: String,
 }
+/// The required fields of [`AddressRequest`], by name: `AddressRequest::new(AddressRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressRequestRequired {
+    /// [`AddressRequest::street`].
+    pub street: String,
+    /// [`AddressRequest::unit`].
+    pub unit: String,
+    /// [`AddressRequest::city`].
+    pub city: String,
+    /// [`AddressRequest::state`].
+    pub state: String,
+    /// [`AddressRequest::zip`].
+    pub zip: String,
+    /// [`AddressRequest::country`].
+    pub country: String,
+}
 impl AddressRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        street: String,
-        unit: String,
-        city: String,
-        state: String,
-        zip: String,
-        country: String,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: AddressRequestRequired) -> Self {
+        let AddressRequestRequired { street, unit, city, state, zip, country } = required;
         Self {
             street,
             unit,
@@ -283,8 +294,11 @@ pub struct CreateAddressRequest {
 }
 impl CreateAddressRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(description: String, address: AddressRequest) -> Self {
-        Self { description, address }
+    pub fn new(description: impl Into<String>, address: AddressRequest) -> Self {
+        Self {
+            description: description.into(),
+            address,
+        }
     }
 }
 /// Inventory return create item request
@@ -319,9 +333,21 @@ pub struct CreateInventoryReturnItemRequest {
     )]
     pub budget_code_id: rt::Nullable<i64>,
 }
+/// The required fields of [`CreateInventoryReturnItemRequest`], by name: `CreateInventoryReturnItemRequest::new(CreateInventoryReturnItemRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateInventoryReturnItemRequestRequired {
+    /// [`CreateInventoryReturnItemRequest::sku_id`].
+    pub sku_id: i64,
+    /// [`CreateInventoryReturnItemRequest::quantity`].
+    pub quantity: rt::Decimal,
+    /// [`CreateInventoryReturnItemRequest::cost`].
+    pub cost: rt::Decimal,
+}
 impl CreateInventoryReturnItemRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(sku_id: i64, quantity: rt::Decimal, cost: rt::Decimal) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateInventoryReturnItemRequestRequired) -> Self {
+        let CreateInventoryReturnItemRequestRequired { sku_id, quantity, cost } = required;
         Self {
             sku_id,
             description: rt::Nullable::Absent,
@@ -412,18 +438,40 @@ pub struct CreateInventoryReturnRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub items: rt::Nullable<Vec<CreateInventoryReturnItemRequest>>,
 }
+/// The required fields of [`CreateInventoryReturnRequest`], by name: `CreateInventoryReturnRequest::new(CreateInventoryReturnRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateInventoryReturnRequestRequired {
+    /// [`CreateInventoryReturnRequest::vendor_id`].
+    pub vendor_id: crate::ids::VendorId,
+    /// [`CreateInventoryReturnRequest::return_type_id`].
+    pub return_type_id: crate::ids::ReturnTypeId,
+    /// [`CreateInventoryReturnRequest::business_unit_id`].
+    pub business_unit_id: crate::ids::BusinessUnitId,
+    /// [`CreateInventoryReturnRequest::inventory_location_id`].
+    pub inventory_location_id: i64,
+    /// [`CreateInventoryReturnRequest::return_date`].
+    pub return_date: rt::DateTime,
+    /// [`CreateInventoryReturnRequest::tax`].
+    pub tax: rt::Decimal,
+    /// [`CreateInventoryReturnRequest::shipping`].
+    pub shipping: rt::Decimal,
+    /// [`CreateInventoryReturnRequest::restocking_fee`].
+    pub restocking_fee: rt::Decimal,
+}
 impl CreateInventoryReturnRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        vendor_id: crate::ids::VendorId,
-        return_type_id: crate::ids::ReturnTypeId,
-        business_unit_id: crate::ids::BusinessUnitId,
-        inventory_location_id: i64,
-        return_date: rt::DateTime,
-        tax: rt::Decimal,
-        shipping: rt::Decimal,
-        restocking_fee: rt::Decimal,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateInventoryReturnRequestRequired) -> Self {
+        let CreateInventoryReturnRequestRequired {
+            vendor_id,
+            return_type_id,
+            business_unit_id,
+            inventory_location_id,
+            return_date,
+            tax,
+            shipping,
+            restocking_fee,
+        } = required;
         Self {
             vendor_id,
             job_id: rt::Nullable::Absent,
@@ -509,15 +557,31 @@ pub struct CreatePurchaseOrderItemRequest {
     )]
     pub budget_code_id: rt::Nullable<i64>,
 }
+/// The required fields of [`CreatePurchaseOrderItemRequest`], by name: `CreatePurchaseOrderItemRequest::new(CreatePurchaseOrderItemRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatePurchaseOrderItemRequestRequired {
+    /// [`CreatePurchaseOrderItemRequest::sku_id`].
+    pub sku_id: i64,
+    /// [`CreatePurchaseOrderItemRequest::description`].
+    pub description: String,
+    /// [`CreatePurchaseOrderItemRequest::vendor_part_number`].
+    pub vendor_part_number: String,
+    /// [`CreatePurchaseOrderItemRequest::quantity`].
+    pub quantity: rt::Decimal,
+    /// [`CreatePurchaseOrderItemRequest::cost`].
+    pub cost: rt::Decimal,
+}
 impl CreatePurchaseOrderItemRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        sku_id: i64,
-        description: String,
-        vendor_part_number: String,
-        quantity: rt::Decimal,
-        cost: rt::Decimal,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreatePurchaseOrderItemRequestRequired) -> Self {
+        let CreatePurchaseOrderItemRequestRequired {
+            sku_id,
+            description,
+            vendor_part_number,
+            quantity,
+            cost,
+        } = required;
         Self {
             sku_id,
             description,
@@ -547,9 +611,21 @@ pub struct CreatePurchaseOrderMarkupRequest {
     pub to: rt::Decimal,
     pub percent: rt::Decimal,
 }
+/// The required fields of [`CreatePurchaseOrderMarkupRequest`], by name: `CreatePurchaseOrderMarkupRequest::new(CreatePurchaseOrderMarkupRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatePurchaseOrderMarkupRequestRequired {
+    /// [`CreatePurchaseOrderMarkupRequest::from`].
+    pub from: rt::Decimal,
+    /// [`CreatePurchaseOrderMarkupRequest::to`].
+    pub to: rt::Decimal,
+    /// [`CreatePurchaseOrderMarkupRequest::percent`].
+    pub percent: rt::Decimal,
+}
 impl CreatePurchaseOrderMarkupRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(from: rt::Decimal, to: rt::Decimal, percent: rt::Decimal) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreatePurchaseOrderMarkupRequestRequired) -> Self {
+        let CreatePurchaseOrderMarkupRequestRequired { from, to, percent } = required;
         Self { from, to, percent }
     }
 }
@@ -624,21 +700,49 @@ pub struct CreatePurchaseOrderRequest {
     /// List of PO items
     pub items: Vec<CreatePurchaseOrderItemRequest>,
 }
+/// The required fields of [`CreatePurchaseOrderRequest`], by name: `CreatePurchaseOrderRequest::new(CreatePurchaseOrderRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatePurchaseOrderRequestRequired {
+    /// [`CreatePurchaseOrderRequest::vendor_id`].
+    pub vendor_id: crate::ids::VendorId,
+    /// [`CreatePurchaseOrderRequest::type_id`].
+    pub type_id: i64,
+    /// [`CreatePurchaseOrderRequest::business_unit_id`].
+    pub business_unit_id: crate::ids::BusinessUnitId,
+    /// [`CreatePurchaseOrderRequest::inventory_location_id`].
+    pub inventory_location_id: i64,
+    /// [`CreatePurchaseOrderRequest::ship_to`].
+    pub ship_to: CreateAddressRequest,
+    /// [`CreatePurchaseOrderRequest::impacts_technician_payroll`].
+    pub impacts_technician_payroll: bool,
+    /// [`CreatePurchaseOrderRequest::date`].
+    pub date: rt::DateTime,
+    /// [`CreatePurchaseOrderRequest::required_on`].
+    pub required_on: rt::DateTime,
+    /// [`CreatePurchaseOrderRequest::tax`].
+    pub tax: rt::Decimal,
+    /// [`CreatePurchaseOrderRequest::shipping`].
+    pub shipping: rt::Decimal,
+    /// [`CreatePurchaseOrderRequest::items`].
+    pub items: Vec<CreatePurchaseOrderItemRequest>,
+}
 impl CreatePurchaseOrderRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        vendor_id: crate::ids::VendorId,
-        type_id: i64,
-        business_unit_id: crate::ids::BusinessUnitId,
-        inventory_location_id: i64,
-        ship_to: CreateAddressRequest,
-        impacts_technician_payroll: bool,
-        date: rt::DateTime,
-        required_on: rt::DateTime,
-        tax: rt::Decimal,
-        shipping: rt::Decimal,
-        items: Vec<CreatePurchaseOrderItemRequest>,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreatePurchaseOrderRequestRequired) -> Self {
+        let CreatePurchaseOrderRequestRequired {
+            vendor_id,
+            type_id,
+            business_unit_id,
+            inventory_location_id,
+            ship_to,
+            impacts_technician_payroll,
+            date,
+            required_on,
+            tax,
+            shipping,
+            items,
+        } = required;
         Self {
             vendor_id,
             type_id,
@@ -768,26 +872,64 @@ pub struct CreatePurchaseOrderTypeRequest {
     #[serde(rename = "alertSettings")]
     pub alert_settings: PoTypeAlertSettings,
 }
+/// The required fields of [`CreatePurchaseOrderTypeRequest`], by name: `CreatePurchaseOrderTypeRequest::new(CreatePurchaseOrderTypeRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatePurchaseOrderTypeRequestRequired {
+    /// [`CreatePurchaseOrderTypeRequest::name`].
+    pub name: String,
+    /// [`CreatePurchaseOrderTypeRequest::active`].
+    pub active: bool,
+    /// [`CreatePurchaseOrderTypeRequest::include_in_po_screen`].
+    pub include_in_po_screen: bool,
+    /// [`CreatePurchaseOrderTypeRequest::automatically_receive`].
+    pub automatically_receive: bool,
+    /// [`CreatePurchaseOrderTypeRequest::display_to_technician`].
+    pub display_to_technician: bool,
+    /// [`CreatePurchaseOrderTypeRequest::exclude_tax_from_job_costing`].
+    pub exclude_tax_from_job_costing: bool,
+    /// [`CreatePurchaseOrderTypeRequest::impact_to_technician_payroll`].
+    pub impact_to_technician_payroll: bool,
+    /// [`CreatePurchaseOrderTypeRequest::allow_technicians_to_send_po`].
+    pub allow_technicians_to_send_po: bool,
+    /// [`CreatePurchaseOrderTypeRequest::default_required_date_days_offset`].
+    pub default_required_date_days_offset: i32,
+    /// [`CreatePurchaseOrderTypeRequest::skip_weekends`].
+    pub skip_weekends: bool,
+    /// [`CreatePurchaseOrderTypeRequest::require_job_before_receipt`].
+    pub require_job_before_receipt: bool,
+    /// [`CreatePurchaseOrderTypeRequest::include_in_sales_tax`].
+    pub include_in_sales_tax: bool,
+    /// [`CreatePurchaseOrderTypeRequest::is_default`].
+    pub is_default: bool,
+    /// [`CreatePurchaseOrderTypeRequest::copy_purchase_order_items_to_invoice_when_received`].
+    pub copy_purchase_order_items_to_invoice_when_received: bool,
+    /// [`CreatePurchaseOrderTypeRequest::is_default_for_consignment`].
+    pub is_default_for_consignment: bool,
+    /// [`CreatePurchaseOrderTypeRequest::alert_settings`].
+    pub alert_settings: PoTypeAlertSettings,
+}
 impl CreatePurchaseOrderTypeRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        name: String,
-        active: bool,
-        include_in_po_screen: bool,
-        automatically_receive: bool,
-        display_to_technician: bool,
-        exclude_tax_from_job_costing: bool,
-        impact_to_technician_payroll: bool,
-        allow_technicians_to_send_po: bool,
-        default_required_date_days_offset: i32,
-        skip_weekends: bool,
-        require_job_before_receipt: bool,
-        include_in_sales_tax: bool,
-        is_default: bool,
-        copy_purchase_order_items_to_invoice_when_received: bool,
-        is_default_for_consignment: bool,
-        alert_settings: PoTypeAlertSettings,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreatePurchaseOrderTypeRequestRequired) -> Self {
+        let CreatePurchaseOrderTypeRequestRequired {
+            name,
+            active,
+            include_in_po_screen,
+            automatically_receive,
+            display_to_technician,
+            exclude_tax_from_job_costing,
+            impact_to_technician_payroll,
+            allow_technicians_to_send_po,
+            default_required_date_days_offset,
+            skip_weekends,
+            require_job_before_receipt,
+            include_in_sales_tax,
+            is_default,
+            copy_purchase_order_items_to_invoice_when_received,
+            is_default_for_consignment,
+            alert_settings,
+        } = required;
         Self {
             name,
             active,
@@ -843,15 +985,31 @@ pub struct CreateReturnTypeRequest {
     #[serde(rename = "isDefaultForConsignment")]
     pub is_default_for_consignment: bool,
 }
+/// The required fields of [`CreateReturnTypeRequest`], by name: `CreateReturnTypeRequest::new(CreateReturnTypeRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateReturnTypeRequestRequired {
+    /// [`CreateReturnTypeRequest::name`].
+    pub name: String,
+    /// [`CreateReturnTypeRequest::automatically_receive_vendor_credit`].
+    pub automatically_receive_vendor_credit: bool,
+    /// [`CreateReturnTypeRequest::include_in_sales_tax`].
+    pub include_in_sales_tax: bool,
+    /// [`CreateReturnTypeRequest::is_default`].
+    pub is_default: bool,
+    /// [`CreateReturnTypeRequest::is_default_for_consignment`].
+    pub is_default_for_consignment: bool,
+}
 impl CreateReturnTypeRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        name: String,
-        automatically_receive_vendor_credit: bool,
-        include_in_sales_tax: bool,
-        is_default: bool,
-        is_default_for_consignment: bool,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateReturnTypeRequestRequired) -> Self {
+        let CreateReturnTypeRequestRequired {
+            name,
+            automatically_receive_vendor_credit,
+            include_in_sales_tax,
+            is_default,
+            is_default_for_consignment,
+        } = required;
         Self {
             name,
             automatically_receive_vendor_credit,
@@ -901,9 +1059,9 @@ pub struct CreateTruckRequest {
 }
 impl CreateTruckRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, warehouse_id: crate::ids::WarehouseId) -> Self {
+    pub fn new(name: impl Into<String>, warehouse_id: crate::ids::WarehouseId) -> Self {
         Self {
-            name,
+            name: name.into(),
             memo: rt::Nullable::Absent,
             warehouse_id,
             template_id: rt::Nullable::Absent,
@@ -951,9 +1109,19 @@ pub struct CreateVendorContactRequest {
     /// Email
     pub email: String,
 }
+/// The required fields of [`CreateVendorContactRequest`], by name: `CreateVendorContactRequest::new(CreateVendorContactRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateVendorContactRequestRequired {
+    /// [`CreateVendorContactRequest::name`].
+    pub name: String,
+    /// [`CreateVendorContactRequest::email`].
+    pub email: String,
+}
 impl CreateVendorContactRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, email: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateVendorContactRequestRequired) -> Self {
+        let CreateVendorContactRequestRequired { name, email } = required;
         Self { name, email }
     }
 }
@@ -1052,16 +1220,34 @@ pub struct CreateVendorRequest {
     )]
     pub vendor_contacts: rt::Nullable<Vec<CreateVendorContactRequest>>,
 }
+/// The required fields of [`CreateVendorRequest`], by name: `CreateVendorRequest::new(CreateVendorRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateVendorRequestRequired {
+    /// [`CreateVendorRequest::name`].
+    pub name: String,
+    /// [`CreateVendorRequest::active`].
+    pub active: bool,
+    /// [`CreateVendorRequest::is_truck_replenishment`].
+    pub is_truck_replenishment: bool,
+    /// [`CreateVendorRequest::tax_rate`].
+    pub tax_rate: rt::Decimal,
+    /// [`CreateVendorRequest::restricted_mobile_creation`].
+    pub restricted_mobile_creation: bool,
+    /// [`CreateVendorRequest::address`].
+    pub address: AddressRequest,
+}
 impl CreateVendorRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        name: String,
-        active: bool,
-        is_truck_replenishment: bool,
-        tax_rate: rt::Decimal,
-        restricted_mobile_creation: bool,
-        address: AddressRequest,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateVendorRequestRequired) -> Self {
+        let CreateVendorRequestRequired {
+            name,
+            active,
+            is_truck_replenishment,
+            tax_rate,
+            restricted_mobile_creation,
+            address,
+        } = required;
         Self {
             name,
             active,
@@ -1269,9 +1455,19 @@ pub struct CustomFieldRequest {
     /// Custom field value
     pub value: String,
 }
+/// The required fields of [`CustomFieldRequest`], by name: `CustomFieldRequest::new(CustomFieldRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomFieldRequestRequired {
+    /// [`CustomFieldRequest::name`].
+    pub name: String,
+    /// [`CustomFieldRequest::value`].
+    pub value: String,
+}
 impl CustomFieldRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, value: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CustomFieldRequestRequired) -> Self {
+        let CustomFieldRequestRequired { name, value } = required;
         Self { name, value }
     }
 }
@@ -2134,9 +2330,9 @@ pub struct ExternalDataUpdateModel {
 }
 impl ExternalDataUpdateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             value: rt::Nullable::Absent,
         }
     }
@@ -3782,14 +3978,28 @@ pub struct PoTypeAlertSettings {
     #[serde(rename = "sendEmailToPmWhenPoMovedToReceived")]
     pub send_email_to_pm_when_po_moved_to_received: bool,
 }
+/// The required fields of [`PoTypeAlertSettings`], by name: `PoTypeAlertSettings::new(PoTypeAlertSettingsRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoTypeAlertSettingsRequired {
+    /// [`PoTypeAlertSettings::send_email_to_technician_when_po_moved_to_send`].
+    pub send_email_to_technician_when_po_moved_to_send: bool,
+    /// [`PoTypeAlertSettings::send_email_to_technician_when_po_moved_to_received`].
+    pub send_email_to_technician_when_po_moved_to_received: bool,
+    /// [`PoTypeAlertSettings::send_email_to_pm_when_po_moved_to_send`].
+    pub send_email_to_pm_when_po_moved_to_send: bool,
+    /// [`PoTypeAlertSettings::send_email_to_pm_when_po_moved_to_received`].
+    pub send_email_to_pm_when_po_moved_to_received: bool,
+}
 impl PoTypeAlertSettings {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        send_email_to_technician_when_po_moved_to_send: bool,
-        send_email_to_technician_when_po_moved_to_received: bool,
-        send_email_to_pm_when_po_moved_to_send: bool,
-        send_email_to_pm_when_po_moved_to_received: bool,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: PoTypeAlertSettingsRequired) -> Self {
+        let PoTypeAlertSettingsRequired {
+            send_email_to_technician_when_po_moved_to_send,
+            send_email_to_technician_when_po_moved_to_received,
+            send_email_to_pm_when_po_moved_to_send,
+            send_email_to_pm_when_po_moved_to_received,
+        } = required;
         Self {
             send_email_to_technician_when_po_moved_to_send,
             send_email_to_technician_when_po_moved_to_received,
@@ -4991,9 +5201,21 @@ pub struct ReceivePurchaseOrderItemRequest {
     )]
     pub budget_code_id: rt::Nullable<i64>,
 }
+/// The required fields of [`ReceivePurchaseOrderItemRequest`], by name: `ReceivePurchaseOrderItemRequest::new(ReceivePurchaseOrderItemRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivePurchaseOrderItemRequestRequired {
+    /// [`ReceivePurchaseOrderItemRequest::sku_id`].
+    pub sku_id: i64,
+    /// [`ReceivePurchaseOrderItemRequest::quantity`].
+    pub quantity: rt::Decimal,
+    /// [`ReceivePurchaseOrderItemRequest::cost`].
+    pub cost: rt::Decimal,
+}
 impl ReceivePurchaseOrderItemRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(sku_id: i64, quantity: rt::Decimal, cost: rt::Decimal) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ReceivePurchaseOrderItemRequestRequired) -> Self {
+        let ReceivePurchaseOrderItemRequestRequired { sku_id, quantity, cost } = required;
         Self {
             purchase_order_item_id: rt::Nullable::Absent,
             sku_id,
@@ -5073,15 +5295,31 @@ pub struct ReceivePurchaseOrderRequest {
     /// List of PO items
     pub items: Vec<ReceivePurchaseOrderItemRequest>,
 }
+/// The required fields of [`ReceivePurchaseOrderRequest`], by name: `ReceivePurchaseOrderRequest::new(ReceivePurchaseOrderRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivePurchaseOrderRequestRequired {
+    /// [`ReceivePurchaseOrderRequest::purchase_order_id`].
+    pub purchase_order_id: crate::ids::PurchaseOrderId,
+    /// [`ReceivePurchaseOrderRequest::date_received`].
+    pub date_received: rt::DateTime,
+    /// [`ReceivePurchaseOrderRequest::tax`].
+    pub tax: rt::Decimal,
+    /// [`ReceivePurchaseOrderRequest::shipping`].
+    pub shipping: rt::Decimal,
+    /// [`ReceivePurchaseOrderRequest::items`].
+    pub items: Vec<ReceivePurchaseOrderItemRequest>,
+}
 impl ReceivePurchaseOrderRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        purchase_order_id: crate::ids::PurchaseOrderId,
-        date_received: rt::DateTime,
-        tax: rt::Decimal,
-        shipping: rt::Decimal,
-        items: Vec<ReceivePurchaseOrderItemRequest>,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ReceivePurchaseOrderRequestRequired) -> Self {
+        let ReceivePurchaseOrderRequestRequired {
+            purchase_order_id,
+            date_received,
+            tax,
+            shipping,
+            items,
+        } = required;
         Self {
             purchase_order_id,
             job_id: rt::Nullable::Absent,
@@ -5709,8 +5947,11 @@ pub struct UpdateAddressRequest {
 }
 impl UpdateAddressRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(description: String, address: AddressRequest) -> Self {
-        Self { description, address }
+    pub fn new(description: impl Into<String>, address: AddressRequest) -> Self {
+        Self {
+            description: description.into(),
+            address,
+        }
     }
 }
 /// Represents request to update adjustment
@@ -5761,16 +6002,34 @@ pub struct UpdatePurchaseOrderItemRequest {
     )]
     pub budget_code_id: rt::Nullable<i64>,
 }
+/// The required fields of [`UpdatePurchaseOrderItemRequest`], by name: `UpdatePurchaseOrderItemRequest::new(UpdatePurchaseOrderItemRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatePurchaseOrderItemRequestRequired {
+    /// [`UpdatePurchaseOrderItemRequest::id`].
+    pub id: i64,
+    /// [`UpdatePurchaseOrderItemRequest::sku_id`].
+    pub sku_id: i64,
+    /// [`UpdatePurchaseOrderItemRequest::description`].
+    pub description: String,
+    /// [`UpdatePurchaseOrderItemRequest::vendor_part_number`].
+    pub vendor_part_number: String,
+    /// [`UpdatePurchaseOrderItemRequest::quantity`].
+    pub quantity: rt::Decimal,
+    /// [`UpdatePurchaseOrderItemRequest::cost`].
+    pub cost: rt::Decimal,
+}
 impl UpdatePurchaseOrderItemRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        id: i64,
-        sku_id: i64,
-        description: String,
-        vendor_part_number: String,
-        quantity: rt::Decimal,
-        cost: rt::Decimal,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: UpdatePurchaseOrderItemRequestRequired) -> Self {
+        let UpdatePurchaseOrderItemRequestRequired {
+            id,
+            sku_id,
+            description,
+            vendor_part_number,
+            quantity,
+            cost,
+        } = required;
         Self {
             id,
             sku_id,
@@ -5801,9 +6060,21 @@ pub struct UpdatePurchaseOrderMarkupRequest {
     pub to: rt::Decimal,
     pub percent: rt::Decimal,
 }
+/// The required fields of [`UpdatePurchaseOrderMarkupRequest`], by name: `UpdatePurchaseOrderMarkupRequest::new(UpdatePurchaseOrderMarkupRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatePurchaseOrderMarkupRequestRequired {
+    /// [`UpdatePurchaseOrderMarkupRequest::from`].
+    pub from: rt::Decimal,
+    /// [`UpdatePurchaseOrderMarkupRequest::to`].
+    pub to: rt::Decimal,
+    /// [`UpdatePurchaseOrderMarkupRequest::percent`].
+    pub percent: rt::Decimal,
+}
 impl UpdatePurchaseOrderMarkupRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(from: rt::Decimal, to: rt::Decimal, percent: rt::Decimal) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: UpdatePurchaseOrderMarkupRequestRequired) -> Self {
+        let UpdatePurchaseOrderMarkupRequestRequired { from, to, percent } = required;
         Self { from, to, percent }
     }
 }
@@ -6048,28 +6319,70 @@ pub struct UpdatePurchaseOrderTypeRequest {
     #[serde(rename = "alertSettings")]
     pub alert_settings: PoTypeAlertSettings,
 }
+/// The required fields of [`UpdatePurchaseOrderTypeRequest`], by name: `UpdatePurchaseOrderTypeRequest::new(UpdatePurchaseOrderTypeRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatePurchaseOrderTypeRequestRequired {
+    /// [`UpdatePurchaseOrderTypeRequest::active`].
+    pub active: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::name`].
+    pub name: String,
+    /// [`UpdatePurchaseOrderTypeRequest::include_in_po_screen`].
+    pub include_in_po_screen: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::automatically_receive`].
+    pub automatically_receive: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::display_to_technician`].
+    pub display_to_technician: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::exclude_tax_from_job_costing`].
+    pub exclude_tax_from_job_costing: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::impact_to_technician_payroll`].
+    pub impact_to_technician_payroll: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::allow_technicians_to_send_po`].
+    pub allow_technicians_to_send_po: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::default_required_date_days_offset`].
+    pub default_required_date_days_offset: i32,
+    /// [`UpdatePurchaseOrderTypeRequest::skip_weekends`].
+    pub skip_weekends: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::require_job_before_receipt`].
+    pub require_job_before_receipt: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::include_in_sales_tax`].
+    pub include_in_sales_tax: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::is_default`].
+    pub is_default: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::copy_purchase_order_items_to_invoice_when_received`].
+    pub copy_purchase_order_items_to_invoice_when_received: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::is_default_for_consignment`].
+    pub is_default_for_consignment: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::landed_cost_method`].
+    pub landed_cost_method: crate::common::LandedCostMethod,
+    /// [`UpdatePurchaseOrderTypeRequest::include_tax_in_fully_landed_cost`].
+    pub include_tax_in_fully_landed_cost: bool,
+    /// [`UpdatePurchaseOrderTypeRequest::alert_settings`].
+    pub alert_settings: PoTypeAlertSettings,
+}
 impl UpdatePurchaseOrderTypeRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        active: bool,
-        name: String,
-        include_in_po_screen: bool,
-        automatically_receive: bool,
-        display_to_technician: bool,
-        exclude_tax_from_job_costing: bool,
-        impact_to_technician_payroll: bool,
-        allow_technicians_to_send_po: bool,
-        default_required_date_days_offset: i32,
-        skip_weekends: bool,
-        require_job_before_receipt: bool,
-        include_in_sales_tax: bool,
-        is_default: bool,
-        copy_purchase_order_items_to_invoice_when_received: bool,
-        is_default_for_consignment: bool,
-        landed_cost_method: crate::common::LandedCostMethod,
-        include_tax_in_fully_landed_cost: bool,
-        alert_settings: PoTypeAlertSettings,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: UpdatePurchaseOrderTypeRequestRequired) -> Self {
+        let UpdatePurchaseOrderTypeRequestRequired {
+            active,
+            name,
+            include_in_po_screen,
+            automatically_receive,
+            display_to_technician,
+            exclude_tax_from_job_costing,
+            impact_to_technician_payroll,
+            allow_technicians_to_send_po,
+            default_required_date_days_offset,
+            skip_weekends,
+            require_job_before_receipt,
+            include_in_sales_tax,
+            is_default,
+            copy_purchase_order_items_to_invoice_when_received,
+            is_default_for_consignment,
+            landed_cost_method,
+            include_tax_in_fully_landed_cost,
+            alert_settings,
+        } = required;
         Self {
             active,
             name,
@@ -6121,9 +6434,23 @@ pub struct UpdateReturnItemModel {
     )]
     pub budget_code_id: rt::Nullable<i64>,
 }
+/// The required fields of [`UpdateReturnItemModel`], by name: `UpdateReturnItemModel::new(UpdateReturnItemModelRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateReturnItemModelRequired {
+    /// [`UpdateReturnItemModel::id`].
+    pub id: i64,
+    /// [`UpdateReturnItemModel::sku_id`].
+    pub sku_id: i64,
+    /// [`UpdateReturnItemModel::quantity`].
+    pub quantity: rt::Decimal,
+    /// [`UpdateReturnItemModel::cost`].
+    pub cost: rt::Decimal,
+}
 impl UpdateReturnItemModel {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(id: i64, sku_id: i64, quantity: rt::Decimal, cost: rt::Decimal) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: UpdateReturnItemModelRequired) -> Self {
+        let UpdateReturnItemModelRequired { id, sku_id, quantity, cost } = required;
         Self {
             id,
             sku_id,
@@ -6488,9 +6815,19 @@ pub struct UpdateVendorContactRequest {
     /// Email
     pub email: String,
 }
+/// The required fields of [`UpdateVendorContactRequest`], by name: `UpdateVendorContactRequest::new(UpdateVendorContactRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateVendorContactRequestRequired {
+    /// [`UpdateVendorContactRequest::name`].
+    pub name: String,
+    /// [`UpdateVendorContactRequest::email`].
+    pub email: String,
+}
 impl UpdateVendorContactRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, email: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: UpdateVendorContactRequestRequired) -> Self {
+        let UpdateVendorContactRequestRequired { name, email } = required;
         Self {
             id: rt::Nullable::Absent,
             name,

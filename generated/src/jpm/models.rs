@@ -45,13 +45,21 @@ pub struct AppointmentAddRequest {
     )]
     pub special_instructions: rt::Nullable<String>,
 }
+/// The required fields of [`AppointmentAddRequest`], by name: `AppointmentAddRequest::new(AppointmentAddRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppointmentAddRequestRequired {
+    /// [`AppointmentAddRequest::job_id`].
+    pub job_id: crate::ids::JobId,
+    /// [`AppointmentAddRequest::start`].
+    pub start: rt::DateTime,
+    /// [`AppointmentAddRequest::end`].
+    pub end: rt::DateTime,
+}
 impl AppointmentAddRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        job_id: crate::ids::JobId,
-        start: rt::DateTime,
-        end: rt::DateTime,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: AppointmentAddRequestRequired) -> Self {
+        let AppointmentAddRequestRequired { job_id, start, end } = required;
         Self {
             job_id,
             start,
@@ -170,9 +178,19 @@ pub struct AppointmentInformation {
     )]
     pub technician_ids: rt::Nullable<Vec<crate::ids::TechnicianId>>,
 }
+/// The required fields of [`AppointmentInformation`], by name: `AppointmentInformation::new(AppointmentInformationRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppointmentInformationRequired {
+    /// [`AppointmentInformation::start`].
+    pub start: rt::DateTime,
+    /// [`AppointmentInformation::end`].
+    pub end: rt::DateTime,
+}
 impl AppointmentInformation {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(start: rt::DateTime, end: rt::DateTime) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: AppointmentInformationRequired) -> Self {
+        let AppointmentInformationRequired { start, end } = required;
         Self {
             start,
             end,
@@ -744,8 +762,11 @@ pub struct CancelJobRequest {
 }
 impl CancelJobRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(reason_id: i64, memo: String) -> Self {
-        Self { reason_id, memo }
+    pub fn new(reason_id: i64, memo: impl Into<String>) -> Self {
+        Self {
+            reason_id,
+            memo: memo.into(),
+        }
     }
 }
 /// Schema `Jpm.V2.CancelReasonResponse`.
@@ -972,9 +993,9 @@ pub struct CreateJobTypeRequest {
 }
 impl CreateJobTypeRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             business_unit_ids: rt::Nullable::Absent,
             skills: rt::Nullable::Absent,
             tag_type_ids: rt::Nullable::Absent,
@@ -1319,8 +1340,11 @@ pub struct CustomFieldCreateOrUpdateModel {
 }
 impl CustomFieldCreateOrUpdateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(type_id: i64, value: String) -> Self {
-        Self { type_id, value }
+    pub fn new(type_id: i64, value: impl Into<String>) -> Self {
+        Self {
+            type_id,
+            value: value.into(),
+        }
     }
 }
 /// Schema `Jpm.V2.CustomFieldDataType`.
@@ -2394,9 +2418,9 @@ pub struct ExternalDataUpdateModel {
 }
 impl ExternalDataUpdateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             value: rt::Nullable::Absent,
         }
     }
@@ -2467,8 +2491,11 @@ pub struct HoldAppointmentRequest {
 }
 impl HoldAppointmentRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(reason_id: i64, memo: String) -> Self {
-        Self { reason_id, memo }
+    pub fn new(reason_id: i64, memo: impl Into<String>) -> Self {
+        Self {
+            reason_id,
+            memo: memo.into(),
+        }
     }
 }
 /// Schema `Jpm.V2.HoldReasonResponse`.
@@ -2961,7 +2988,7 @@ impl JobCreateRequest {
         location_id: crate::ids::LocationId,
         business_unit_id: crate::ids::BusinessUnitId,
         job_type_id: crate::ids::JobTypeId,
-        priority: String,
+        priority: impl Into<String>,
         campaign_id: crate::ids::CampaignId,
         appointments: Vec<AppointmentInformation>,
     ) -> Self {
@@ -2972,7 +2999,7 @@ impl JobCreateRequest {
             business_unit_id,
             job_generated_lead_source: rt::Nullable::Absent,
             job_type_id,
-            priority,
+            priority: priority.into(),
             campaign_id,
             appointments,
             summary: rt::Nullable::Absent,
@@ -3387,9 +3414,9 @@ pub struct JobNoteCreateRequest {
 }
 impl JobNoteCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<String>) -> Self {
         Self {
-            text,
+            text: text.into(),
             pin_to_top: rt::Nullable::Absent,
         }
     }
@@ -4145,9 +4172,9 @@ pub struct ProjectNoteCreateRequest {
 }
 impl ProjectNoteCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<String>) -> Self {
         Self {
-            text,
+            text: text.into(),
             pin_to_top: rt::Nullable::Absent,
         }
     }
@@ -4967,8 +4994,14 @@ pub struct SetAppointmentSummaryRequest {
 }
 impl SetAppointmentSummaryRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(notes: String, technician_id: crate::ids::TechnicianId) -> Self {
-        Self { notes, technician_id }
+    pub fn new(
+        notes: impl Into<String>,
+        technician_id: crate::ids::TechnicianId,
+    ) -> Self {
+        Self {
+            notes: notes.into(),
+            technician_id,
+        }
     }
 }
 /// Schema `Jpm.V2.UpdateAppointmentSpecialInstructionsRequest`.
@@ -4982,8 +5015,10 @@ pub struct UpdateAppointmentSpecialInstructionsRequest {
 }
 impl UpdateAppointmentSpecialInstructionsRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(special_instructions: String) -> Self {
-        Self { special_instructions }
+    pub fn new(special_instructions: impl Into<String>) -> Self {
+        Self {
+            special_instructions: special_instructions.into(),
+        }
     }
 }
 /// Schema `Jpm.V2.UpdateJobRequest`.

@@ -488,15 +488,15 @@ impl AppointmentsGetList {
     /// Return appointments that start on or after the specified date/time (in UTC)
     ///
     /// Query parameter `startsOnOrAfter`.
-    pub fn starts_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.starts_on_or_after = Some(value);
+    pub fn starts_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.starts_on_or_after = Some(value.into());
         self
     }
     /// Return appointments that start before the specified date/time (in UTC)
     ///
     /// Query parameter `startsBefore`.
-    pub fn starts_before(mut self, value: rt::DateTime) -> Self {
-        self.starts_before = Some(value);
+    pub fn starts_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.starts_before = Some(value.into());
         self
     }
     /// Return appointments this technician is assigned to
@@ -523,29 +523,29 @@ impl AppointmentsGetList {
     /// Return appointments modified before a certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return appointments modified on or after a certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Return appointments created on or after a certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return appointments created before a certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -3407,29 +3407,29 @@ impl JobCancelReasonsGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by the specified field:\
@@ -3941,29 +3941,29 @@ impl JobHoldReasonsGet {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by the specified field:\
@@ -4404,29 +4404,29 @@ impl JobTypesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// If this guid is provided, external data corresponding to
@@ -5232,29 +5232,29 @@ impl JobsGetCustomFieldTypes {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by the specified field: Id, Name.
@@ -5730,29 +5730,38 @@ impl JobsGetList {
     /// "firstAppointmentStartsBefore" to find jobs whose first appointment is within the specified date range.
     ///
     /// Query parameter `firstAppointmentStartsOnOrAfter`.
-    pub fn first_appointment_starts_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.first_appointment_starts_on_or_after = Some(value);
+    pub fn first_appointment_starts_on_or_after(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        self.first_appointment_starts_on_or_after = Some(value.into());
         self
     }
     /// Return jobs whose first appointment starts before date/time (in UTC)
     ///
     /// Query parameter `firstAppointmentStartsBefore`.
-    pub fn first_appointment_starts_before(mut self, value: rt::DateTime) -> Self {
-        self.first_appointment_starts_before = Some(value);
+    pub fn first_appointment_starts_before(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        self.first_appointment_starts_before = Some(value.into());
         self
     }
     /// Return jobs if any appointment starts after date/time (in UTC)
     ///
     /// Query parameter `appointmentStartsOnOrAfter`.
-    pub fn appointment_starts_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.appointment_starts_on_or_after = Some(value);
+    pub fn appointment_starts_on_or_after(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        self.appointment_starts_on_or_after = Some(value.into());
         self
     }
     /// Return jobs if any appointment starts after date/time (in UTC)
     ///
     /// Query parameter `appointmentStartsBefore`.
-    pub fn appointment_starts_before(mut self, value: rt::DateTime) -> Self {
-        self.appointment_starts_before = Some(value);
+    pub fn appointment_starts_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.appointment_starts_before = Some(value.into());
         self
     }
     /// Return jobs if technician is assigned to any appointment
@@ -5833,43 +5842,43 @@ impl JobsGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Return jobs that are completed after a certain date/time (in UTC)
     ///
     /// Query parameter `completedOnOrAfter`.
-    pub fn completed_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.completed_on_or_after = Some(value);
+    pub fn completed_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.completed_on_or_after = Some(value.into());
         self
     }
     /// Return jobs that are completed before a certain date/time (in UTC)
     ///
     /// Query parameter `completedBefore`.
-    pub fn completed_before(mut self, value: rt::DateTime) -> Self {
-        self.completed_before = Some(value);
+    pub fn completed_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.completed_before = Some(value.into());
         self
     }
     /// Return jobs that have at least one of provided Tag Type assigned
@@ -6475,29 +6484,29 @@ impl ProjectStatusesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -6808,29 +6817,29 @@ impl ProjectSubStatusesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (active items will be returned by default)\
@@ -7647,29 +7656,29 @@ impl ProjectsGetCustomFieldTypes {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by the specified field: Id, Name.
@@ -7921,71 +7930,77 @@ impl ProjectsGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return projects that start before date
     ///
     /// Query parameter `startsBefore`.
-    pub fn starts_before(mut self, value: rt::DateTime) -> Self {
-        self.starts_before = Some(value);
+    pub fn starts_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.starts_before = Some(value.into());
         self
     }
     /// Return projects that start on or after date
     ///
     /// Query parameter `startsOnOrAfter`.
-    pub fn starts_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.starts_on_or_after = Some(value);
+    pub fn starts_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.starts_on_or_after = Some(value.into());
         self
     }
     /// Return projects that are completed before date
     ///
     /// Query parameter `completedBefore`.
-    pub fn completed_before(mut self, value: rt::DateTime) -> Self {
-        self.completed_before = Some(value);
+    pub fn completed_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.completed_before = Some(value.into());
         self
     }
     /// Return projects that are completed on or after date
     ///
     /// Query parameter `completedOnOrAfter`.
-    pub fn completed_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.completed_on_or_after = Some(value);
+    pub fn completed_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.completed_on_or_after = Some(value.into());
         self
     }
     /// Return projects whose target completion date is before date
     ///
     /// Query parameter `targetCompletionDateBefore`.
-    pub fn target_completion_date_before(mut self, value: rt::DateTime) -> Self {
-        self.target_completion_date_before = Some(value);
+    pub fn target_completion_date_before(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        self.target_completion_date_before = Some(value.into());
         self
     }
     /// Return projects whose target completion date is on or after date
     ///
     /// Query parameter `targetCompletionDateOnOrAfter`.
-    pub fn target_completion_date_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.target_completion_date_on_or_after = Some(value);
+    pub fn target_completion_date_on_or_after(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        self.target_completion_date_on_or_after = Some(value.into());
         self
     }
     /// Return projects whose last modification date is before date
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return projects whose last modification date is on or after date
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// The logical number of page to return, starting from 1

@@ -74,8 +74,8 @@ pub struct CampaignCategoryCreateRequest {
 }
 impl CampaignCategoryCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// Schema `Marketing.V2.CampaignCategoryResponse`.
@@ -195,9 +195,9 @@ pub struct CampaignCategoryUpdateRequest {
 }
 impl CampaignCategoryUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             active: rt::Nullable::Absent,
         }
     }
@@ -546,13 +546,13 @@ pub struct CampaignUpsertRequest {
 impl CampaignUpsertRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        name: String,
+        name: impl Into<String>,
         business_unit_id: crate::ids::BusinessUnitId,
         category_id: i64,
         active: bool,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             business_unit_id,
             dnis: rt::Nullable::Absent,
             category_id,
@@ -742,14 +742,23 @@ pub struct CreateCampaignCostRequest {
     #[serde(rename = "dailyCost")]
     pub daily_cost: rt::Decimal,
 }
+/// The required fields of [`CreateCampaignCostRequest`], by name: `CreateCampaignCostRequest::new(CreateCampaignCostRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateCampaignCostRequestRequired {
+    /// [`CreateCampaignCostRequest::campaign_id`].
+    pub campaign_id: crate::ids::CampaignId,
+    /// [`CreateCampaignCostRequest::year`].
+    pub year: i32,
+    /// [`CreateCampaignCostRequest::month`].
+    pub month: i32,
+    /// [`CreateCampaignCostRequest::daily_cost`].
+    pub daily_cost: rt::Decimal,
+}
 impl CreateCampaignCostRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        campaign_id: crate::ids::CampaignId,
-        year: i32,
-        month: i32,
-        daily_cost: rt::Decimal,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateCampaignCostRequestRequired) -> Self {
+        let CreateCampaignCostRequestRequired { campaign_id, year, month, daily_cost } = required;
         Self {
             campaign_id,
             year,

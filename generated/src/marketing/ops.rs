@@ -234,29 +234,29 @@ impl CampaignCategoriesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by the specified field:\
@@ -451,11 +451,15 @@ impl CampaignCostSummaryApi {
     /// `GET /tenant/{tenant}/campaign-cost-summary` (operation `CampaignCostSummary_Get`)
     ///
     /// Required scope: `tn.mrk.campaigncostsummary:r`
-    pub fn get(&self, from: rt::DateTime, to: rt::DateTime) -> CampaignCostSummaryGet {
+    pub fn get(
+        &self,
+        from: impl Into<rt::DateTime>,
+        to: impl Into<rt::DateTime>,
+    ) -> CampaignCostSummaryGet {
         CampaignCostSummaryGet {
             client: self.client.clone(),
-            from,
-            to,
+            from: from.into(),
+            to: to.into(),
         }
     }
 }
@@ -1290,15 +1294,15 @@ impl CampaignsGetList {
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -1331,15 +1335,15 @@ impl CampaignsGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Filters campaigns by phone number (as string).
@@ -1536,11 +1540,15 @@ impl EmailChannelCostApi {
     /// `GET /tenant/{tenant}/email-channel-cost` (operation `EmailChannelCost_Get`)
     ///
     /// Required scope: `tn.mrk.emailchannelcost:r`
-    pub fn get(&self, from: rt::DateTime, to: rt::DateTime) -> EmailChannelCostGet {
+    pub fn get(
+        &self,
+        from: impl Into<rt::DateTime>,
+        to: impl Into<rt::DateTime>,
+    ) -> EmailChannelCostGet {
         EmailChannelCostGet {
             client: self.client.clone(),
-            from,
-            to,
+            from: from.into(),
+            to: to.into(),
         }
     }
 }

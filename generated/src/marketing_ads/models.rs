@@ -632,14 +632,28 @@ pub struct ExternalCallData {
     #[serde(rename = "callStartedOnUtc")]
     pub call_started_on_utc: rt::DateTime,
 }
+/// The required fields of [`ExternalCallData`], by name: `ExternalCallData::new(ExternalCallDataRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalCallDataRequired {
+    /// [`ExternalCallData::customer_phone_number`].
+    pub customer_phone_number: String,
+    /// [`ExternalCallData::forwarding_phone_number`].
+    pub forwarding_phone_number: String,
+    /// [`ExternalCallData::tracking_phone_number`].
+    pub tracking_phone_number: String,
+    /// [`ExternalCallData::call_started_on_utc`].
+    pub call_started_on_utc: rt::DateTime,
+}
 impl ExternalCallData {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        customer_phone_number: String,
-        forwarding_phone_number: String,
-        tracking_phone_number: String,
-        call_started_on_utc: rt::DateTime,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ExternalCallDataRequired) -> Self {
+        let ExternalCallDataRequired {
+            customer_phone_number,
+            forwarding_phone_number,
+            tracking_phone_number,
+            call_started_on_utc,
+        } = required;
         Self {
             customer_phone_number,
             forwarding_phone_number,
@@ -1266,9 +1280,19 @@ pub struct WebSessionData {
     )]
     pub google_analytics_client_id: rt::Nullable<String>,
 }
+/// The required fields of [`WebSessionData`], by name: `WebSessionData::new(WebSessionDataRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebSessionDataRequired {
+    /// [`WebSessionData::landing_page_url`].
+    pub landing_page_url: String,
+    /// [`WebSessionData::referrer_url`].
+    pub referrer_url: String,
+}
 impl WebSessionData {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(landing_page_url: String, referrer_url: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: WebSessionDataRequired) -> Self {
+        let WebSessionDataRequired { landing_page_url, referrer_url } = required;
         Self {
             landing_page_url,
             referrer_url,

@@ -24,13 +24,13 @@ impl AttributedLeadsApi {
     /// Required scope: `tn.mads.attributedleads:r`
     pub fn get(
         &self,
-        from_utc: rt::DateTime,
-        to_utc: rt::DateTime,
+        from_utc: impl Into<rt::DateTime>,
+        to_utc: impl Into<rt::DateTime>,
     ) -> AttributedLeadsGet {
         AttributedLeadsGet {
             client: self.client.clone(),
-            from_utc,
-            to_utc,
+            from_utc: from_utc.into(),
+            to_utc: to_utc.into(),
             lead_type: None,
             page: None,
             page_size: None,
@@ -346,14 +346,14 @@ impl PerformanceApi {
     /// Required scope: `tn.mads.performance:r`
     pub fn get(
         &self,
-        from_utc: rt::DateTime,
-        to_utc: rt::DateTime,
+        from_utc: impl Into<rt::DateTime>,
+        to_utc: impl Into<rt::DateTime>,
         performance_segmentation_type: super::models::PerformanceSegmentationType,
     ) -> PerformanceGet {
         PerformanceGet {
             client: self.client.clone(),
-            from_utc,
-            to_utc,
+            from_utc: from_utc.into(),
+            to_utc: to_utc.into(),
             performance_segmentation_type,
             page: None,
             page_size: None,

@@ -127,33 +127,33 @@ impl ReviewsReviews {
         self
     }
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Query parameter `fromDate`.
-    pub fn from_date(mut self, value: rt::DateTime) -> Self {
-        self.from_date = Some(value);
+    pub fn from_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.from_date = Some(value.into());
         self
     }
     /// Query parameter `toDate`.
-    pub fn to_date(mut self, value: rt::DateTime) -> Self {
-        self.to_date = Some(value);
+    pub fn to_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.to_date = Some(value.into());
         self
     }
     /// Query parameter `responseTypes`.

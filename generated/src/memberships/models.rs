@@ -1650,14 +1650,28 @@ pub struct InvoiceTemplateItemCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub hours: rt::Nullable<rt::Decimal>,
 }
+/// The required fields of [`InvoiceTemplateItemCreateRequest`], by name: `InvoiceTemplateItemCreateRequest::new(InvoiceTemplateItemCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceTemplateItemCreateRequestRequired {
+    /// [`InvoiceTemplateItemCreateRequest::sku_id`].
+    pub sku_id: i64,
+    /// [`InvoiceTemplateItemCreateRequest::quantity`].
+    pub quantity: rt::Decimal,
+    /// [`InvoiceTemplateItemCreateRequest::unit_price`].
+    pub unit_price: rt::Decimal,
+    /// [`InvoiceTemplateItemCreateRequest::is_add_on`].
+    pub is_add_on: bool,
+}
 impl InvoiceTemplateItemCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        sku_id: i64,
-        quantity: rt::Decimal,
-        unit_price: rt::Decimal,
-        is_add_on: bool,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: InvoiceTemplateItemCreateRequestRequired) -> Self {
+        let InvoiceTemplateItemCreateRequestRequired {
+            sku_id,
+            quantity,
+            unit_price,
+            is_add_on,
+        } = required;
         Self {
             sku_id,
             quantity,
@@ -1803,14 +1817,28 @@ pub struct InvoiceTemplateItemUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub hours: rt::Nullable<rt::Decimal>,
 }
+/// The required fields of [`InvoiceTemplateItemUpdateRequest`], by name: `InvoiceTemplateItemUpdateRequest::new(InvoiceTemplateItemUpdateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceTemplateItemUpdateRequestRequired {
+    /// [`InvoiceTemplateItemUpdateRequest::sku_id`].
+    pub sku_id: i64,
+    /// [`InvoiceTemplateItemUpdateRequest::quantity`].
+    pub quantity: rt::Decimal,
+    /// [`InvoiceTemplateItemUpdateRequest::unit_price`].
+    pub unit_price: rt::Decimal,
+    /// [`InvoiceTemplateItemUpdateRequest::is_add_on`].
+    pub is_add_on: bool,
+}
 impl InvoiceTemplateItemUpdateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        sku_id: i64,
-        quantity: rt::Decimal,
-        unit_price: rt::Decimal,
-        is_add_on: bool,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: InvoiceTemplateItemUpdateRequestRequired) -> Self {
+        let InvoiceTemplateItemUpdateRequestRequired {
+            sku_id,
+            quantity,
+            unit_price,
+            is_add_on,
+        } = required;
         Self {
             id: rt::Nullable::Absent,
             sku_id,
@@ -2711,15 +2739,31 @@ pub struct MembershipSaleInvoiceCreateRequest {
     )]
     pub recurring_location_id: rt::Nullable<i64>,
 }
+/// The required fields of [`MembershipSaleInvoiceCreateRequest`], by name: `MembershipSaleInvoiceCreateRequest::new(MembershipSaleInvoiceCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipSaleInvoiceCreateRequestRequired {
+    /// [`MembershipSaleInvoiceCreateRequest::customer_id`].
+    pub customer_id: crate::ids::CustomerId,
+    /// [`MembershipSaleInvoiceCreateRequest::business_unit_id`].
+    pub business_unit_id: crate::ids::BusinessUnitId,
+    /// [`MembershipSaleInvoiceCreateRequest::sale_task_id`].
+    pub sale_task_id: i64,
+    /// [`MembershipSaleInvoiceCreateRequest::duration_billing_id`].
+    pub duration_billing_id: i64,
+    /// [`MembershipSaleInvoiceCreateRequest::recurring_service_action`].
+    pub recurring_service_action: RecurringServiceAction,
+}
 impl MembershipSaleInvoiceCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        customer_id: crate::ids::CustomerId,
-        business_unit_id: crate::ids::BusinessUnitId,
-        sale_task_id: i64,
-        duration_billing_id: i64,
-        recurring_service_action: RecurringServiceAction,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: MembershipSaleInvoiceCreateRequestRequired) -> Self {
+        let MembershipSaleInvoiceCreateRequestRequired {
+            customer_id,
+            business_unit_id,
+            sale_task_id,
+            duration_billing_id,
+            recurring_service_action,
+        } = required;
         Self {
             customer_id,
             business_unit_id,

@@ -154,29 +154,29 @@ impl ActivityCodesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -1485,50 +1485,50 @@ impl GrossPayItemsGetList {
     /// Return items having date after certain date/time (in UTC)
     ///
     /// Query parameter `dateOnOrAfter`.
-    pub fn date_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.date_on_or_after = Some(value);
+    pub fn date_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.date_on_or_after = Some(value.into());
         self
     }
     /// Return items having date before certain date/time (in UTC)
     ///
     /// Query parameter `dateOnOrBefore`.
-    pub fn date_on_or_before(mut self, value: rt::DateTime) -> Self {
-        self.date_on_or_before = Some(value);
+    pub fn date_on_or_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.date_on_or_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Return items modified on or before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrBefore`.
-    pub fn modified_on_or_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_before = Some(value);
+    pub fn modified_on_or_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_before = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Applies sorting by specified fields
@@ -1807,29 +1807,29 @@ impl JobSplitsGetList {
     /// Returns job split created on or after a certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return job splits created before a certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Returns job split modified on or after a certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Returns job split modified before a certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Returns job split by active status\
@@ -2017,29 +2017,29 @@ impl JobSplitsGetListByJobs {
     /// Returns job split created on or after a certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return job splits created before a certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Returns job split modified on or after a certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Returns job split modified before a certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Returns job split by active status\
@@ -2239,15 +2239,15 @@ impl LocationLaborTypeGetListByLocations {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -2609,15 +2609,15 @@ impl PayrollAdjustmentsGetList {
     /// Return payroll adjustments posted on or after certain date/time (in UTC)
     ///
     /// Query parameter `postedOnOrAfter`.
-    pub fn posted_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.posted_on_or_after = Some(value);
+    pub fn posted_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.posted_on_or_after = Some(value.into());
         self
     }
     /// Return payroll adjustments posted on or before certain date/time (in UTC)
     ///
     /// Query parameter `postedOnOrBefore`.
-    pub fn posted_on_or_before(mut self, value: rt::DateTime) -> Self {
-        self.posted_on_or_before = Some(value);
+    pub fn posted_on_or_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.posted_on_or_before = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -2631,29 +2631,29 @@ impl PayrollAdjustmentsGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by specified fields
@@ -2983,29 +2983,29 @@ impl PayrollSettingsGetPayrollSettingsList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -3442,36 +3442,36 @@ impl PayrollsGetEmployeePayrolls {
     /// Return items having start date after certain date/time (in UTC)
     ///
     /// Query parameter `startedOnOrAfter`.
-    pub fn started_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.started_on_or_after = Some(value);
+    pub fn started_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.started_on_or_after = Some(value.into());
         self
     }
     /// Return items having end date before certain date/time (in UTC)
     ///
     /// Query parameter `endedOnOrBefore`.
-    pub fn ended_on_or_before(mut self, value: rt::DateTime) -> Self {
-        self.ended_on_or_before = Some(value);
+    pub fn ended_on_or_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.ended_on_or_before = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Return items approved on or after certain date/time (in UTC)
     ///
     /// Query parameter `approvedOnOrAfter`.
-    pub fn approved_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.approved_on_or_after = Some(value);
+    pub fn approved_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.approved_on_or_after = Some(value.into());
         self
     }
     /// Return items of the specified payroll status\
@@ -3493,15 +3493,15 @@ impl PayrollsGetEmployeePayrolls {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by specified fields
@@ -3681,36 +3681,36 @@ impl PayrollsGetList {
     /// Return items having start date after certain date/time (in UTC)
     ///
     /// Query parameter `startedOnOrAfter`.
-    pub fn started_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.started_on_or_after = Some(value);
+    pub fn started_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.started_on_or_after = Some(value.into());
         self
     }
     /// Return items having end date before certain date/time (in UTC)
     ///
     /// Query parameter `endedOnOrBefore`.
-    pub fn ended_on_or_before(mut self, value: rt::DateTime) -> Self {
-        self.ended_on_or_before = Some(value);
+    pub fn ended_on_or_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.ended_on_or_before = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Return items approved on or after certain date/time (in UTC)
     ///
     /// Query parameter `approvedOnOrAfter`.
-    pub fn approved_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.approved_on_or_after = Some(value);
+    pub fn approved_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.approved_on_or_after = Some(value.into());
         self
     }
     /// Return items of the specified payroll status\
@@ -3732,15 +3732,15 @@ impl PayrollsGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by specified fields
@@ -3910,36 +3910,36 @@ impl PayrollsGetTechnicianPayrolls {
     /// Return items having start date after certain date/time (in UTC)
     ///
     /// Query parameter `startedOnOrAfter`.
-    pub fn started_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.started_on_or_after = Some(value);
+    pub fn started_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.started_on_or_after = Some(value.into());
         self
     }
     /// Return items having end date before certain date/time (in UTC)
     ///
     /// Query parameter `endedOnOrBefore`.
-    pub fn ended_on_or_before(mut self, value: rt::DateTime) -> Self {
-        self.ended_on_or_before = Some(value);
+    pub fn ended_on_or_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.ended_on_or_before = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Return items approved on or after certain date/time (in UTC)
     ///
     /// Query parameter `approvedOnOrAfter`.
-    pub fn approved_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.approved_on_or_after = Some(value);
+    pub fn approved_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.approved_on_or_after = Some(value.into());
         self
     }
     /// Return items of the specified payroll status\
@@ -3961,15 +3961,15 @@ impl PayrollsGetTechnicianPayrolls {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by specified fields
@@ -4212,29 +4212,29 @@ impl TimesheetCodesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -4530,29 +4530,29 @@ impl TimesheetsGetJobTimesheets {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -4573,15 +4573,15 @@ impl TimesheetsGetJobTimesheets {
     /// Return items having dispatch, arrive, cancel or done dates after certain date/time (in UTC)
     ///
     /// Query parameter `startedOn`.
-    pub fn started_on(mut self, value: rt::DateTime) -> Self {
-        self.started_on = Some(value);
+    pub fn started_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.started_on = Some(value.into());
         self
     }
     /// Return items having dispatch, arrive, cancel or done dates before certain date/time (in UTC)
     ///
     /// Query parameter `endedOn`.
-    pub fn ended_on(mut self, value: rt::DateTime) -> Self {
-        self.ended_on = Some(value);
+    pub fn ended_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.ended_on = Some(value.into());
         self
     }
     /// Applies sorting by the specified field:\
@@ -4774,29 +4774,29 @@ impl TimesheetsGetJobTimesheetsByJobs {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -4817,15 +4817,15 @@ impl TimesheetsGetJobTimesheetsByJobs {
     /// Return items having dispatch, arrive, cancel or done dates after certain date/time (in UTC)
     ///
     /// Query parameter `startedOn`.
-    pub fn started_on(mut self, value: rt::DateTime) -> Self {
-        self.started_on = Some(value);
+    pub fn started_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.started_on = Some(value.into());
         self
     }
     /// Return items having dispatch, arrive, cancel or done dates before certain date/time (in UTC)
     ///
     /// Query parameter `endedOn`.
-    pub fn ended_on(mut self, value: rt::DateTime) -> Self {
-        self.ended_on = Some(value);
+    pub fn ended_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.ended_on = Some(value.into());
         self
     }
     /// Applies sorting by the specified field:\
@@ -5004,29 +5004,29 @@ impl TimesheetsGetNonJobTimesheets {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// The employee ID

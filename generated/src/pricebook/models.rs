@@ -114,9 +114,9 @@ pub struct CategoryCreateRequest {
 }
 impl CategoryCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, category_type: CategoryType) -> Self {
+    pub fn new(name: impl Into<String>, category_type: CategoryType) -> Self {
         Self {
-            name,
+            name: name.into(),
             active: rt::Nullable::Absent,
             description: rt::Nullable::Absent,
             parent_id: rt::Nullable::Absent,
@@ -822,15 +822,31 @@ pub struct DiscountAndFeesBulkCreateRequest {
     )]
     pub custom_id: rt::Nullable<String>,
 }
+/// The required fields of [`DiscountAndFeesBulkCreateRequest`], by name: `DiscountAndFeesBulkCreateRequest::new(DiscountAndFeesBulkCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscountAndFeesBulkCreateRequestRequired {
+    /// [`DiscountAndFeesBulkCreateRequest::type`].
+    pub r#type: PriceModifierType,
+    /// [`DiscountAndFeesBulkCreateRequest::code`].
+    pub code: String,
+    /// [`DiscountAndFeesBulkCreateRequest::description`].
+    pub description: String,
+    /// [`DiscountAndFeesBulkCreateRequest::amount_type`].
+    pub amount_type: PriceModifierAmountType,
+    /// [`DiscountAndFeesBulkCreateRequest::amount`].
+    pub amount: rt::Decimal,
+}
 impl DiscountAndFeesBulkCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        r#type: PriceModifierType,
-        code: String,
-        description: String,
-        amount_type: PriceModifierAmountType,
-        amount: rt::Decimal,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: DiscountAndFeesBulkCreateRequestRequired) -> Self {
+        let DiscountAndFeesBulkCreateRequestRequired {
+            r#type,
+            code,
+            description,
+            amount_type,
+            amount,
+        } = required;
         Self {
             r#type,
             code,
@@ -1040,32 +1056,82 @@ pub struct DiscountAndFeesBulkUpdateRequest {
     pub budget_cost_type: String,
     pub id: i64,
 }
+/// The required fields of [`DiscountAndFeesBulkUpdateRequest`], by name: `DiscountAndFeesBulkUpdateRequest::new(DiscountAndFeesBulkUpdateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscountAndFeesBulkUpdateRequestRequired {
+    /// [`DiscountAndFeesBulkUpdateRequest::type`].
+    pub r#type: PriceModifierType,
+    /// [`DiscountAndFeesBulkUpdateRequest::code`].
+    pub code: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::display_name`].
+    pub display_name: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::description`].
+    pub description: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::amount_type`].
+    pub amount_type: PriceModifierAmountType,
+    /// [`DiscountAndFeesBulkUpdateRequest::amount`].
+    pub amount: rt::Decimal,
+    /// [`DiscountAndFeesBulkUpdateRequest::intacct_gl_group_account`].
+    pub intacct_gl_group_account: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::limit`].
+    pub limit: rt::Decimal,
+    /// [`DiscountAndFeesBulkUpdateRequest::taxable`].
+    pub taxable: bool,
+    /// [`DiscountAndFeesBulkUpdateRequest::categories`].
+    pub categories: Vec<i64>,
+    /// [`DiscountAndFeesBulkUpdateRequest::hours`].
+    pub hours: rt::Decimal,
+    /// [`DiscountAndFeesBulkUpdateRequest::assets`].
+    pub assets: Vec<SkuAssetRequest>,
+    /// [`DiscountAndFeesBulkUpdateRequest::account`].
+    pub account: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::cross_sale_group`].
+    pub cross_sale_group: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::active`].
+    pub active: bool,
+    /// [`DiscountAndFeesBulkUpdateRequest::bonus`].
+    pub bonus: rt::Decimal,
+    /// [`DiscountAndFeesBulkUpdateRequest::commission_bonus`].
+    pub commission_bonus: rt::Decimal,
+    /// [`DiscountAndFeesBulkUpdateRequest::pays_commission`].
+    pub pays_commission: bool,
+    /// [`DiscountAndFeesBulkUpdateRequest::exclude_from_payroll`].
+    pub exclude_from_payroll: bool,
+    /// [`DiscountAndFeesBulkUpdateRequest::budget_cost_code`].
+    pub budget_cost_code: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::budget_cost_type`].
+    pub budget_cost_type: String,
+    /// [`DiscountAndFeesBulkUpdateRequest::id`].
+    pub id: i64,
+}
 impl DiscountAndFeesBulkUpdateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        r#type: PriceModifierType,
-        code: String,
-        display_name: String,
-        description: String,
-        amount_type: PriceModifierAmountType,
-        amount: rt::Decimal,
-        intacct_gl_group_account: String,
-        limit: rt::Decimal,
-        taxable: bool,
-        categories: Vec<i64>,
-        hours: rt::Decimal,
-        assets: Vec<SkuAssetRequest>,
-        account: String,
-        cross_sale_group: String,
-        active: bool,
-        bonus: rt::Decimal,
-        commission_bonus: rt::Decimal,
-        pays_commission: bool,
-        exclude_from_payroll: bool,
-        budget_cost_code: String,
-        budget_cost_type: String,
-        id: i64,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: DiscountAndFeesBulkUpdateRequestRequired) -> Self {
+        let DiscountAndFeesBulkUpdateRequestRequired {
+            r#type,
+            code,
+            display_name,
+            description,
+            amount_type,
+            amount,
+            intacct_gl_group_account,
+            limit,
+            taxable,
+            categories,
+            hours,
+            assets,
+            account,
+            cross_sale_group,
+            active,
+            bonus,
+            commission_bonus,
+            pays_commission,
+            exclude_from_payroll,
+            budget_cost_code,
+            budget_cost_type,
+            id,
+        } = required;
         Self {
             r#type,
             code,
@@ -1206,15 +1272,31 @@ pub struct DiscountAndFeesCreateRequest {
     )]
     pub budget_cost_type: rt::Nullable<String>,
 }
+/// The required fields of [`DiscountAndFeesCreateRequest`], by name: `DiscountAndFeesCreateRequest::new(DiscountAndFeesCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscountAndFeesCreateRequestRequired {
+    /// [`DiscountAndFeesCreateRequest::type`].
+    pub r#type: PriceModifierType,
+    /// [`DiscountAndFeesCreateRequest::code`].
+    pub code: String,
+    /// [`DiscountAndFeesCreateRequest::description`].
+    pub description: String,
+    /// [`DiscountAndFeesCreateRequest::amount_type`].
+    pub amount_type: PriceModifierAmountType,
+    /// [`DiscountAndFeesCreateRequest::amount`].
+    pub amount: rt::Decimal,
+}
 impl DiscountAndFeesCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        r#type: PriceModifierType,
-        code: String,
-        description: String,
-        amount_type: PriceModifierAmountType,
-        amount: rt::Decimal,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: DiscountAndFeesCreateRequestRequired) -> Self {
+        let DiscountAndFeesCreateRequestRequired {
+            r#type,
+            code,
+            description,
+            amount_type,
+            amount,
+        } = required;
         Self {
             r#type,
             code,
@@ -2041,9 +2123,19 @@ pub struct EquipmentBulkCreateRequest {
     )]
     pub custom_id: rt::Nullable<String>,
 }
+/// The required fields of [`EquipmentBulkCreateRequest`], by name: `EquipmentBulkCreateRequest::new(EquipmentBulkCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquipmentBulkCreateRequestRequired {
+    /// [`EquipmentBulkCreateRequest::code`].
+    pub code: String,
+    /// [`EquipmentBulkCreateRequest::description`].
+    pub description: String,
+}
 impl EquipmentBulkCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(code: String, description: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: EquipmentBulkCreateRequestRequired) -> Self {
+        let EquipmentBulkCreateRequestRequired { code, description } = required;
         Self {
             equipment_materials: rt::Nullable::Absent,
             recommendations: rt::Nullable::Absent,
@@ -2456,50 +2548,136 @@ pub struct EquipmentBulkUpdateRequest {
     pub is_price_locked: bool,
     pub id: i64,
 }
+/// The required fields of [`EquipmentBulkUpdateRequest`], by name: `EquipmentBulkUpdateRequest::new(EquipmentBulkUpdateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquipmentBulkUpdateRequestRequired {
+    /// [`EquipmentBulkUpdateRequest::code`].
+    pub code: String,
+    /// [`EquipmentBulkUpdateRequest::display_name`].
+    pub display_name: String,
+    /// [`EquipmentBulkUpdateRequest::description`].
+    pub description: String,
+    /// [`EquipmentBulkUpdateRequest::price`].
+    pub price: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::member_price`].
+    pub member_price: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::add_on_price`].
+    pub add_on_price: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::add_on_member_price`].
+    pub add_on_member_price: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::active`].
+    pub active: bool,
+    /// [`EquipmentBulkUpdateRequest::manufacturer`].
+    pub manufacturer: String,
+    /// [`EquipmentBulkUpdateRequest::model`].
+    pub model: String,
+    /// [`EquipmentBulkUpdateRequest::manufacturer_warranty`].
+    pub manufacturer_warranty: SkuWarrantyRequest,
+    /// [`EquipmentBulkUpdateRequest::service_provider_warranty`].
+    pub service_provider_warranty: SkuWarrantyRequest,
+    /// [`EquipmentBulkUpdateRequest::assets`].
+    pub assets: Vec<SkuAssetRequest>,
+    /// [`EquipmentBulkUpdateRequest::recommendations`].
+    pub recommendations: Vec<EquipmentRecommendationRequest>,
+    /// [`EquipmentBulkUpdateRequest::upgrades`].
+    pub upgrades: Vec<i64>,
+    /// [`EquipmentBulkUpdateRequest::equipment_materials`].
+    pub equipment_materials: Vec<SkuLinkRequest>,
+    /// [`EquipmentBulkUpdateRequest::categories`].
+    pub categories: Vec<i64>,
+    /// [`EquipmentBulkUpdateRequest::primary_vendor`].
+    pub primary_vendor: SkuVendorRequest,
+    /// [`EquipmentBulkUpdateRequest::other_vendors`].
+    pub other_vendors: Vec<SkuVendorRequest>,
+    /// [`EquipmentBulkUpdateRequest::account`].
+    pub account: String,
+    /// [`EquipmentBulkUpdateRequest::cost_of_sale_account`].
+    pub cost_of_sale_account: String,
+    /// [`EquipmentBulkUpdateRequest::asset_account`].
+    pub asset_account: String,
+    /// [`EquipmentBulkUpdateRequest::intacct_gl_group_account`].
+    pub intacct_gl_group_account: String,
+    /// [`EquipmentBulkUpdateRequest::cross_sale_group`].
+    pub cross_sale_group: String,
+    /// [`EquipmentBulkUpdateRequest::pays_commission`].
+    pub pays_commission: bool,
+    /// [`EquipmentBulkUpdateRequest::bonus`].
+    pub bonus: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::commission_bonus`].
+    pub commission_bonus: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::hours`].
+    pub hours: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::taxable`].
+    pub taxable: bool,
+    /// [`EquipmentBulkUpdateRequest::cost`].
+    pub cost: rt::Decimal,
+    /// [`EquipmentBulkUpdateRequest::unit_of_measure`].
+    pub unit_of_measure: String,
+    /// [`EquipmentBulkUpdateRequest::is_inventory`].
+    pub is_inventory: bool,
+    /// [`EquipmentBulkUpdateRequest::is_configurable_equipment`].
+    pub is_configurable_equipment: bool,
+    /// [`EquipmentBulkUpdateRequest::variation_equipment`].
+    pub variation_equipment: Vec<i64>,
+    /// [`EquipmentBulkUpdateRequest::dimensions`].
+    pub dimensions: DimensionsRequest,
+    /// [`EquipmentBulkUpdateRequest::budget_cost_code`].
+    pub budget_cost_code: String,
+    /// [`EquipmentBulkUpdateRequest::budget_cost_type`].
+    pub budget_cost_type: String,
+    /// [`EquipmentBulkUpdateRequest::is_cost_locked`].
+    pub is_cost_locked: bool,
+    /// [`EquipmentBulkUpdateRequest::is_price_locked`].
+    pub is_price_locked: bool,
+    /// [`EquipmentBulkUpdateRequest::id`].
+    pub id: i64,
+}
 impl EquipmentBulkUpdateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        code: String,
-        display_name: String,
-        description: String,
-        price: rt::Decimal,
-        member_price: rt::Decimal,
-        add_on_price: rt::Decimal,
-        add_on_member_price: rt::Decimal,
-        active: bool,
-        manufacturer: String,
-        model: String,
-        manufacturer_warranty: SkuWarrantyRequest,
-        service_provider_warranty: SkuWarrantyRequest,
-        assets: Vec<SkuAssetRequest>,
-        recommendations: Vec<EquipmentRecommendationRequest>,
-        upgrades: Vec<i64>,
-        equipment_materials: Vec<SkuLinkRequest>,
-        categories: Vec<i64>,
-        primary_vendor: SkuVendorRequest,
-        other_vendors: Vec<SkuVendorRequest>,
-        account: String,
-        cost_of_sale_account: String,
-        asset_account: String,
-        intacct_gl_group_account: String,
-        cross_sale_group: String,
-        pays_commission: bool,
-        bonus: rt::Decimal,
-        commission_bonus: rt::Decimal,
-        hours: rt::Decimal,
-        taxable: bool,
-        cost: rt::Decimal,
-        unit_of_measure: String,
-        is_inventory: bool,
-        is_configurable_equipment: bool,
-        variation_equipment: Vec<i64>,
-        dimensions: DimensionsRequest,
-        budget_cost_code: String,
-        budget_cost_type: String,
-        is_cost_locked: bool,
-        is_price_locked: bool,
-        id: i64,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: EquipmentBulkUpdateRequestRequired) -> Self {
+        let EquipmentBulkUpdateRequestRequired {
+            code,
+            display_name,
+            description,
+            price,
+            member_price,
+            add_on_price,
+            add_on_member_price,
+            active,
+            manufacturer,
+            model,
+            manufacturer_warranty,
+            service_provider_warranty,
+            assets,
+            recommendations,
+            upgrades,
+            equipment_materials,
+            categories,
+            primary_vendor,
+            other_vendors,
+            account,
+            cost_of_sale_account,
+            asset_account,
+            intacct_gl_group_account,
+            cross_sale_group,
+            pays_commission,
+            bonus,
+            commission_bonus,
+            hours,
+            taxable,
+            cost,
+            unit_of_measure,
+            is_inventory,
+            is_configurable_equipment,
+            variation_equipment,
+            dimensions,
+            budget_cost_code,
+            budget_cost_type,
+            is_cost_locked,
+            is_price_locked,
+            id,
+        } = required;
         Self {
             code,
             display_name,
@@ -2772,9 +2950,19 @@ pub struct EquipmentCreateRequest {
     )]
     pub is_price_locked: rt::Nullable<bool>,
 }
+/// The required fields of [`EquipmentCreateRequest`], by name: `EquipmentCreateRequest::new(EquipmentCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquipmentCreateRequestRequired {
+    /// [`EquipmentCreateRequest::code`].
+    pub code: String,
+    /// [`EquipmentCreateRequest::description`].
+    pub description: String,
+}
 impl EquipmentCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(code: String, description: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: EquipmentCreateRequestRequired) -> Self {
+        let EquipmentCreateRequestRequired { code, description } = required;
         Self {
             equipment_materials: rt::Nullable::Absent,
             recommendations: rt::Nullable::Absent,
@@ -4869,9 +5057,9 @@ pub struct ExternalDataUpdateModel {
 }
 impl ExternalDataUpdateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             value: rt::Nullable::Absent,
         }
     }
@@ -5266,9 +5454,19 @@ pub struct MaterialBulkCreateRequest {
     )]
     pub custom_id: rt::Nullable<String>,
 }
+/// The required fields of [`MaterialBulkCreateRequest`], by name: `MaterialBulkCreateRequest::new(MaterialBulkCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialBulkCreateRequestRequired {
+    /// [`MaterialBulkCreateRequest::code`].
+    pub code: String,
+    /// [`MaterialBulkCreateRequest::description`].
+    pub description: String,
+}
 impl MaterialBulkCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(code: String, description: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: MaterialBulkCreateRequestRequired) -> Self {
+        let MaterialBulkCreateRequestRequired { code, description } = required;
         Self {
             code,
             display_name: rt::Nullable::Absent,
@@ -5660,46 +5858,124 @@ pub struct MaterialBulkUpdateRequest {
     pub active_ingredients: String,
     pub id: i64,
 }
+/// The required fields of [`MaterialBulkUpdateRequest`], by name: `MaterialBulkUpdateRequest::new(MaterialBulkUpdateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialBulkUpdateRequestRequired {
+    /// [`MaterialBulkUpdateRequest::code`].
+    pub code: String,
+    /// [`MaterialBulkUpdateRequest::display_name`].
+    pub display_name: String,
+    /// [`MaterialBulkUpdateRequest::description`].
+    pub description: String,
+    /// [`MaterialBulkUpdateRequest::cost`].
+    pub cost: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::active`].
+    pub active: bool,
+    /// [`MaterialBulkUpdateRequest::price`].
+    pub price: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::member_price`].
+    pub member_price: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::add_on_price`].
+    pub add_on_price: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::add_on_member_price`].
+    pub add_on_member_price: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::hours`].
+    pub hours: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::bonus`].
+    pub bonus: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::commission_bonus`].
+    pub commission_bonus: rt::Decimal,
+    /// [`MaterialBulkUpdateRequest::pays_commission`].
+    pub pays_commission: bool,
+    /// [`MaterialBulkUpdateRequest::deduct_as_job_cost`].
+    pub deduct_as_job_cost: bool,
+    /// [`MaterialBulkUpdateRequest::unit_of_measure`].
+    pub unit_of_measure: String,
+    /// [`MaterialBulkUpdateRequest::is_inventory`].
+    pub is_inventory: bool,
+    /// [`MaterialBulkUpdateRequest::account`].
+    pub account: String,
+    /// [`MaterialBulkUpdateRequest::cost_of_sale_account`].
+    pub cost_of_sale_account: String,
+    /// [`MaterialBulkUpdateRequest::asset_account`].
+    pub asset_account: String,
+    /// [`MaterialBulkUpdateRequest::intacct_gl_group_account`].
+    pub intacct_gl_group_account: String,
+    /// [`MaterialBulkUpdateRequest::taxable`].
+    pub taxable: bool,
+    /// [`MaterialBulkUpdateRequest::primary_vendor`].
+    pub primary_vendor: SkuVendorRequest,
+    /// [`MaterialBulkUpdateRequest::other_vendors`].
+    pub other_vendors: Vec<SkuVendorRequest>,
+    /// [`MaterialBulkUpdateRequest::assets`].
+    pub assets: Vec<SkuAssetRequest>,
+    /// [`MaterialBulkUpdateRequest::categories`].
+    pub categories: Vec<i64>,
+    /// [`MaterialBulkUpdateRequest::is_configurable_material`].
+    pub is_configurable_material: bool,
+    /// [`MaterialBulkUpdateRequest::chargeable_by_default`].
+    pub chargeable_by_default: bool,
+    /// [`MaterialBulkUpdateRequest::variation_materials`].
+    pub variation_materials: Vec<i64>,
+    /// [`MaterialBulkUpdateRequest::budget_cost_code`].
+    pub budget_cost_code: String,
+    /// [`MaterialBulkUpdateRequest::budget_cost_type`].
+    pub budget_cost_type: String,
+    /// [`MaterialBulkUpdateRequest::is_cost_locked`].
+    pub is_cost_locked: bool,
+    /// [`MaterialBulkUpdateRequest::is_price_locked`].
+    pub is_price_locked: bool,
+    /// [`MaterialBulkUpdateRequest::is_chemical`].
+    pub is_chemical: bool,
+    /// [`MaterialBulkUpdateRequest::epa_number`].
+    pub epa_number: String,
+    /// [`MaterialBulkUpdateRequest::active_ingredients`].
+    pub active_ingredients: String,
+    /// [`MaterialBulkUpdateRequest::id`].
+    pub id: i64,
+}
 impl MaterialBulkUpdateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        code: String,
-        display_name: String,
-        description: String,
-        cost: rt::Decimal,
-        active: bool,
-        price: rt::Decimal,
-        member_price: rt::Decimal,
-        add_on_price: rt::Decimal,
-        add_on_member_price: rt::Decimal,
-        hours: rt::Decimal,
-        bonus: rt::Decimal,
-        commission_bonus: rt::Decimal,
-        pays_commission: bool,
-        deduct_as_job_cost: bool,
-        unit_of_measure: String,
-        is_inventory: bool,
-        account: String,
-        cost_of_sale_account: String,
-        asset_account: String,
-        intacct_gl_group_account: String,
-        taxable: bool,
-        primary_vendor: SkuVendorRequest,
-        other_vendors: Vec<SkuVendorRequest>,
-        assets: Vec<SkuAssetRequest>,
-        categories: Vec<i64>,
-        is_configurable_material: bool,
-        chargeable_by_default: bool,
-        variation_materials: Vec<i64>,
-        budget_cost_code: String,
-        budget_cost_type: String,
-        is_cost_locked: bool,
-        is_price_locked: bool,
-        is_chemical: bool,
-        epa_number: String,
-        active_ingredients: String,
-        id: i64,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: MaterialBulkUpdateRequestRequired) -> Self {
+        let MaterialBulkUpdateRequestRequired {
+            code,
+            display_name,
+            description,
+            cost,
+            active,
+            price,
+            member_price,
+            add_on_price,
+            add_on_member_price,
+            hours,
+            bonus,
+            commission_bonus,
+            pays_commission,
+            deduct_as_job_cost,
+            unit_of_measure,
+            is_inventory,
+            account,
+            cost_of_sale_account,
+            asset_account,
+            intacct_gl_group_account,
+            taxable,
+            primary_vendor,
+            other_vendors,
+            assets,
+            categories,
+            is_configurable_material,
+            chargeable_by_default,
+            variation_materials,
+            budget_cost_code,
+            budget_cost_type,
+            is_cost_locked,
+            is_price_locked,
+            is_chemical,
+            epa_number,
+            active_ingredients,
+            id,
+        } = required;
         Self {
             code,
             display_name,
@@ -5981,9 +6257,19 @@ pub struct MaterialCreateRequest {
     )]
     pub active_ingredients: rt::Nullable<String>,
 }
+/// The required fields of [`MaterialCreateRequest`], by name: `MaterialCreateRequest::new(MaterialCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialCreateRequestRequired {
+    /// [`MaterialCreateRequest::code`].
+    pub code: String,
+    /// [`MaterialCreateRequest::description`].
+    pub description: String,
+}
 impl MaterialCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(code: String, description: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: MaterialCreateRequestRequired) -> Self {
+        let MaterialCreateRequestRequired { code, description } = required;
         Self {
             code,
             display_name: rt::Nullable::Absent,
@@ -6991,14 +7277,23 @@ pub struct MaterialsMarkupRequest {
     pub to: rt::Decimal,
     pub percent: rt::Decimal,
 }
+/// The required fields of [`MaterialsMarkupRequest`], by name: `MaterialsMarkupRequest::new(MaterialsMarkupRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialsMarkupRequestRequired {
+    /// [`MaterialsMarkupRequest::id`].
+    pub id: i64,
+    /// [`MaterialsMarkupRequest::from`].
+    pub from: rt::Decimal,
+    /// [`MaterialsMarkupRequest::to`].
+    pub to: rt::Decimal,
+    /// [`MaterialsMarkupRequest::percent`].
+    pub percent: rt::Decimal,
+}
 impl MaterialsMarkupRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        id: i64,
-        from: rt::Decimal,
-        to: rt::Decimal,
-        percent: rt::Decimal,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: MaterialsMarkupRequestRequired) -> Self {
+        let MaterialsMarkupRequestRequired { id, from, to, percent } = required;
         Self { id, from, to, percent }
     }
 }
@@ -7449,9 +7744,19 @@ pub struct ServiceBulkCreateRequest {
     )]
     pub custom_id: rt::Nullable<String>,
 }
+/// The required fields of [`ServiceBulkCreateRequest`], by name: `ServiceBulkCreateRequest::new(ServiceBulkCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceBulkCreateRequestRequired {
+    /// [`ServiceBulkCreateRequest::code`].
+    pub code: String,
+    /// [`ServiceBulkCreateRequest::description`].
+    pub description: String,
+}
 impl ServiceBulkCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(code: String, description: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ServiceBulkCreateRequestRequired) -> Self {
+        let ServiceBulkCreateRequestRequired { code, description } = required;
         Self {
             service_materials: rt::Nullable::Absent,
             service_equipment: rt::Nullable::Absent,
@@ -7747,38 +8052,100 @@ pub struct ServiceBulkUpdateRequest {
     pub is_price_locked: bool,
     pub id: i64,
 }
+/// The required fields of [`ServiceBulkUpdateRequest`], by name: `ServiceBulkUpdateRequest::new(ServiceBulkUpdateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceBulkUpdateRequestRequired {
+    /// [`ServiceBulkUpdateRequest::code`].
+    pub code: String,
+    /// [`ServiceBulkUpdateRequest::display_name`].
+    pub display_name: String,
+    /// [`ServiceBulkUpdateRequest::description`].
+    pub description: String,
+    /// [`ServiceBulkUpdateRequest::warranty`].
+    pub warranty: SkuWarrantyRequest,
+    /// [`ServiceBulkUpdateRequest::categories`].
+    pub categories: Vec<i64>,
+    /// [`ServiceBulkUpdateRequest::price`].
+    pub price: rt::Decimal,
+    /// [`ServiceBulkUpdateRequest::member_price`].
+    pub member_price: rt::Decimal,
+    /// [`ServiceBulkUpdateRequest::add_on_price`].
+    pub add_on_price: rt::Decimal,
+    /// [`ServiceBulkUpdateRequest::add_on_member_price`].
+    pub add_on_member_price: rt::Decimal,
+    /// [`ServiceBulkUpdateRequest::taxable`].
+    pub taxable: bool,
+    /// [`ServiceBulkUpdateRequest::account`].
+    pub account: String,
+    /// [`ServiceBulkUpdateRequest::intacct_gl_group_account`].
+    pub intacct_gl_group_account: String,
+    /// [`ServiceBulkUpdateRequest::hours`].
+    pub hours: rt::Decimal,
+    /// [`ServiceBulkUpdateRequest::is_labor`].
+    pub is_labor: bool,
+    /// [`ServiceBulkUpdateRequest::recommendations`].
+    pub recommendations: Vec<i64>,
+    /// [`ServiceBulkUpdateRequest::upgrades`].
+    pub upgrades: Vec<i64>,
+    /// [`ServiceBulkUpdateRequest::assets`].
+    pub assets: Vec<SkuAssetRequest>,
+    /// [`ServiceBulkUpdateRequest::service_materials`].
+    pub service_materials: Vec<SkuLinkRequest>,
+    /// [`ServiceBulkUpdateRequest::service_equipment`].
+    pub service_equipment: Vec<SkuLinkRequest>,
+    /// [`ServiceBulkUpdateRequest::active`].
+    pub active: bool,
+    /// [`ServiceBulkUpdateRequest::cross_sale_group`].
+    pub cross_sale_group: String,
+    /// [`ServiceBulkUpdateRequest::pays_commission`].
+    pub pays_commission: bool,
+    /// [`ServiceBulkUpdateRequest::bonus`].
+    pub bonus: rt::Decimal,
+    /// [`ServiceBulkUpdateRequest::commission_bonus`].
+    pub commission_bonus: rt::Decimal,
+    /// [`ServiceBulkUpdateRequest::budget_cost_code`].
+    pub budget_cost_code: String,
+    /// [`ServiceBulkUpdateRequest::budget_cost_type`].
+    pub budget_cost_type: String,
+    /// [`ServiceBulkUpdateRequest::is_price_locked`].
+    pub is_price_locked: bool,
+    /// [`ServiceBulkUpdateRequest::id`].
+    pub id: i64,
+}
 impl ServiceBulkUpdateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        code: String,
-        display_name: String,
-        description: String,
-        warranty: SkuWarrantyRequest,
-        categories: Vec<i64>,
-        price: rt::Decimal,
-        member_price: rt::Decimal,
-        add_on_price: rt::Decimal,
-        add_on_member_price: rt::Decimal,
-        taxable: bool,
-        account: String,
-        intacct_gl_group_account: String,
-        hours: rt::Decimal,
-        is_labor: bool,
-        recommendations: Vec<i64>,
-        upgrades: Vec<i64>,
-        assets: Vec<SkuAssetRequest>,
-        service_materials: Vec<SkuLinkRequest>,
-        service_equipment: Vec<SkuLinkRequest>,
-        active: bool,
-        cross_sale_group: String,
-        pays_commission: bool,
-        bonus: rt::Decimal,
-        commission_bonus: rt::Decimal,
-        budget_cost_code: String,
-        budget_cost_type: String,
-        is_price_locked: bool,
-        id: i64,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ServiceBulkUpdateRequestRequired) -> Self {
+        let ServiceBulkUpdateRequestRequired {
+            code,
+            display_name,
+            description,
+            warranty,
+            categories,
+            price,
+            member_price,
+            add_on_price,
+            add_on_member_price,
+            taxable,
+            account,
+            intacct_gl_group_account,
+            hours,
+            is_labor,
+            recommendations,
+            upgrades,
+            assets,
+            service_materials,
+            service_equipment,
+            active,
+            cross_sale_group,
+            pays_commission,
+            bonus,
+            commission_bonus,
+            budget_cost_code,
+            budget_cost_type,
+            is_price_locked,
+            id,
+        } = required;
         Self {
             code,
             display_name,
@@ -7969,9 +8336,19 @@ pub struct ServiceCreateRequest {
     )]
     pub is_price_locked: rt::Nullable<bool>,
 }
+/// The required fields of [`ServiceCreateRequest`], by name: `ServiceCreateRequest::new(ServiceCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceCreateRequestRequired {
+    /// [`ServiceCreateRequest::code`].
+    pub code: String,
+    /// [`ServiceCreateRequest::description`].
+    pub description: String,
+}
 impl ServiceCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(code: String, description: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ServiceCreateRequestRequired) -> Self {
+        let ServiceCreateRequestRequired { code, description } = required;
         Self {
             service_materials: rt::Nullable::Absent,
             service_equipment: rt::Nullable::Absent,
@@ -8982,11 +9359,11 @@ pub struct SkuAssetRequest {
 }
 impl SkuAssetRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: SkuAssetType, url: String) -> Self {
+    pub fn new(r#type: SkuAssetType, url: impl Into<String>) -> Self {
         Self {
             r#type,
             alias: rt::Nullable::Absent,
-            url,
+            url: url.into(),
             is_default: rt::Nullable::Absent,
         }
     }
@@ -9456,8 +9833,11 @@ pub struct SkuVendorSubAccountRequest {
 }
 impl SkuVendorSubAccountRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(cost: rt::Decimal, account_name: String) -> Self {
-        Self { cost, account_name }
+    pub fn new(cost: rt::Decimal, account_name: impl Into<String>) -> Self {
+        Self {
+            cost,
+            account_name: account_name.into(),
+        }
     }
 }
 /// Schema `Pricebook.V2.SkuVendorSubAccountResponse`.

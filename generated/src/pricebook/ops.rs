@@ -334,29 +334,29 @@ impl CategoriesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -1091,29 +1091,29 @@ impl DiscountAndFeesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -1668,29 +1668,29 @@ impl EquipmentGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -2979,29 +2979,29 @@ impl MaterialsGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -4046,29 +4046,29 @@ impl ServicesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\

@@ -296,9 +296,9 @@ pub struct ReportDataParameter {
 }
 impl ReportDataParameter {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             value: rt::Nullable::Absent,
         }
     }

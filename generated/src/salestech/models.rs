@@ -211,14 +211,23 @@ pub struct CreateEstimateTemplateRequest {
     pub business_unit_id: rt::Nullable<crate::ids::BusinessUnitId>,
     pub items: Vec<EstimateTemplateItemRequest>,
 }
+/// The required fields of [`CreateEstimateTemplateRequest`], by name: `CreateEstimateTemplateRequest::new(CreateEstimateTemplateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateEstimateTemplateRequestRequired {
+    /// [`CreateEstimateTemplateRequest::name`].
+    pub name: String,
+    /// [`CreateEstimateTemplateRequest::internal_name`].
+    pub internal_name: String,
+    /// [`CreateEstimateTemplateRequest::mode`].
+    pub mode: EstimateTemplateMode,
+    /// [`CreateEstimateTemplateRequest::items`].
+    pub items: Vec<EstimateTemplateItemRequest>,
+}
 impl CreateEstimateTemplateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        name: String,
-        internal_name: String,
-        mode: EstimateTemplateMode,
-        items: Vec<EstimateTemplateItemRequest>,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateEstimateTemplateRequestRequired) -> Self {
+        let CreateEstimateTemplateRequestRequired { name, internal_name, mode, items } = required;
         Self {
             name,
             internal_name,
@@ -280,12 +289,12 @@ pub struct CreateProposalTemplateRequest {
 impl CreateProposalTemplateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        name: String,
+        name: impl Into<String>,
         proposal_type_id: i64,
         estimate_assignments: Vec<ProposalTemplateAssignmentRequest>,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: rt::Nullable::Absent,
             proposal_type_id,
             status: rt::Nullable::Absent,

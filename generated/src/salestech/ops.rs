@@ -229,13 +229,13 @@ impl EstimateTemplatesGet {
         self
     }
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `page`.
@@ -891,29 +891,29 @@ impl EstimatesGetItems {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Applies sorting by specified fields
@@ -1163,13 +1163,13 @@ impl EstimatesGetList {
         self
     }
     /// Query parameter `soldAfter`.
-    pub fn sold_after(mut self, value: rt::DateTime) -> Self {
-        self.sold_after = Some(value);
+    pub fn sold_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.sold_after = Some(value.into());
         self
     }
     /// Query parameter `soldBefore`.
-    pub fn sold_before(mut self, value: rt::DateTime) -> Self {
-        self.sold_before = Some(value);
+    pub fn sold_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.sold_before = Some(value.into());
         self
     }
     /// Query parameter `status`.
@@ -1207,29 +1207,29 @@ impl EstimatesGetList {
         self
     }
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `locationId`.
@@ -2149,13 +2149,13 @@ impl ProposalTemplatesGet {
         self
     }
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Query parameter `page`.

@@ -515,9 +515,19 @@ pub struct CreateOrUpdateAddressRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub longitude: rt::Nullable<f64>,
 }
+/// The required fields of [`CreateOrUpdateAddressRequest`], by name: `CreateOrUpdateAddressRequest::new(CreateOrUpdateAddressRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateOrUpdateAddressRequestRequired {
+    /// [`CreateOrUpdateAddressRequest::street`].
+    pub street: String,
+    /// [`CreateOrUpdateAddressRequest::city`].
+    pub city: String,
+}
 impl CreateOrUpdateAddressRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(street: String, city: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateOrUpdateAddressRequestRequired) -> Self {
+        let CreateOrUpdateAddressRequestRequired { street, city } = required;
         Self {
             unit: rt::Nullable::Absent,
             street,
@@ -609,9 +619,19 @@ pub struct CreateTagTypeRequest {
     )]
     pub is_visible_on_dispatch_board: rt::Nullable<bool>,
 }
+/// The required fields of [`CreateTagTypeRequest`], by name: `CreateTagTypeRequest::new(CreateTagTypeRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTagTypeRequestRequired {
+    /// [`CreateTagTypeRequest::name`].
+    pub name: String,
+    /// [`CreateTagTypeRequest::color`].
+    pub color: String,
+}
 impl CreateTagTypeRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, color: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CreateTagTypeRequestRequired) -> Self {
+        let CreateTagTypeRequestRequired { name, color } = required;
         Self {
             name,
             color,
@@ -770,15 +790,31 @@ pub struct EmployeeCreateRequest {
     )]
     pub custom_fields: rt::Nullable<Vec<EmployeeCustomFieldCreateOrUpdateRequest>>,
 }
+/// The required fields of [`EmployeeCreateRequest`], by name: `EmployeeCreateRequest::new(EmployeeCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmployeeCreateRequestRequired {
+    /// [`EmployeeCreateRequest::name`].
+    pub name: String,
+    /// [`EmployeeCreateRequest::email`].
+    pub email: String,
+    /// [`EmployeeCreateRequest::account_creation_method`].
+    pub account_creation_method: AccountCreationMethod,
+    /// [`EmployeeCreateRequest::role_id`].
+    pub role_id: i64,
+    /// [`EmployeeCreateRequest::positions`].
+    pub positions: Vec<EmployeePosition>,
+}
 impl EmployeeCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        name: String,
-        email: String,
-        account_creation_method: AccountCreationMethod,
-        role_id: i64,
-        positions: Vec<EmployeePosition>,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: EmployeeCreateRequestRequired) -> Self {
+        let EmployeeCreateRequestRequired {
+            name,
+            email,
+            account_creation_method,
+            role_id,
+            positions,
+        } = required;
         Self {
             name,
             mobile_phone_number: rt::Nullable::Absent,
@@ -2287,9 +2323,9 @@ pub struct ExternalDataUpdateModel {
 }
 impl ExternalDataUpdateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             value: rt::Nullable::Absent,
         }
     }
@@ -3045,14 +3081,14 @@ pub struct TechnicianCreateRequest {
 impl TechnicianCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
-        name: String,
+        name: impl Into<String>,
         account_creation_method: AccountCreationMethod,
         role_id: i64,
         positions: Vec<TechnicianPosition>,
         license_type: LicenseType,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             phone_number: rt::Nullable::Absent,
             email: rt::Nullable::Absent,
             login: rt::Nullable::Absent,

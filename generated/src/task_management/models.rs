@@ -517,10 +517,10 @@ pub struct SubtaskCreateRequest {
 }
 impl SubtaskCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(is_closed: bool, name: String, assigned_to_id: i64) -> Self {
+    pub fn new(is_closed: bool, name: impl Into<String>, assigned_to_id: i64) -> Self {
         Self {
             is_closed,
-            name,
+            name: name.into(),
             assigned_to_id,
             due_date_time: rt::Nullable::Absent,
         }
@@ -784,19 +784,43 @@ pub struct TaskCreateRequest {
     pub description: rt::Nullable<String>,
     pub priority: TaskPriority,
 }
+/// The required fields of [`TaskCreateRequest`], by name: `TaskCreateRequest::new(TaskCreateRequestRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskCreateRequestRequired {
+    /// [`TaskCreateRequest::reported_by_id`].
+    pub reported_by_id: i64,
+    /// [`TaskCreateRequest::assigned_to_id`].
+    pub assigned_to_id: i64,
+    /// [`TaskCreateRequest::is_closed`].
+    pub is_closed: bool,
+    /// [`TaskCreateRequest::name`].
+    pub name: String,
+    /// [`TaskCreateRequest::business_unit_id`].
+    pub business_unit_id: crate::ids::BusinessUnitId,
+    /// [`TaskCreateRequest::employee_task_type_id`].
+    pub employee_task_type_id: i64,
+    /// [`TaskCreateRequest::employee_task_source_id`].
+    pub employee_task_source_id: i64,
+    /// [`TaskCreateRequest::reported_date`].
+    pub reported_date: rt::DateTime,
+    /// [`TaskCreateRequest::priority`].
+    pub priority: TaskPriority,
+}
 impl TaskCreateRequest {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        reported_by_id: i64,
-        assigned_to_id: i64,
-        is_closed: bool,
-        name: String,
-        business_unit_id: crate::ids::BusinessUnitId,
-        employee_task_type_id: i64,
-        employee_task_source_id: i64,
-        reported_date: rt::DateTime,
-        priority: TaskPriority,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: TaskCreateRequestRequired) -> Self {
+        let TaskCreateRequestRequired {
+            reported_by_id,
+            assigned_to_id,
+            is_closed,
+            name,
+            business_unit_id,
+            employee_task_type_id,
+            employee_task_source_id,
+            reported_date,
+            priority,
+        } = required;
         Self {
             reported_by_id,
             assigned_to_id,

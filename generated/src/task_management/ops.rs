@@ -412,57 +412,57 @@ impl TasksGetTasks {
     /// Created date before
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Created date on or after
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Modified date before
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Modified date on or after
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Reported date before
     ///
     /// Query parameter `reportedBefore`.
-    pub fn reported_before(mut self, value: rt::DateTime) -> Self {
-        self.reported_before = Some(value);
+    pub fn reported_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.reported_before = Some(value.into());
         self
     }
     /// Reported On or After
     ///
     /// Query parameter `reportedOnOrAfter`.
-    pub fn reported_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.reported_on_or_after = Some(value);
+    pub fn reported_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.reported_on_or_after = Some(value.into());
         self
     }
     /// Completed Before
     ///
     /// Query parameter `completeBefore`.
-    pub fn complete_before(mut self, value: rt::DateTime) -> Self {
-        self.complete_before = Some(value);
+    pub fn complete_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.complete_before = Some(value.into());
         self
     }
     /// Completed On or After
     ///
     /// Query parameter `completeOnOrAfter`.
-    pub fn complete_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.complete_on_or_after = Some(value);
+    pub fn complete_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.complete_on_or_after = Some(value.into());
         self
     }
     /// Is Closed

@@ -20,16 +20,27 @@ pub struct AddressInput {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub longitude: rt::Nullable<f64>,
 }
+/// The required fields of [`AddressInput`], by name: `AddressInput::new(AddressInputRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressInputRequired {
+    /// [`AddressInput::street`].
+    pub street: String,
+    /// [`AddressInput::unit`].
+    pub unit: String,
+    /// [`AddressInput::country`].
+    pub country: String,
+    /// [`AddressInput::city`].
+    pub city: String,
+    /// [`AddressInput::state`].
+    pub state: String,
+    /// [`AddressInput::zip`].
+    pub zip: String,
+}
 impl AddressInput {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        street: String,
-        unit: String,
-        country: String,
-        city: String,
-        state: String,
-        zip: String,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: AddressInputRequired) -> Self {
+        let AddressInputRequired { street, unit, country, city, state, zip } = required;
         Self {
             street,
             unit,
@@ -409,15 +420,31 @@ pub struct CallInUpdateModelV2 {
     pub location: LocationInModel,
     pub tag: String,
 }
+/// The required fields of [`CallInUpdateModelV2`], by name: `CallInUpdateModelV2::new(CallInUpdateModelV2Required { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallInUpdateModelV2Required {
+    /// [`CallInUpdateModelV2::excuse_memo`].
+    pub excuse_memo: String,
+    /// [`CallInUpdateModelV2::reason`].
+    pub reason: ReasonInModel,
+    /// [`CallInUpdateModelV2::customer`].
+    pub customer: CustomerInModel,
+    /// [`CallInUpdateModelV2::location`].
+    pub location: LocationInModel,
+    /// [`CallInUpdateModelV2::tag`].
+    pub tag: String,
+}
 impl CallInUpdateModelV2 {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(
-        excuse_memo: String,
-        reason: ReasonInModel,
-        customer: CustomerInModel,
-        location: LocationInModel,
-        tag: String,
-    ) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: CallInUpdateModelV2Required) -> Self {
+        let CallInUpdateModelV2Required {
+            excuse_memo,
+            reason,
+            customer,
+            location,
+            tag,
+        } = required;
         Self {
             call_id: rt::Nullable::Absent,
             call_type: rt::Nullable::Absent,
@@ -885,9 +912,21 @@ pub struct ContactInputModel {
     pub value: String,
     pub memo: String,
 }
+/// The required fields of [`ContactInputModel`], by name: `ContactInputModel::new(ContactInputModelRequired { .. })`. A field left out does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactInputModelRequired {
+    /// [`ContactInputModel::type`].
+    pub r#type: String,
+    /// [`ContactInputModel::value`].
+    pub value: String,
+    /// [`ContactInputModel::memo`].
+    pub memo: String,
+}
 impl ContactInputModel {
-    /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(r#type: String, value: String, memo: String) -> Self {
+    /// Creates the value from its required fields, by name; optional fields start
+    /// empty.
+    pub fn new(required: ContactInputModelRequired) -> Self {
+        let ContactInputModelRequired { r#type, value, memo } = required;
         Self {
             id: rt::Nullable::Absent,
             r#type,
@@ -969,13 +1008,13 @@ impl CustomerInModel {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         id: i64,
-        name: String,
+        name: impl Into<String>,
         address: AddressInput,
         contacts: Vec<ContactInputModel>,
     ) -> Self {
         Self {
             id,
-            name,
+            name: name.into(),
             address,
             contacts,
         }
@@ -1559,13 +1598,13 @@ impl LocationInModel {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(
         id: i64,
-        name: String,
+        name: impl Into<String>,
         address: AddressInput,
         contacts: Vec<ContactInputModel>,
     ) -> Self {
         Self {
             id,
-            name,
+            name: name.into(),
             address,
             contacts,
         }
@@ -1677,8 +1716,8 @@ pub struct ReasonInModel {
 }
 impl ReasonInModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, lead: bool) -> Self {
-        Self { name, lead }
+    pub fn new(name: impl Into<String>, lead: bool) -> Self {
+        Self { name: name.into(), lead }
     }
 }
 /// Schema `Module.Telecom.Shared.CallAgentModel`.

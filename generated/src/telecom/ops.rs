@@ -211,29 +211,29 @@ impl CallsCalls {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -247,15 +247,15 @@ impl CallsCalls {
     /// Return items created after certain date/time (in UTC)
     ///
     /// Query parameter `createdAfter`.
-    pub fn created_after(mut self, value: rt::DateTime) -> Self {
-        self.created_after = Some(value);
+    pub fn created_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_after = Some(value.into());
         self
     }
     /// Return items modified after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedAfter`.
-    pub fn modified_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_after = Some(value);
+    pub fn modified_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_after = Some(value.into());
         self
     }
     /// Campaign ID
@@ -458,29 +458,29 @@ impl CallsGetCalls {
     /// Modified before a certain date/time (as date-time in RFC3339), not inclusive
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Modified on or after a certain date/time (as date-time in RFC3339), inclusive
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// Created on or after a certain date/time (as date-time in RFC3339), inclusive
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Modified after a certain date/time (as date-time in RFC3339), not inclusive
     ///
     /// Query parameter `modifiedAfter`.
-    pub fn modified_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_after = Some(value);
+    pub fn modified_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_after = Some(value.into());
         self
     }
     /// Minimum call duration (number)
@@ -552,13 +552,13 @@ impl CallsGetCalls {
         self
     }
     /// Query parameter `createdAfter`.
-    pub fn created_after(mut self, value: rt::DateTime) -> Self {
-        self.created_after = Some(value);
+    pub fn created_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_after = Some(value.into());
         self
     }
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Query parameter `ids`.

@@ -300,29 +300,29 @@ impl ActivitiesControllersGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -643,29 +643,29 @@ impl ActivityCategoriesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -952,29 +952,29 @@ impl ActivityTypesGetList {
     /// Return items created before certain date/time (in UTC)
     ///
     /// Query parameter `createdBefore`.
-    pub fn created_before(mut self, value: rt::DateTime) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
     /// Return items created on or after certain date/time (in UTC)
     ///
     /// Query parameter `createdOnOrAfter`.
-    pub fn created_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.created_on_or_after = Some(value);
+    pub fn created_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.created_on_or_after = Some(value.into());
         self
     }
     /// Return items modified before certain date/time (in UTC)
     ///
     /// Query parameter `modifiedBefore`.
-    pub fn modified_before(mut self, value: rt::DateTime) -> Self {
-        self.modified_before = Some(value);
+    pub fn modified_before(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_before = Some(value.into());
         self
     }
     /// Return items modified on or after certain date/time (in UTC)
     ///
     /// Query parameter `modifiedOnOrAfter`.
-    pub fn modified_on_or_after(mut self, value: rt::DateTime) -> Self {
-        self.modified_on_or_after = Some(value);
+    pub fn modified_on_or_after(mut self, value: impl Into<rt::DateTime>) -> Self {
+        self.modified_on_or_after = Some(value.into());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\

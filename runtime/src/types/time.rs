@@ -33,6 +33,62 @@ impl From<chrono::DateTime<chrono::Utc>> for DateTime {
     }
 }
 
+impl DateTime {
+    /// Now, by this machine's clock.
+    ///
+    /// ```
+    /// use servicetitan_runtime::DateTime;
+    /// use std::time::Duration;
+    ///
+    /// let yesterday = DateTime::now() - Duration::from_secs(24 * 3600);
+    /// assert!(yesterday < DateTime::now());
+    /// assert_eq!((yesterday + Duration::from_secs(60)) - yesterday, Duration::from_secs(60));
+    /// ```
+    pub fn now() -> Self {
+        DateTime(chrono::Utc::now())
+    }
+}
+
+impl From<std::time::SystemTime> for DateTime {
+    fn from(t: std::time::SystemTime) -> Self {
+        DateTime(t.into())
+    }
+}
+
+/// A later time; saturates at the latest time chrono represents.
+impl std::ops::Add<std::time::Duration> for DateTime {
+    type Output = DateTime;
+    fn add(self, d: std::time::Duration) -> DateTime {
+        let d = chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX);
+        DateTime(
+            self.0
+                .checked_add_signed(d)
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
+        )
+    }
+}
+
+/// An earlier time; saturates at the earliest time chrono represents.
+impl std::ops::Sub<std::time::Duration> for DateTime {
+    type Output = DateTime;
+    fn sub(self, d: std::time::Duration) -> DateTime {
+        let d = chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX);
+        DateTime(
+            self.0
+                .checked_sub_signed(d)
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+        )
+    }
+}
+
+/// The time between two points (zero when `other` is later).
+impl std::ops::Sub for DateTime {
+    type Output = std::time::Duration;
+    fn sub(self, other: DateTime) -> std::time::Duration {
+        (self.0 - other.0).to_std().unwrap_or_default()
+    }
+}
+
 impl FromStr for DateTime {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, ParseError> {
