@@ -112,7 +112,7 @@ fn ids_are_linked_to_their_resource_across_domains() {
     assert!(surface.contains("Job.createdById: EmployeeId"), "{surface}");
     let ids = &out.files["src/ids.rs"];
     assert!(
-        ids.contains("pub type EmployeeId = rt::Id<Employee>;"),
+        ids.contains("pub type EmployeeId = rt::Id<resource::Employee>;"),
         "{ids}"
     );
     assert!(out.files["src/work/models.rs"].contains("crate::ids::EmployeeId"));

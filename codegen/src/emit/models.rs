@@ -287,6 +287,10 @@ fn setter_tokens(t: &TypeDef, f: &Field, fname: &Ident, fdep: &TokenStream) -> O
         };
         let (arg, into) = match &f.ty {
             Ty::String => (quote!(impl Into<String>), quote!(let value = value.into();)),
+            Ty::DateTime => (
+                quote!(impl Into<rt::DateTime>),
+                quote!(let value = value.into();),
+            ),
             other => (ty_tokens(other, From::Models), quote!()),
         };
         quote! {

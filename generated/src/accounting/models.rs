@@ -232,7 +232,8 @@ impl AdjustmentInvoiceCreateRequest {
     }
     /// Sets `invoicedOn` (the field `invoiced_on`).
     #[inline]
-    pub fn with_invoiced_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_invoiced_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.invoiced_on = rt::Nullable::Value(value);
         self
     }
@@ -269,13 +270,15 @@ impl AdjustmentInvoiceCreateRequest {
     }
     /// Sets `royaltyDate` (the field `royalty_date`).
     #[inline]
-    pub fn with_royalty_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_royalty_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.royalty_date = rt::Nullable::Value(value);
         self
     }
     /// Sets `royaltySentOn` (the field `royalty_sent_on`).
     #[inline]
-    pub fn with_royalty_sent_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_royalty_sent_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.royalty_sent_on = rt::Nullable::Value(value);
         self
     }
@@ -5927,7 +5930,8 @@ impl InvoiceItemUpdateRequest {
     }
     /// Sets `installedOn` (the field `installed_on`).
     #[inline]
-    pub fn with_installed_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_installed_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.installed_on = rt::Nullable::Value(value);
         self
     }
@@ -6428,7 +6432,8 @@ impl InvoiceUpdateRequest {
     }
     /// Sets `invoicedOn` (the field `invoiced_on`).
     #[inline]
-    pub fn with_invoiced_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_invoiced_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.invoiced_on = rt::Nullable::Value(value);
         self
     }
@@ -6465,13 +6470,15 @@ impl InvoiceUpdateRequest {
     }
     /// Sets `royaltyDate` (the field `royalty_date`).
     #[inline]
-    pub fn with_royalty_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_royalty_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.royalty_date = rt::Nullable::Value(value);
         self
     }
     /// Sets `royaltySentOn` (the field `royalty_sent_on`).
     #[inline]
-    pub fn with_royalty_sent_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_royalty_sent_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.royalty_sent_on = rt::Nullable::Value(value);
         self
     }
@@ -8779,7 +8786,8 @@ impl PaymentSettlementUpdateRequest {
     }
     /// Sets `settlementDate` (the field `settlement_date`).
     #[inline]
-    pub fn with_settlement_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_settlement_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.settlement_date = rt::Nullable::Value(value);
         self
     }
@@ -9462,7 +9470,8 @@ impl PaymentUpdateRequest {
     }
     /// Sets `paidOn` (the field `paid_on`).
     #[inline]
-    pub fn with_paid_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_paid_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.paid_on = Some(value);
         self
     }
@@ -10377,7 +10386,8 @@ impl UpdateInvoiceTaskRequest {
     }
     /// Sets `dueDate` (the field `due_date`).
     #[inline]
-    pub fn with_due_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_due_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.due_date = rt::Nullable::Value(value);
         self
     }

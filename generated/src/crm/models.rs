@@ -1727,7 +1727,8 @@ impl CreateBookingRequest {
     }
     /// Sets `start` (the field `start`).
     #[inline]
-    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_start(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.start = rt::Nullable::Value(value);
         self
     }
@@ -4621,7 +4622,8 @@ impl LeadCreateRequest {
     }
     /// Sets `followUpDate` (the field `follow_up_date`).
     #[inline]
-    pub fn with_follow_up_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_follow_up_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.follow_up_date = rt::Nullable::Value(value);
         self
     }
@@ -6394,7 +6396,8 @@ impl UpdateBookingRequest {
     }
     /// Sets `start` (the field `start`).
     #[inline]
-    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_start(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.start = Some(value);
         self
     }

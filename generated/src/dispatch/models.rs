@@ -1146,7 +1146,8 @@ impl CreateNonJobAppointmentRequest {
     }
     /// Sets `endOn` (the field `end_on`).
     #[inline]
-    pub fn with_end_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_end_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.end_on = rt::Nullable::Value(value);
         self
     }
@@ -1660,7 +1661,8 @@ impl CreateTechnicianShiftRequest {
     }
     /// Sets `repeatEndDate` (the field `repeat_end_date`).
     #[inline]
-    pub fn with_repeat_end_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_repeat_end_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.repeat_end_date = rt::Nullable::Value(value);
         self
     }
@@ -2564,7 +2566,8 @@ impl NonJobAppointmentUpdateRequest {
     }
     /// Sets `endOn` (the field `end_on`).
     #[inline]
-    pub fn with_end_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_end_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.end_on = rt::Nullable::Value(value);
         self
     }
@@ -3667,13 +3670,15 @@ impl UpdateTechnicianShiftRequest {
     }
     /// Sets `start` (the field `start`).
     #[inline]
-    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_start(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.start = Some(value);
         self
     }
     /// Sets `end` (the field `end`).
     #[inline]
-    pub fn with_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_end(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.end = Some(value);
         self
     }

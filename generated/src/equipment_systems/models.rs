@@ -614,7 +614,8 @@ impl InstalledEquipmentCreateRequest {
     }
     /// Sets `installedOn` (the field `installed_on`).
     #[inline]
-    pub fn with_installed_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_installed_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.installed_on = rt::Nullable::Value(value);
         self
     }
@@ -673,25 +674,41 @@ impl InstalledEquipmentCreateRequest {
     }
     /// Sets `manufacturerWarrantyStart` (the field `manufacturer_warranty_start`).
     #[inline]
-    pub fn with_manufacturer_warranty_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_manufacturer_warranty_start(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.manufacturer_warranty_start = rt::Nullable::Value(value);
         self
     }
     /// Sets `manufacturerWarrantyEnd` (the field `manufacturer_warranty_end`).
     #[inline]
-    pub fn with_manufacturer_warranty_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_manufacturer_warranty_end(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.manufacturer_warranty_end = rt::Nullable::Value(value);
         self
     }
     /// Sets `serviceProviderWarrantyStart` (the field `service_provider_warranty_start`).
     #[inline]
-    pub fn with_service_provider_warranty_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_service_provider_warranty_start(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.service_provider_warranty_start = rt::Nullable::Value(value);
         self
     }
     /// Sets `serviceProviderWarrantyEnd` (the field `service_provider_warranty_end`).
     #[inline]
-    pub fn with_service_provider_warranty_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_service_provider_warranty_end(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.service_provider_warranty_end = rt::Nullable::Value(value);
         self
     }
@@ -1257,7 +1274,8 @@ impl InstalledEquipmentUpdateRequest {
     }
     /// Sets `installedOn` (the field `installed_on`).
     #[inline]
-    pub fn with_installed_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_installed_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.installed_on = rt::Nullable::Value(value);
         self
     }
@@ -1316,25 +1334,41 @@ impl InstalledEquipmentUpdateRequest {
     }
     /// Sets `manufacturerWarrantyStart` (the field `manufacturer_warranty_start`).
     #[inline]
-    pub fn with_manufacturer_warranty_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_manufacturer_warranty_start(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.manufacturer_warranty_start = rt::Nullable::Value(value);
         self
     }
     /// Sets `manufacturerWarrantyEnd` (the field `manufacturer_warranty_end`).
     #[inline]
-    pub fn with_manufacturer_warranty_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_manufacturer_warranty_end(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.manufacturer_warranty_end = rt::Nullable::Value(value);
         self
     }
     /// Sets `serviceProviderWarrantyStart` (the field `service_provider_warranty_start`).
     #[inline]
-    pub fn with_service_provider_warranty_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_service_provider_warranty_start(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.service_provider_warranty_start = rt::Nullable::Value(value);
         self
     }
     /// Sets `serviceProviderWarrantyEnd` (the field `service_provider_warranty_end`).
     #[inline]
-    pub fn with_service_provider_warranty_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_service_provider_warranty_end(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.service_provider_warranty_end = rt::Nullable::Value(value);
         self
     }

@@ -6230,13 +6230,15 @@ impl UpdatePurchaseOrderRequest {
     }
     /// Sets `date` (the field `date`).
     #[inline]
-    pub fn with_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.date = Some(value);
         self
     }
     /// Sets `requiredOn` (the field `required_on`).
     #[inline]
-    pub fn with_required_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_required_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.required_on = Some(value);
         self
     }
@@ -6564,7 +6566,8 @@ impl UpdateReturnRequest {
     }
     /// Sets `returnDate` (the field `return_date`).
     #[inline]
-    pub fn with_return_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_return_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.return_date = Some(value);
         self
     }

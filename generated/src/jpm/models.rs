@@ -74,13 +74,15 @@ impl AppointmentAddRequest {
 impl AppointmentAddRequest {
     /// Sets `arrivalWindowStart` (the field `arrival_window_start`).
     #[inline]
-    pub fn with_arrival_window_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_arrival_window_start(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.arrival_window_start = rt::Nullable::Value(value);
         self
     }
     /// Sets `arrivalWindowEnd` (the field `arrival_window_end`).
     #[inline]
-    pub fn with_arrival_window_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_arrival_window_end(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.arrival_window_end = rt::Nullable::Value(value);
         self
     }
@@ -203,13 +205,15 @@ impl AppointmentInformation {
 impl AppointmentInformation {
     /// Sets `arrivalWindowStart` (the field `arrival_window_start`).
     #[inline]
-    pub fn with_arrival_window_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_arrival_window_start(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.arrival_window_start = rt::Nullable::Value(value);
         self
     }
     /// Sets `arrivalWindowEnd` (the field `arrival_window_end`).
     #[inline]
-    pub fn with_arrival_window_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_arrival_window_end(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.arrival_window_end = rt::Nullable::Value(value);
         self
     }
@@ -249,25 +253,29 @@ pub struct AppointmentRescheduleRequest {
 impl AppointmentRescheduleRequest {
     /// Sets `start` (the field `start`).
     #[inline]
-    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_start(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.start = Some(value);
         self
     }
     /// Sets `end` (the field `end`).
     #[inline]
-    pub fn with_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_end(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.end = Some(value);
         self
     }
     /// Sets `arrivalWindowStart` (the field `arrival_window_start`).
     #[inline]
-    pub fn with_arrival_window_start(mut self, value: rt::DateTime) -> Self {
+    pub fn with_arrival_window_start(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.arrival_window_start = rt::Nullable::Value(value);
         self
     }
     /// Sets `arrivalWindowEnd` (the field `arrival_window_end`).
     #[inline]
-    pub fn with_arrival_window_end(mut self, value: rt::DateTime) -> Self {
+    pub fn with_arrival_window_end(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.arrival_window_end = rt::Nullable::Value(value);
         self
     }
@@ -1286,19 +1294,28 @@ impl CreateProjectRequest {
     }
     /// Sets `startDate` (the field `start_date`).
     #[inline]
-    pub fn with_start_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_start_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.start_date = rt::Nullable::Value(value);
         self
     }
     /// Sets `targetCompletionDate` (the field `target_completion_date`).
     #[inline]
-    pub fn with_target_completion_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_target_completion_date(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.target_completion_date = rt::Nullable::Value(value);
         self
     }
     /// Sets `actualCompletionDate` (the field `actual_completion_date`).
     #[inline]
-    pub fn with_actual_completion_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_actual_completion_date(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.actual_completion_date = rt::Nullable::Value(value);
         self
     }
@@ -5531,19 +5548,28 @@ impl UpdateProjectRequest {
     }
     /// Sets `startDate` (the field `start_date`).
     #[inline]
-    pub fn with_start_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_start_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.start_date = Some(value);
         self
     }
     /// Sets `targetCompletionDate` (the field `target_completion_date`).
     #[inline]
-    pub fn with_target_completion_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_target_completion_date(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.target_completion_date = Some(value);
         self
     }
     /// Sets `actualCompletionDate` (the field `actual_completion_date`).
     #[inline]
-    pub fn with_actual_completion_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_actual_completion_date(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.actual_completion_date = Some(value);
         self
     }

@@ -536,7 +536,11 @@ impl CustomerMembershipUpdateRequest {
     }
     /// Sets `nextScheduledBillDate` (the field `next_scheduled_bill_date`).
     #[inline]
-    pub fn with_next_scheduled_bill_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_next_scheduled_bill_date(
+        mut self,
+        value: impl Into<rt::DateTime>,
+    ) -> Self {
+        let value = value.into();
         self.next_scheduled_bill_date = rt::Nullable::Value(value);
         self
     }
@@ -555,13 +559,15 @@ impl CustomerMembershipUpdateRequest {
     }
     /// Sets `from` (the field `from`).
     #[inline]
-    pub fn with_from(mut self, value: rt::DateTime) -> Self {
+    pub fn with_from(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.from = Some(value);
         self
     }
     /// Sets `to` (the field `to`).
     #[inline]
-    pub fn with_to(mut self, value: rt::DateTime) -> Self {
+    pub fn with_to(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.to = rt::Nullable::Value(value);
         self
     }
@@ -1982,7 +1988,8 @@ impl InvoiceTemplateUpdateRequest {
     }
     /// Sets `createdOn` (the field `created_on`).
     #[inline]
-    pub fn with_created_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_created_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.created_on = Some(value);
         self
     }
@@ -2444,7 +2451,8 @@ impl LocationRecurringServiceUpdateRequest {
     }
     /// Sets `from` (the field `from`).
     #[inline]
-    pub fn with_from(mut self, value: rt::DateTime) -> Self {
+    pub fn with_from(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.from = Some(value);
         self
     }

@@ -2374,7 +2374,8 @@ impl PayrollSettingsUpdateRequest {
     }
     /// Sets `hireDate` (the field `hire_date`).
     #[inline]
-    pub fn with_hire_date(mut self, value: rt::DateTime) -> Self {
+    pub fn with_hire_date(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.hire_date = rt::Nullable::Value(value);
         self
     }

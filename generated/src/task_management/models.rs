@@ -529,7 +529,8 @@ impl SubtaskCreateRequest {
 impl SubtaskCreateRequest {
     /// Sets `dueDateTime` (the field `due_date_time`).
     #[inline]
-    pub fn with_due_date_time(mut self, value: rt::DateTime) -> Self {
+    pub fn with_due_date_time(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.due_date_time = rt::Nullable::Value(value);
         self
     }
@@ -858,13 +859,15 @@ impl TaskCreateRequest {
     }
     /// Sets `completeBy` (the field `complete_by`).
     #[inline]
-    pub fn with_complete_by(mut self, value: rt::DateTime) -> Self {
+    pub fn with_complete_by(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.complete_by = rt::Nullable::Value(value);
         self
     }
     /// Sets `startedOn` (the field `started_on`).
     #[inline]
-    pub fn with_started_on(mut self, value: rt::DateTime) -> Self {
+    pub fn with_started_on(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.started_on = rt::Nullable::Value(value);
         self
     }

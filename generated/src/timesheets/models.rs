@@ -570,7 +570,8 @@ impl ActivityCreateRequest {
 impl ActivityCreateRequest {
     /// Sets `endTime` (the field `end_time`).
     #[inline]
-    pub fn with_end_time(mut self, value: rt::DateTime) -> Self {
+    pub fn with_end_time(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.end_time = rt::Nullable::Value(value);
         self
     }
@@ -1560,7 +1561,8 @@ impl ActivityUpdateRequest {
 impl ActivityUpdateRequest {
     /// Sets `endTime` (the field `end_time`).
     #[inline]
-    pub fn with_end_time(mut self, value: rt::DateTime) -> Self {
+    pub fn with_end_time(mut self, value: impl Into<rt::DateTime>) -> Self {
+        let value = value.into();
         self.end_time = rt::Nullable::Value(value);
         self
     }
