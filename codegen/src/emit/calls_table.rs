@@ -14,7 +14,8 @@ pub const CALLS_TABLE_DIR: &str = "mock/tests/every_operation/calls";
 /// its generated method with the required arguments read from JSON values (path
 /// parameters, required query parameters, then the body or the required multipart parts:
 /// [`Operation::required_args`]'s order), sent and awaited. `mod.rs` holds the argument
-/// helpers and sends each call to its domain's file.
+/// helpers and sends each call to its domain's folder, whose `mod.rs` sends it on to the
+/// controller's file.
 pub fn calls_table(api: &Api) -> Result<Files, String> {
     let mut files = Files::new();
     let mut modules = Vec::new();
@@ -22,54 +23,45 @@ pub fn calls_table(api: &Api) -> Result<Files, String> {
     for d in &api.domains {
         let module = d.module.as_str();
         let domain = ident(&d.module);
-        let mut arms = Vec::new();
+        let mut controllers = Vec::new();
+        let mut tries = Vec::new();
         for c in &d.controllers {
+            let file = c.accessor.trim_start_matches("r#");
             let accessor = ident(&c.accessor);
-            for o in &c.operations {
-                let id = &o.id;
-                let f = ident(&o.fn_name);
-                let args = o
-                    .required_args()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (_, t))| {
-                        if *t == Ty::File {
-                            quote!(file(&args[#i]))
-                        } else {
-                            // An id list's argument is any iterator of ids: a Vec here.
-                            let t = match t {
-                                Ty::IdList { item, .. } => Ty::Vec(item.clone()),
-                                other => other.clone(),
-                            };
-                            let t = ty_tokens(&t, From::External(module));
-                            quote!(arg::<#t>(&args[#i]))
-                        }
-                    });
-                arms.push(quote! {
-                    #id => st.#domain().#accessor().#f(#(#args),*).send().await.map(drop),
-                });
-            }
+            files.insert(
+                format!("{module}/{file}.rs"),
+                controller_file(d, c, &domain, &accessor)?,
+            );
+            controllers.push(quote! {
+                #[rustfmt::skip]
+                mod #accessor;
+            });
+            tries.push(quote! {
+                if let Some(r) = #accessor::call(st, operation, args).await {
+                    return Some(r);
+                }
+            });
         }
         let tokens = quote! {
-            #![allow(deprecated, unused_imports, unused_variables)]
-            use super::{arg, file};
+            // A controller may be named like its domain (`findings().findings()`).
+            #![allow(clippy::module_inception)]
+            #(#controllers)*
+
             use servicetitan::runtime as rt;
             use serde_json::Value;
 
-            /// Calls `operation` of this domain with `args`; `None` when there is no such
-            /// operation.
+            /// Calls `operation` of this domain with `args` (through its controller's file);
+            /// `None` when there is no such operation.
             pub(super) async fn call(st: &servicetitan::Client, operation: &str, args: &[Value]) -> Option<Result<(), rt::Error>> {
-                Some(match operation {
-                    #(#arms)*
-                    _ => return None,
-                })
+                #(#tries)*
+                None
             }
         };
         let header = format!(
-            "//! The {} domain's operations, called with arguments given as JSON.\n\n",
+            "//! The {} domain's operations, called with arguments given as JSON: one file per\n//! controller.\n\n",
             d.title
         );
-        files.insert(format!("{module}.rs"), format_file(tokens, &header)?);
+        files.insert(format!("{module}/mod.rs"), format_file(tokens, &header)?);
         modules.push(quote! {
             #[rustfmt::skip]
             mod #domain;
@@ -113,4 +105,58 @@ pub fn calls_table(api: &Api) -> Result<Files, String> {
         )?,
     );
     Ok(files)
+}
+
+/// One controller's calls: a match over its operation ids.
+fn controller_file(
+    d: &Domain,
+    c: &Controller,
+    domain: &proc_macro2::Ident,
+    accessor: &proc_macro2::Ident,
+) -> Result<String, String> {
+    let module = d.module.as_str();
+    let arms = c.operations.iter().map(|o| {
+        let id = &o.id;
+        let f = ident(&o.fn_name);
+        let args = o
+            .required_args()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, t))| {
+                if *t == Ty::File {
+                    quote!(file(&args[#i]))
+                } else {
+                    // An id list's argument is any iterator of ids: a Vec here.
+                    let t = match t {
+                        Ty::IdList { item, .. } => Ty::Vec(item.clone()),
+                        other => other.clone(),
+                    };
+                    let t = ty_tokens(&t, From::External(module));
+                    quote!(arg::<#t>(&args[#i]))
+                }
+            });
+        quote! {
+            #id => st.#domain().#accessor().#f(#(#args),*).send().await.map(drop),
+        }
+    });
+    let tokens = quote! {
+        #![allow(deprecated, unused_imports, unused_variables)]
+        use super::super::{arg, file};
+        use servicetitan::runtime as rt;
+        use serde_json::Value;
+
+        /// Calls `operation` of this controller with `args`; `None` when it has no such
+        /// operation.
+        pub(super) async fn call(st: &servicetitan::Client, operation: &str, args: &[Value]) -> Option<Result<(), rt::Error>> {
+            Some(match operation {
+                #(#arms)*
+                _ => return None,
+            })
+        }
+    };
+    let header = format!(
+        "//! The {} domain's `{}` operations, called with arguments given as JSON.\n\n",
+        d.title, c.name
+    );
+    format_file(tokens, &header)
 }
