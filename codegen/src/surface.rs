@@ -4,6 +4,9 @@
 
 use crate::ir::*;
 
+/// Where a listing's typed ids start: the heading, then their count and `)`.
+pub const ID_LINKS_HEADING: &str = "\n## Typed ids (";
+
 pub fn domain_surface(d: &Domain) -> String {
     let mut lines = Vec::new();
     for c in &d.controllers {
@@ -59,15 +62,6 @@ pub fn common_surface(api: &Api) -> String {
     )
 }
 
-/// Whether a type is, or holds, a typed id.
-fn has_id(t: &Ty) -> bool {
-    match t {
-        Ty::Id { .. } => true,
-        Ty::Vec(i) | Ty::IdList { item: i, .. } => has_id(i),
-        _ => false,
-    }
-}
-
 /// Every typed id of `types` (fields) and `ops` (path, query and multipart parameters),
 /// one line each (`Type.wire: CustomerId`, `Operation_Id wire: CustomerId`), under a
 /// heading that counts them.
@@ -75,7 +69,7 @@ pub fn id_links<'a>(types: &[TypeDef], ops: impl Iterator<Item = &'a Operation>)
     let mut lines = Vec::new();
     for t in types {
         if let TypeDefKind::Struct(fields) = &t.kind {
-            for f in fields.iter().filter(|f| has_id(&f.ty)) {
+            for f in fields.iter().filter(|f| f.ty.holds_id()) {
                 lines.push(format!("{}.{}: {}", t.name, f.wire, f.ty.display()));
             }
         }
@@ -86,13 +80,13 @@ pub fn id_links<'a>(types: &[TypeDef], ops: impl Iterator<Item = &'a Operation>)
             _ => &[],
         };
         for p in o.path_params.iter().chain(&o.query).chain(parts) {
-            if has_id(&p.ty) {
+            if p.ty.holds_id() {
                 lines.push(format!("{} {}: {}", o.id, p.wire, p.ty.display()));
             }
         }
     }
     lines.sort();
-    let mut out = format!("\n## Typed ids ({})\n", lines.len());
+    let mut out = format!("{ID_LINKS_HEADING}{})\n", lines.len());
     for l in lines {
         out.push_str(&l);
         out.push('\n');

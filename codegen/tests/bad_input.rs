@@ -141,7 +141,7 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
     // The domain is named from the document's title, `X`, not from the file's name.
     assert_eq!(
         out.surfaces["x"]
-            .split("\n## Typed ids")
+            .split(servicetitan_codegen::surface::ID_LINKS_HEADING)
             .next()
             .unwrap_or_default()
             .lines()

@@ -2,13 +2,14 @@
 //! `METHOD /path` as the document writes it, then the Rust call and its response type.
 //! When the documents change, reviewers read this snapshot's diff.
 
+use servicetitan_codegen::surface::ID_LINKS_HEADING;
 use servicetitan_tests::{generate, spec_documents};
 use std::collections::BTreeSet;
 
 /// The operation lines of a listing (before its typed ids).
 fn operations(surface: &str) -> std::str::Lines<'_> {
     surface
-        .split("\n## Typed ids")
+        .split(ID_LINKS_HEADING)
         .next()
         .unwrap_or_default()
         .lines()
@@ -66,21 +67,14 @@ fn every_operation_is_listed() {
 /// of the listing's "Typed ids", and the heading counts them.
 #[test]
 fn the_listing_shows_every_typed_id() {
-    use servicetitan_codegen::ir::{Body, Ty, TypeDefKind};
-    fn has_id(t: &Ty) -> bool {
-        match t {
-            Ty::Id { .. } => true,
-            Ty::Vec(i) | Ty::IdList { item: i, .. } => has_id(i),
-            _ => false,
-        }
-    }
+    use servicetitan_codegen::ir::{Body, TypeDefKind};
     let out = generate("v2");
     let api = &out.api;
     let fields = |types: &[servicetitan_codegen::ir::TypeDef]| -> usize {
         types
             .iter()
             .map(|t| match &t.kind {
-                TypeDefKind::Struct(f) => f.iter().filter(|f| has_id(&f.ty)).count(),
+                TypeDefKind::Struct(f) => f.iter().filter(|f| f.ty.holds_id()).count(),
                 _ => 0,
             })
             .sum()
@@ -97,14 +91,14 @@ fn the_listing_shows_every_typed_id() {
                     Some(Body::Multipart(p)) => p.as_slice(),
                     _ => &[],
                 })
-                .filter(|p| has_id(&p.ty))
+                .filter(|p| p.ty.holds_id())
                 .count();
         }
     }
     let mut listed = 0;
     for surface in out.surfaces.values() {
         let (_, links) = surface
-            .split_once("\n## Typed ids (")
+            .split_once(ID_LINKS_HEADING)
             .expect("a typed ids section");
         let (count, lines) = links.split_once(")\n").expect("a count");
         let n = lines.lines().count();

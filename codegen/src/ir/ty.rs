@@ -56,6 +56,15 @@ pub enum Ty {
 }
 
 impl Ty {
+    /// Whether the type is, or is a list of, a typed id.
+    pub fn holds_id(&self) -> bool {
+        match self {
+            Ty::Id { .. } => true,
+            Ty::Vec(i) | Ty::IdList { item: i, .. } => i.holds_id(),
+            _ => false,
+        }
+    }
+
     /// A short human form for the API surface listing and the change report.
     pub fn display(&self) -> String {
         let simple = match self {

@@ -91,8 +91,8 @@ fn own_id(segment: &str, param: &str) -> Option<String> {
     (param == "id" || (plural && named)).then_some(name)
 }
 
-/// The resources of the API, and the names several domains claim.
-fn resources(api: &Api) -> (BTreeMap<String, ResourceDef>, BTreeSet<String>) {
+/// The resources of the API, by name; a name several domains claim is left out.
+fn resources(api: &Api) -> BTreeMap<String, ResourceDef> {
     let mut found: BTreeMap<String, Vec<ResourceDef>> = BTreeMap::new();
     for d in &api.domains {
         for o in d.operations() {
@@ -117,16 +117,11 @@ fn resources(api: &Api) -> (BTreeMap<String, ResourceDef>, BTreeSet<String>) {
             }
         }
     }
-    let mut one = BTreeMap::new();
-    let mut ambiguous = BTreeSet::new();
-    for (name, mut defs) in found {
-        if defs.len() == 1 {
-            one.insert(name, defs.remove(0));
-        } else {
-            ambiguous.insert(name);
-        }
-    }
-    (one, ambiguous)
+    // A name claimed more than once (two domains, or integer and guid ids) is ambiguous.
+    found
+        .into_iter()
+        .filter_map(|(name, mut defs)| (defs.len() == 1).then(|| (name, defs.remove(0))))
+        .collect()
 }
 
 /// The record type a response carries: the item of a page, export batch, `{data}` or
@@ -212,7 +207,7 @@ fn by_name(table: &BTreeMap<String, ResourceDef>, wire: &str, t: &Ty) -> Option<
 /// Links every id of `api` to its resource and records the resources; an `x-id-of`
 /// naming no resource is an error.
 pub(super) fn link(api: &mut Api) -> Diagnostics {
-    let (table, _ambiguous) = resources(api);
+    let table = resources(api);
     let own = own_models(api, &table);
     let mut diags = Diagnostics::default();
     let mut fix_fields = |owner: &str, file: &str, types: &mut Vec<TypeDef>| {
