@@ -47,8 +47,8 @@ pub enum Ty {
         max: Option<u32>,
         split: bool,
     },
-    /// The id of a record of a resource ([`ResourceDef`], by name): `i64` or a guid on
-    /// the wire, `ids::<resource>Id` in Rust.
+    /// The id of a record of a resource ([`ResourceDef`](super::ResourceDef), by name):
+    /// `i64` or a guid on the wire, `ids::<resource>Id` in Rust.
     Id {
         resource: String,
         guid: bool,
