@@ -10,7 +10,7 @@
 //! request then names the tenant). Also `ST_APP_KEY`, `ST_ENVIRONMENT`, and optionally
 //! `ST_AUTH_URL` / `ST_API_URL`, as for the other examples.
 
-use servicetitan::runtime::{Client as Runtime, Config, Credentials};
+use servicetitan::runtime::{Config, Credentials, Runtime};
 use servicetitan::Client;
 
 /// Prints an error by its message (`Display`), not as a debug dump, and exits with 1.

@@ -5,24 +5,25 @@
 use servicetitan_runtime as rt;
 use rt::{Config, Error};
 /// The ServiceTitan API for one tenant. Cheap to clone; clones share the
-/// connection pool and token cache of the [`rt::Client`] it was made from.
+/// connection pool and token cache of the [`rt::Runtime`] it was made from.
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: rt::TenantClient,
 }
 impl Client {
-    /// Binds a runtime client to one tenant.
-    pub fn new(client: rt::Client, tenant: i64) -> Self {
+    /// Binds a [`Runtime`](rt::Runtime) (credentials, token cache, connection
+    /// pool: one per program) to one tenant.
+    pub fn new(runtime: rt::Runtime, tenant: i64) -> Self {
         Client {
-            inner: client.tenant(tenant),
+            inner: runtime.tenant(tenant),
         }
     }
     /// Builds a client from `ST_*` environment variables (see [`Config::from_env`]).
     pub fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let tenant = config.tenant_id();
-        let client = rt::Client::new(config.into_builder())?;
-        Ok(Self::new(client, tenant))
+        let runtime = rt::Runtime::new(config.into_builder())?;
+        Ok(Self::new(runtime, tenant))
     }
     /// The tenant every call of this client goes to.
     pub fn tenant(&self) -> i64 {

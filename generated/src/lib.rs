@@ -8,7 +8,9 @@
 #![allow(clippy::enum_variant_names, clippy::doc_lazy_continuation)]
 
 pub use servicetitan_runtime as runtime;
-pub use servicetitan_runtime::{Config, Credentials, Environment, Error, Overrides, TenantClient};
+pub use servicetitan_runtime::{
+    Config, Credentials, Environment, Error, Overrides, Runtime, RuntimeBuilder, TenantClient,
+};
 
 #[rustfmt::skip]
 mod client;

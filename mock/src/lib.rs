@@ -29,7 +29,7 @@
 //!
 //! let mock = MockServer::start(Settings::default()).await?;
 //! mock.on(Target::operation("Customers_GetList"), [Fault::Status(503)]);
-//! let client = servicetitan_runtime::Client::new(mock.builder())?;
+//! let client = servicetitan_runtime::Runtime::new(mock.builder())?;
 //! // ... call the API through `client` (or `servicetitan::Client::new(client, 1)`) ...
 //! assert!(mock.requests().iter().any(|r| r.operation.as_deref() == Some("Customers_GetList")));
 //! # Ok(()) }

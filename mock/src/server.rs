@@ -85,9 +85,9 @@ impl MockServer {
     }
 
     /// A client builder pointed at this server, with its credentials and app key.
-    pub fn builder(&self) -> servicetitan_runtime::ClientBuilder {
+    pub fn builder(&self) -> servicetitan_runtime::RuntimeBuilder {
         let s = &self.shared.settings;
-        servicetitan_runtime::ClientBuilder::new(servicetitan_runtime::Environment::Custom {
+        servicetitan_runtime::RuntimeBuilder::new(servicetitan_runtime::Environment::Custom {
             auth_url: self.url(),
             api_url: self.url(),
         })

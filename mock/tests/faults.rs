@@ -82,7 +82,7 @@ async fn faults_come_in_sequences_then_answers_are_as_usual() {
 #[tokio::test]
 async fn the_client_recovers_from_the_faults_it_should() {
     let m = mock(Settings::default()).await;
-    let rt = rt::Client::new(
+    let rt = rt::Runtime::new(
         m.builder().retry(
             RetryPolicy::default()
                 .initial_backoff(Duration::from_millis(1))

@@ -225,9 +225,9 @@ impl fmt::Debug for RedisSettings {
     }
 }
 
-/// Settings of a [`crate::Client`].
+/// Settings of a [`crate::Runtime`].
 #[derive(Clone, Debug)]
-pub struct ClientBuilder {
+pub struct RuntimeBuilder {
     pub(crate) environment: Environment,
     pub(crate) app_key: Option<Secret>,
     pub(crate) credentials: HashMap<i64, Credentials>,
@@ -249,10 +249,10 @@ pub struct ClientBuilder {
     pub(crate) redis: Option<RedisSettings>,
 }
 
-impl ClientBuilder {
+impl RuntimeBuilder {
     /// A builder for `environment`, with the defaults: 90 s timeout, 10 s connect timeout, retries on, 60 calls per second per tenant, gzip answers accepted, 256 MiB response limit.
     pub fn new(environment: Environment) -> Self {
-        ClientBuilder {
+        RuntimeBuilder {
             environment,
             app_key: None,
             credentials: HashMap::new(),
@@ -331,9 +331,9 @@ impl ClientBuilder {
     /// `finish`, redirects are turned off again: credentials never go to another host.
     ///
     /// ```
-    /// use servicetitan_runtime::{ClientBuilder, Environment};
+    /// use servicetitan_runtime::{RuntimeBuilder, Environment};
     ///
-    /// let b = ClientBuilder::new(Environment::Integration).configure_http(|http| {
+    /// let b = RuntimeBuilder::new(Environment::Integration).configure_http(|http| {
     ///     http.proxy(reqwest::Proxy::https("http://proxy.internal:3128").expect("proxy URL"))
     /// });
     /// # let _ = b;

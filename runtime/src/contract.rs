@@ -15,7 +15,7 @@
 
 // Calls: the tenant-bound client every request builder holds, what it sends, and what
 // comes back.
-pub use crate::client::{Client, ResponseFuture, TenantClient};
+pub use crate::client::{ResponseFuture, Runtime, TenantClient};
 pub use crate::error::Error;
 pub use crate::limit::RateLimit;
 pub use crate::options::{CallOptions, Overrides};

@@ -4,13 +4,13 @@
 
 #[cfg(feature = "redis")]
 use crate::config::RedisSettings;
-use crate::config::{ClientBuilder, Credentials, Environment};
+use crate::config::{Credentials, Environment, RuntimeBuilder};
 use crate::Error;
 
 /// Configuration read from `ST_*` environment variables.
 #[derive(Clone, Debug)]
 pub struct Config {
-    builder: ClientBuilder,
+    builder: RuntimeBuilder,
     tenant: i64,
 }
 
@@ -68,7 +68,7 @@ impl Config {
         } else {
             base
         };
-        let builder = ClientBuilder::new(environment)
+        let builder = RuntimeBuilder::new(environment)
             .app_key(app_key)
             .credentials(Credentials::new(client_id, secret));
         let builder = redis_from_lookup(builder, &get)?;
@@ -84,7 +84,7 @@ impl Config {
         &self.builder.environment
     }
     /// The settings, to adjust before building the client.
-    pub fn into_builder(self) -> ClientBuilder {
+    pub fn into_builder(self) -> RuntimeBuilder {
         self.builder
     }
 }
@@ -129,9 +129,9 @@ fn credential_pair(
 /// `ST_REDIS_URL` (and `ST_REDIS_PREFIX`): the fleet's shared limits and tokens.
 #[cfg(feature = "redis")]
 fn redis_from_lookup(
-    builder: ClientBuilder,
+    builder: RuntimeBuilder,
     get: &impl Fn(&str) -> Option<String>,
-) -> Result<ClientBuilder, Error> {
+) -> Result<RuntimeBuilder, Error> {
     let Some(url) = get("ST_REDIS_URL").filter(|v| !v.trim().is_empty()) else {
         return Ok(builder);
     };
@@ -149,9 +149,9 @@ fn redis_from_lookup(
 /// that believes it shares one budget must not silently keep one each.
 #[cfg(not(feature = "redis"))]
 fn redis_from_lookup(
-    builder: ClientBuilder,
+    builder: RuntimeBuilder,
     get: &impl Fn(&str) -> Option<String>,
-) -> Result<ClientBuilder, Error> {
+) -> Result<RuntimeBuilder, Error> {
     match get("ST_REDIS_URL").filter(|v| !v.trim().is_empty()) {
         Some(_) => Err(Error::config(
             "ST_REDIS_URL is set, but this program was built without the `redis` feature \

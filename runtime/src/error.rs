@@ -65,7 +65,7 @@ pub enum ErrorKind {
         /// The connection could not be made.
         connect: bool,
     },
-    /// The response body was larger than `ClientBuilder::max_response_bytes`.
+    /// The response body was larger than `RuntimeBuilder::max_response_bytes`.
     ResponseTooLarge {
         /// The limit, in bytes.
         limit: u64,

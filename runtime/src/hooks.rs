@@ -11,7 +11,7 @@ use std::time::Duration;
 /// the call's task: keep them quick and never block.
 ///
 /// ```
-/// use servicetitan_runtime::{AttemptInfo, AttemptOutcome, ClientBuilder, Environment, Hook};
+/// use servicetitan_runtime::{AttemptInfo, AttemptOutcome, RuntimeBuilder, Environment, Hook};
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// use std::sync::Arc;
 ///
@@ -35,7 +35,7 @@ use std::time::Duration;
 /// }
 ///
 /// let metrics = Arc::new(Metrics::default());
-/// let b = ClientBuilder::new(Environment::Integration).hook(metrics.clone());
+/// let b = RuntimeBuilder::new(Environment::Integration).hook(metrics.clone());
 /// # let _ = b;
 /// ```
 pub trait Hook: Send + Sync + 'static {

@@ -18,7 +18,7 @@ pub const USER_AGENT: &str = concat!("servicetitan-rs/", env!("CARGO_PKG_VERSION
 /// A `reqwest::ClientBuilder` with the runtime's TLS (rustls on ring, the operating
 /// system's certificate verifier, HTTP/2 or 1.1), its `User-Agent` and no redirects
 /// followed: the start for a client of your own given to
-/// [`crate::ClientBuilder::http_client`], or for other calls in a program that uses the runtime.
+/// [`crate::RuntimeBuilder::http_client`], or for other calls in a program that uses the runtime.
 ///
 /// The runtime brings rustls with the ring provider only, so `reqwest::Client::new()`
 /// elsewhere in the same program panics ("No rustls crypto provider is configured")
@@ -27,7 +27,7 @@ pub const USER_AGENT: &str = concat!("servicetitan-rs/", env!("CARGO_PKG_VERSION
 ///
 /// ```
 /// use servicetitan_runtime::reqwest::header::{HeaderMap, HeaderValue};
-/// use servicetitan_runtime::{ClientBuilder, Environment};
+/// use servicetitan_runtime::{RuntimeBuilder, Environment};
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert("x-team", HeaderValue::from_static("billing"));
@@ -36,7 +36,7 @@ pub const USER_AGENT: &str = concat!("servicetitan-rs/", env!("CARGO_PKG_VERSION
 ///     .default_headers(headers)
 ///     .build()
 ///     .expect("client");
-/// let b = ClientBuilder::new(Environment::Integration).http_client(http);
+/// let b = RuntimeBuilder::new(Environment::Integration).http_client(http);
 /// # let _ = b;
 /// ```
 pub fn http_builder() -> Result<reqwest::ClientBuilder, Error> {
@@ -46,7 +46,7 @@ pub fn http_builder() -> Result<reqwest::ClientBuilder, Error> {
         .tls_backend_preconfigured(tls_config()?))
 }
 
-/// What the runtime's own HTTP client is built with (from the `ClientBuilder`).
+/// What the runtime's own HTTP client is built with (from the `RuntimeBuilder`).
 pub(crate) struct Settings<'a> {
     pub timeout: Duration,
     pub connect_timeout: Duration,

@@ -4,16 +4,16 @@
 //! domain: everything domain-specific is generated into the `servicetitan` crate, which
 //! re-exports this one as `servicetitan::runtime`.
 //!
-//! One [`Client`] holds the connection pool, the credentials and the token cache for any
-//! number of tenants; [`Client::tenant`] binds it to one ([`TenantClient`], what generated
+//! One [`Runtime`] holds the connection pool, the credentials and the token cache for any
+//! number of tenants; [`Runtime::tenant`] binds it to one ([`TenantClient`], what generated
 //! operations call). Building it sends nothing: the first call fetches a token.
 //!
 //! ```
-//! use servicetitan_runtime::{Client, ClientBuilder, Credentials, Environment, RateLimit, RetryPolicy};
+//! use servicetitan_runtime::{Runtime, RuntimeBuilder, Credentials, Environment, RateLimit, RetryPolicy};
 //! use std::time::Duration;
 //!
-//! let client = Client::new(
-//!     ClientBuilder::new(Environment::Integration)
+//! let client = Runtime::new(
+//!     RuntimeBuilder::new(Environment::Integration)
 //!         .app_key("ak1.your-app-key")
 //!         // One pair for every tenant; `tenant_credentials` gives a tenant its own.
 //!         .credentials(Credentials::new("cid.your-client-id", "cs1.your-client-secret"))
@@ -30,7 +30,7 @@
 //! The same from `ST_*` variables (here from a map, as a test would):
 //!
 //! ```
-//! use servicetitan_runtime::{Client, Config};
+//! use servicetitan_runtime::{Runtime, Config};
 //!
 //! let vars = [
 //!     ("ST_CLIENT_ID", "cid.your-client-id"),
@@ -40,7 +40,7 @@
 //!     ("ST_ENVIRONMENT", "integration"),
 //! ];
 //! let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))?;
-//! let client = Client::new(config.clone().into_builder())?.tenant(config.tenant_id());
+//! let client = Runtime::new(config.clone().into_builder())?.tenant(config.tenant_id());
 //! assert_eq!(client.tenant(), 1234567);
 //! // Secrets never show in `Debug`.
 //! assert!(!format!("{config:?}").contains("cs1.your-client-secret"));
@@ -77,10 +77,10 @@ mod shared;
 mod sync;
 mod types;
 
-pub use client::ClientCounts;
+pub use client::RuntimeCounts;
 #[cfg(feature = "redis")]
 pub use config::RedisSettings;
-pub use config::{ClientBuilder, Credentials, Environment, Secret};
+pub use config::{Credentials, Environment, RuntimeBuilder, Secret};
 pub use contract::*;
 pub use env::Config;
 pub use error::ErrorKind;
@@ -88,8 +88,8 @@ pub use hooks::{AttemptInfo, AttemptOutcome, Hook, TokenOutcome};
 pub use http::{http_builder, USER_AGENT};
 pub use paging::PageItem;
 pub use raw::RawRequest;
-/// The HTTP client crate the runtime is built on, for [`ClientBuilder::configure_http`] and
-/// [`ClientBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
+/// The HTTP client crate the runtime is built on, for [`RuntimeBuilder::configure_http`] and
+/// [`RuntimeBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
 pub use reqwest;
 pub use retry::RetryPolicy;
 pub use sync::{list_changes_with, ChangeOptions, StreamId};

@@ -152,7 +152,7 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         let base = serve().await;
-        let client = rt::Client::new(
+        let client = rt::Runtime::new(
             servicetitan_tests::builder_at(
                 base.clone(),
                 base.clone(),

@@ -45,7 +45,7 @@ async fn child(total: i64) {
         Reply::bytes(200, "application/json", body.as_bytes())
     })
     .await;
-    let client = rt::Client::new(server.builder("k", "c", "s")).expect("client");
+    let client = rt::Runtime::new(server.builder("k", "c", "s")).expect("client");
     let st = servicetitan::Client::new(client, 1);
     let t = Instant::now();
     let mut items = st

@@ -15,7 +15,7 @@ pub use generation::{cargo_in, generate, options, spec_documents, specs_dir, wor
 pub use logs::{scan_logs, LogScan};
 pub use scripted::{customers_page, Recorded, Reply, ScriptedServer};
 
-use servicetitan_runtime::{ClientBuilder, Credentials, Environment};
+use servicetitan_runtime::{Credentials, Environment, RuntimeBuilder};
 use std::time::Duration;
 
 /// Retries as the client's default policy makes them, with back-offs of milliseconds, so
@@ -35,8 +35,8 @@ pub fn builder_at(
     app_key: &str,
     client_id: &str,
     secret: &str,
-) -> ClientBuilder {
-    ClientBuilder::new(Environment::Custom {
+) -> RuntimeBuilder {
+    RuntimeBuilder::new(Environment::Custom {
         auth_url: auth,
         api_url: api,
     })
@@ -45,8 +45,8 @@ pub fn builder_at(
 }
 
 /// The generated client for `tenant` from a runtime client's settings.
-pub fn typed_client(b: ClientBuilder, tenant: i64) -> servicetitan::Client {
-    let runtime = servicetitan_runtime::Client::new(b).expect("a client of these settings");
+pub fn typed_client(b: RuntimeBuilder, tenant: i64) -> servicetitan::Client {
+    let runtime = servicetitan_runtime::Runtime::new(b).expect("a client of these settings");
     servicetitan::Client::new(runtime, tenant)
 }
 
@@ -185,6 +185,25 @@ pub struct NonExhaustiveModels;
 /// ```
 #[cfg(doctest)]
 pub struct NonExhaustiveRuntime;
+
+/// One type named `Client` in a program's view: the runtime's shared part is `Runtime`
+/// (built from a `RuntimeBuilder`), so both crates' names can be imported whole and
+/// `Client` still names the tenant-bound client (two `Client`s would make it ambiguous,
+/// E0659).
+///
+/// ```
+/// use servicetitan::prelude::*;
+/// use servicetitan::runtime::*;
+/// use servicetitan::*;
+///
+/// fn bind(runtime: Runtime, tenant: i64) -> Client {
+///     Client::new(runtime, tenant)
+/// }
+/// let runtime = Runtime::new(RuntimeBuilder::new(Environment::Integration)).unwrap();
+/// assert_eq!(bind(runtime, 7).tenant(), 7);
+/// ```
+#[cfg(doctest)]
+pub struct OneClient;
 
 /// A request whose required fields include two of one type (two times, two names) takes
 /// them by name, in a struct of its own (`XRequired`), so they cannot be swapped; one

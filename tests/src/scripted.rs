@@ -4,7 +4,7 @@
 //! (`servicetitan_mock::MockServer`), built to answer as the API does, does not.
 
 use crate::builder_at;
-use servicetitan_runtime::ClientBuilder;
+use servicetitan_runtime::RuntimeBuilder;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -225,7 +225,7 @@ impl ScriptedServer {
 
     /// A runtime client builder pointed at this server, for the token endpoint and the
     /// API alike ([`builder_at`]).
-    pub fn builder(&self, app_key: &str, client_id: &str, secret: &str) -> ClientBuilder {
+    pub fn builder(&self, app_key: &str, client_id: &str, secret: &str) -> RuntimeBuilder {
         builder_at(self.url(), self.url(), app_key, client_id, secret)
     }
 

@@ -111,7 +111,7 @@ async fn twenty_tenants_streaming_through_random_faults_lose_and_repeat_nothing(
         })
         .await
         .expect("the stand-in starts");
-        let client = rt::Client::new(
+        let client = rt::Runtime::new(
             mock.builder().retry(
                 RetryPolicy::default()
                     .max_attempts(12)

@@ -38,7 +38,7 @@ fn page(n: usize) -> Vec<u8> {
         .expect("json")
 }
 
-fn client(b: rt::ClientBuilder) -> servicetitan::Client {
+fn client(b: rt::RuntimeBuilder) -> servicetitan::Client {
     servicetitan_tests::typed_client(b, 7)
 }
 

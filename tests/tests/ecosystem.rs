@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 const TENANT: i64 = 7;
 
-fn client(b: rt::ClientBuilder) -> servicetitan::Client {
+fn client(b: rt::RuntimeBuilder) -> servicetitan::Client {
     servicetitan_tests::typed_client(b, TENANT)
 }
 
@@ -514,7 +514,7 @@ async fn request_spans_carry_opentelemetry_http_names_the_operation_and_tenant()
     let s = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let tenant = 9_000_001;
     let st = servicetitan::Client::new(
-        rt::Client::new(s.builder("ak", "cid", "secret")).expect("client"),
+        rt::Runtime::new(s.builder("ak", "cid", "secret")).expect("client"),
         tenant,
     );
     st.crm().customers().get_list().await.expect("a page");

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use servicetitan::ids::CustomerId;
-use servicetitan::runtime::{ClientBuilder, RetryPolicy};
+use servicetitan::runtime::{RetryPolicy, RuntimeBuilder};
 use servicetitan::Client;
 use servicetitan_tests::{Reply, ScriptedServer};
 use std::error::Error as _;
@@ -13,7 +13,7 @@ use std::time::Duration;
 const SECRET: &str = "s3cr3t-client-secret-value";
 const APP_KEY: &str = "ak1.app-key-value-xyz";
 
-fn client(b: ClientBuilder) -> Client {
+fn client(b: RuntimeBuilder) -> Client {
     servicetitan_tests::typed_client(b.retry(RetryPolicy::none()), 42)
 }
 

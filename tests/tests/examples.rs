@@ -156,7 +156,7 @@ async fn export_customers_resumes_from_its_state_file() {
 
     // Five customers are created; the second run prints only those.
     let st = servicetitan::Client::new(
-        servicetitan::runtime::Client::new(server.builder()).expect("client"),
+        servicetitan::runtime::Runtime::new(server.builder()).expect("client"),
         42,
     );
     let mut body = server

@@ -6,7 +6,7 @@
 //! `Retry-After`, a slow or closed token endpoint, redirect loops).
 
 use serde_json::json;
-use servicetitan::runtime::{ClientBuilder, Error, ErrorKind, RetryPolicy};
+use servicetitan::runtime::{Error, ErrorKind, RetryPolicy, RuntimeBuilder};
 use servicetitan::Client;
 use servicetitan_mock::{Fault, MockServer as StandIn, Settings, Target};
 use servicetitan_tests::{Reply, ScriptedServer};
@@ -18,7 +18,7 @@ const APP_KEY: &str = "fault-app-key";
 fn client_at(
     auth: String,
     api: String,
-    tune: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    tune: impl FnOnce(RuntimeBuilder) -> RuntimeBuilder,
 ) -> Client {
     let b = servicetitan_tests::builder_at(auth, api, APP_KEY, "cid", SECRET).retry(
         RetryPolicy::default()
@@ -28,7 +28,7 @@ fn client_at(
     servicetitan_tests::typed_client(tune(b), 42)
 }
 
-fn client(server: &ScriptedServer, tune: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
+fn client(server: &ScriptedServer, tune: impl FnOnce(RuntimeBuilder) -> RuntimeBuilder) -> Client {
     client_at(server.url(), server.url(), tune)
 }
 

@@ -89,7 +89,7 @@ async fn processes_share_one_rate_budget_and_one_token_per_tenant() {
 }
 
 fn shared_client(m: &MockServer, settings: rt::RedisSettings) -> servicetitan::Client {
-    let client = rt::Client::new(m.builder().redis(settings)).expect("client");
+    let client = rt::Runtime::new(m.builder().redis(settings)).expect("client");
     servicetitan::Client::new(client, TENANT)
 }
 

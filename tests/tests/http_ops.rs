@@ -10,7 +10,7 @@ use servicetitan::{crm, Client};
 use servicetitan_tests::{Recorded, Reply, ScriptedServer};
 
 fn client(server: &ScriptedServer) -> Client {
-    let rt = rt::Client::new(
+    let rt = rt::Runtime::new(
         server
             .builder("app-key-123", "client-id", "client-secret")
             .retry(RetryPolicy::none()),

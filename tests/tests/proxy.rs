@@ -121,7 +121,7 @@ fn once() -> RetryPolicy {
 async fn proxy_settings_from_the_environment_are_honoured() {
     let api = ScriptedServer::with_token("", |_| Reply::empty_page()).await;
     let proxy = Proxy::start().await;
-    let client = |b: rt::ClientBuilder| servicetitan_tests::typed_client(b, 7);
+    let client = |b: rt::RuntimeBuilder| servicetitan_tests::typed_client(b, 7);
 
     // HTTP_PROXY: the token request and the call go through the proxy.
     set(&[

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use servicetitan::runtime::{
-    self as rt, ClientBuilder, Config, Credentials, Environment, ErrorKind, RetryPolicy,
+    self as rt, Config, Credentials, Environment, ErrorKind, RetryPolicy, RuntimeBuilder,
 };
 use servicetitan::Client;
 use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
@@ -12,12 +12,12 @@ use std::time::Duration;
 const SECRET: &str = "s3cr3t-client-secret-value";
 const APP_KEY: &str = "ak1.app-key-value-xyz";
 
-fn builder(server: &ScriptedServer) -> ClientBuilder {
+fn builder(server: &ScriptedServer) -> RuntimeBuilder {
     server.builder(APP_KEY, "cid.client", SECRET)
 }
 
 /// The generated client for tenant 42.
-fn tenant42(b: ClientBuilder) -> Client {
+fn tenant42(b: RuntimeBuilder) -> Client {
     servicetitan_tests::typed_client(b, 42)
 }
 
@@ -241,8 +241,8 @@ async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_token
         auth_url: server.url(),
         api_url: server.url(),
     };
-    let runtime = rt::Client::new(
-        ClientBuilder::new(env)
+    let runtime = rt::Runtime::new(
+        RuntimeBuilder::new(env)
             .app_key(APP_KEY)
             .credentials(Credentials::enterprise("hub", SECRET))
             .tenant_credentials(7, Credentials::new("seven", SECRET)),
@@ -375,13 +375,14 @@ fn plain_http_is_refused_except_to_loopback() {
         auth_url: "http://auth.example.com".into(),
         api_url: "https://api.example.com".into(),
     };
-    let err = rt::Client::new(ClientBuilder::new(remote)).expect_err("plain http to a remote host");
+    let err =
+        rt::Runtime::new(RuntimeBuilder::new(remote)).expect_err("plain http to a remote host");
     assert!(err.to_string().contains("plain http"), "{err}");
     let local = Environment::Custom {
         auth_url: "http://127.0.0.1:9".into(),
         api_url: "http://localhost:9".into(),
     };
-    rt::Client::new(ClientBuilder::new(local)).expect("loopback is fine");
+    rt::Runtime::new(RuntimeBuilder::new(local)).expect("loopback is fine");
 }
 
 #[test]
@@ -503,7 +504,7 @@ async fn a_401_for_a_token_already_replaced_does_not_use_up_the_refresh() {
         .await
         .expect("the stand-in");
     let st = Client::new(
-        rt::Client::new(m.builder().retry(RetryPolicy::none())).expect("client"),
+        rt::Runtime::new(m.builder().retry(RetryPolicy::none())).expect("client"),
         1,
     );
     st.crm()

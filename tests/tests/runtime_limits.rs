@@ -3,7 +3,7 @@
 //! date), a server that does not answer, error bodies that are not JSON.
 
 use serde_json::json;
-use servicetitan::runtime::{self as rt, ClientBuilder, ErrorKind, RetryPolicy};
+use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy, RuntimeBuilder};
 use servicetitan::Client;
 use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 const SECRET: &str = "s3cr3t-client-secret-value";
 const APP_KEY: &str = "ak1.app-key-value-xyz";
 
-fn builder(server: &ScriptedServer) -> ClientBuilder {
+fn builder(server: &ScriptedServer) -> RuntimeBuilder {
     server.builder(APP_KEY, "cid.client", SECRET)
 }
 
 /// The generated client for tenant 42.
-fn tenant42(b: ClientBuilder) -> Client {
+fn tenant42(b: RuntimeBuilder) -> Client {
     servicetitan_tests::typed_client(b, 42)
 }
 

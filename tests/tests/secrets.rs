@@ -62,7 +62,7 @@ async fn no_secret_in_logs_errors_or_debug() {
                 .max_attempts(2),
         )
         .timeout(Duration::from_millis(150));
-    let runtime = rt::Client::new(b.clone()).expect("client");
+    let runtime = rt::Runtime::new(b.clone()).expect("client");
     let st = Client::new(runtime.clone(), 42);
     let mut texts = vec![format!("{b:?}"), format!("{runtime:?}"), format!("{st:?}")];
     for page in 1..=4 {
@@ -85,7 +85,7 @@ async fn no_secret_in_logs_errors_or_debug() {
     })
     .await;
     let st = Client::new(
-        rt::Client::new(bad.builder(APP_KEY, "cid", SECRET)).expect("client"),
+        rt::Runtime::new(bad.builder(APP_KEY, "cid", SECRET)).expect("client"),
         1,
     );
     let err = st.crm().customers().get_list().await.expect_err("refused");

@@ -47,7 +47,7 @@ pub(super) fn lib_rs(api: &Api) -> String {
     s.push_str("#![allow(clippy::too_many_arguments, clippy::large_enum_variant)]\n");
     s.push_str("#![allow(clippy::enum_variant_names, clippy::doc_lazy_continuation)]\n\n");
     s.push_str("pub use servicetitan_runtime as runtime;\n");
-    s.push_str("pub use servicetitan_runtime::{Config, Credentials, Environment, Error, Overrides, TenantClient};\n\n");
+    s.push_str("pub use servicetitan_runtime::{\n    Config, Credentials, Environment, Error, Overrides, Runtime, RuntimeBuilder, TenantClient,\n};\n\n");
     s.push_str("#[rustfmt::skip]\nmod client;\npub use client::Client;\n\n");
     s.push_str("/// Types that several domains define identically, defined once.\n#[rustfmt::skip]\npub mod common;\n");
     s.push_str("/// Typed ids, one per resource: `ids::CustomerId`, `ids::JobId`, ...\n#[rustfmt::skip]\npub mod ids;\n");
@@ -104,24 +104,25 @@ pub(super) fn client_rs(api: &Api) -> Result<String, String> {
         use rt::{Config, Error};
 
         /// The ServiceTitan API for one tenant. Cheap to clone; clones share the
-        /// connection pool and token cache of the [`rt::Client`] it was made from.
+        /// connection pool and token cache of the [`rt::Runtime`] it was made from.
         #[derive(Clone, Debug)]
         pub struct Client {
             inner: rt::TenantClient,
         }
 
         impl Client {
-            /// Binds a runtime client to one tenant.
-            pub fn new(client: rt::Client, tenant: i64) -> Self {
-                Client { inner: client.tenant(tenant) }
+            /// Binds a [`Runtime`](rt::Runtime) (credentials, token cache, connection
+            /// pool: one per program) to one tenant.
+            pub fn new(runtime: rt::Runtime, tenant: i64) -> Self {
+                Client { inner: runtime.tenant(tenant) }
             }
 
             /// Builds a client from `ST_*` environment variables (see [`Config::from_env`]).
             pub fn from_env() -> Result<Self, Error> {
                 let config = Config::from_env()?;
                 let tenant = config.tenant_id();
-                let client = rt::Client::new(config.into_builder())?;
-                Ok(Self::new(client, tenant))
+                let runtime = rt::Runtime::new(config.into_builder())?;
+                Ok(Self::new(runtime, tenant))
             }
 
             /// The tenant every call of this client goes to.
@@ -290,14 +291,16 @@ pub(super) fn crate_readme(api: &Api) -> String {
     );
     s.push_str("```rust,no_run\n");
     s.push_str("use futures_util::TryStreamExt;\n");
-    s.push_str("use servicetitan::runtime::{ClientBuilder, Credentials, Environment};\n\n");
+    s.push_str(
+        "use servicetitan::{Client, Credentials, Environment, Runtime, RuntimeBuilder};\n\n",
+    );
     s.push_str("async fn customers() -> Result<(), servicetitan::Error> {\n");
-    s.push_str("    let runtime = servicetitan::runtime::Client::new(\n");
-    s.push_str("        ClientBuilder::new(Environment::Integration)\n");
+    s.push_str("    let runtime = Runtime::new(\n");
+    s.push_str("        RuntimeBuilder::new(Environment::Integration)\n");
     s.push_str("            .app_key(\"ak1.your-app-key\")\n");
     s.push_str("            .credentials(Credentials::new(\"cid.your-client-id\", \"cs1.your-client-secret\")),\n");
     s.push_str("    )?;\n");
-    s.push_str("    let st = servicetitan::Client::new(runtime, 1234567); // your tenant id\n\n");
+    s.push_str("    let st = Client::new(runtime, 1234567); // your tenant id\n\n");
     s.push_str(
         "    // One page: `GET /crm/v2/tenant/1234567/customers?page=1&pageSize=50&active=True`.\n",
     );

@@ -13,7 +13,7 @@ pub async fn mock(settings: Settings) -> MockServer {
 
 /// The generated client against `mock`, for `tenant`, sending each call once.
 pub fn typed(mock: &MockServer, tenant: i64) -> servicetitan::Client {
-    let rt = rt::Client::new(mock.builder().retry(RetryPolicy::none())).expect("client");
+    let rt = rt::Runtime::new(mock.builder().retry(RetryPolicy::none())).expect("client");
     servicetitan::Client::new(rt, tenant)
 }
 

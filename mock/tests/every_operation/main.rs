@@ -14,7 +14,7 @@ async fn every_operation_gets_a_typed_success() {
     let mock = MockServer::start(Settings::default())
         .await
         .expect("mock starts");
-    let client = rt::Client::new(mock.builder()).expect("client");
+    let client = rt::Runtime::new(mock.builder()).expect("client");
     let st = servicetitan::Client::new(client, 7);
     let mut operations: Vec<(&str, &str, &str)> = mock
         .api()

@@ -4,11 +4,11 @@
 //! Redis does not answer; forgetting a refused token, across the fleet too.
 
 use super::attempt::Call;
-use super::Client;
+use super::Runtime;
 use crate::error::{Error, ErrorKind};
 use crate::request::Operation;
 
-impl Client {
+impl Runtime {
     /// What every attempt waits for before it is sent: a valid token for the call, whose
     /// scopes cover the operation's (when checked), and a slot of the tenant's limit and
     /// the operation's own. With Redis, both come from one round trip (the token fetched

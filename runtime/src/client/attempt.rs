@@ -3,7 +3,7 @@
 //! typed errors, and the one retry tail (decide, tell the hook, wait) that token requests
 //! share (`crate::retrying`).
 
-use super::Client;
+use super::Runtime;
 use crate::config::Credentials;
 use crate::error::{transport, Error, ErrorKind};
 use crate::hooks::{AttemptInfo, AttemptOutcome};
@@ -19,7 +19,7 @@ use tracing::Instrument;
 /// the newer token) before the 401 counts as its own.
 const STALE_401_RETRIES: u32 = 3;
 
-impl Client {
+impl Runtime {
     /// The attempt loop: a token, the limits, one send; a 401 refreshes the token once
     /// (a 401 for a token another call has already replaced tries the newer one instead);
     /// an answer `is_result` accepts goes to `read`; every failure, `read`'s included,

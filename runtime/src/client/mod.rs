@@ -1,6 +1,6 @@
 //! The client: sends requests, with auth headers, retries and typed errors.
 //!
-//! Rooms: this one (the [`Client`] and [`TenantClient`] handles, what a call reads back),
+//! Rooms: this one (the [`Runtime`] and [`TenantClient`] handles, what a call reads back),
 //! `attempt.rs` (the attempt loop: prepare, send once, the 401 rule, refusals, the retry
 //! tail) and `admission.rs` (what an attempt waits for: a token whose scopes cover the
 //! operation, the limits, with Redis or without).
@@ -9,7 +9,7 @@ mod admission;
 mod attempt;
 
 use crate::auth::TokenCache;
-use crate::config::{check_url, ClientBuilder, Credentials, Environment, Secret};
+use crate::config::{check_url, Credentials, Environment, RuntimeBuilder, Secret};
 use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
 use crate::request::Request;
@@ -57,10 +57,10 @@ struct Counts {
     retries: std::sync::atomic::AtomicU64,
 }
 
-/// Counts of what a [`Client`] has sent since it was built (all tenants).
+/// Counts of what a [`Runtime`] has sent since it was built (all tenants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
-pub struct ClientCounts {
+pub struct RuntimeCounts {
     /// HTTP requests to the API, every attempt counted.
     pub requests: u64,
     /// Attempts that were retries of a failed one (after a 429, a 5xx, a broken
@@ -76,13 +76,13 @@ pub struct ClientCounts {
 /// A connection pool, credentials and token cache, for any number of tenants. Cheap to
 /// clone; clones share everything.
 #[derive(Clone)]
-pub struct Client {
+pub struct Runtime {
     inner: Arc<Inner>,
 }
 
-impl fmt::Debug for Client {
+impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
+        f.debug_struct("Runtime")
             .field("environment", &self.inner.environment)
             .field(
                 "tenants",
@@ -92,10 +92,10 @@ impl fmt::Debug for Client {
     }
 }
 
-impl Client {
+impl Runtime {
     /// Builds the client. Fails on invalid URLs, and on plain `http://` to anything but a
     /// loopback address.
-    pub fn new(b: ClientBuilder) -> Result<Client, Error> {
+    pub fn new(b: RuntimeBuilder) -> Result<Runtime, Error> {
         let api_url = check_url("API URL", b.environment.api_url())?;
         let token_url = b.environment.token_url();
         check_url("token URL", &token_url)?;
@@ -106,7 +106,7 @@ impl Client {
             own: b.http_client.as_ref(),
             finish: b.configure_http.as_ref(),
         })?;
-        Ok(Client {
+        Ok(Runtime {
             inner: Arc::new(Inner {
                 http,
                 environment: b.environment,
@@ -160,9 +160,9 @@ impl Client {
     }
 
     /// What this client has sent so far: requests, retries, token requests.
-    pub fn counts(&self) -> ClientCounts {
+    pub fn counts(&self) -> RuntimeCounts {
         use std::sync::atomic::Ordering::Relaxed;
-        ClientCounts {
+        RuntimeCounts {
             requests: self.inner.counts.requests.load(Relaxed),
             retries: self.inner.counts.retries.load(Relaxed),
             token_requests: self.token_requests(),
@@ -240,10 +240,10 @@ impl Client {
     }
 }
 
-/// A [`Client`] bound to one tenant: what generated operations call.
+/// A [`Runtime`] bound to one tenant: what generated operations call.
 #[derive(Clone)]
 pub struct TenantClient {
-    client: Client,
+    client: Runtime,
     tenant: i64,
     options: CallOptions,
 }
@@ -269,7 +269,7 @@ impl TenantClient {
         self.tenant
     }
     /// The shared client (pool, credentials, tokens) this one is bound from.
-    pub fn client(&self) -> &Client {
+    pub fn client(&self) -> &Runtime {
         &self.client
     }
 

@@ -55,7 +55,7 @@ async fn run() -> Result<(), String> {
         let limit = servicetitan::runtime::RateLimit::new(rate, Duration::from_secs(1));
         builder = builder.rate_limit(Some(limit));
     }
-    let client = servicetitan::runtime::Client::new(builder).map_err(|e| e.to_string())?;
+    let client = servicetitan::runtime::Runtime::new(builder).map_err(|e| e.to_string())?;
     let st = servicetitan::Client::new(client.clone(), tenant);
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds);

@@ -61,7 +61,7 @@ use servicetitan::fleet_pro::{PaginationRequest, VehicleSearchRequest};
 #[tokio::main]
 async fn main() {
     let m = servicetitan_mock::MockServer::start(servicetitan_mock::Settings::default()).await.expect("stand-in");
-    let runtime = servicetitan::runtime::Client::new(m.builder()).expect("client");
+    let runtime = servicetitan::runtime::Runtime::new(m.builder()).expect("client");
     let tenant = m.settings().tenants.first().copied().unwrap_or(1);
     let st = servicetitan::Client::new(runtime, tenant);
     let search = || st.fleet_pro().vehicles().search(
