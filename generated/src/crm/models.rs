@@ -2316,7 +2316,7 @@ pub struct CreateLocationResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
     #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
-    pub merged_to_id: Option<i64>,
+    pub merged_to_id: Option<crate::ids::LocationId>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<crate::ids::ZoneId>,
@@ -2467,7 +2467,7 @@ pub struct CreatedCustomerResponse {
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
     #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
-    pub merged_to_id: Option<i64>,
+    pub merged_to_id: Option<crate::ids::CustomerId>,
     /// The Payment Term ID.
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<crate::ids::PaymentTermId>,
@@ -3053,7 +3053,7 @@ pub struct CustomerResponse {
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
     #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
-    pub merged_to_id: Option<i64>,
+    pub merged_to_id: Option<crate::ids::CustomerId>,
     /// The Payment Term ID.
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<crate::ids::PaymentTermId>,
@@ -3585,7 +3585,7 @@ pub struct ExportCustomerResponse {
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
     #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
-    pub merged_to_id: Option<i64>,
+    pub merged_to_id: Option<crate::ids::CustomerId>,
     /// The Payment Term ID.
     #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<crate::ids::PaymentTermId>,
@@ -3911,7 +3911,7 @@ pub struct ExportLocationsResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
     #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
-    pub merged_to_id: Option<i64>,
+    pub merged_to_id: Option<crate::ids::LocationId>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<crate::ids::ZoneId>,
@@ -5423,7 +5423,7 @@ pub struct LocationResponse {
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
     #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
-    pub merged_to_id: Option<i64>,
+    pub merged_to_id: Option<crate::ids::LocationId>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<crate::ids::ZoneId>,

@@ -2002,7 +2002,7 @@ pub struct ExportJobsResponse {
     pub booking_id: Option<crate::ids::BookingId>,
     /// ID of the Technician that sold this job
     #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
-    pub sold_by_id: Option<i64>,
+    pub sold_by_id: Option<crate::ids::TechnicianId>,
     /// Customer PO
     #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
@@ -2972,7 +2972,7 @@ pub struct JobCreateRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub sold_by_id: rt::Nullable<i64>,
+    pub sold_by_id: rt::Nullable<crate::ids::TechnicianId>,
     /// ID of the Call that 3rd-party agents are enabled to set.
     #[serde(
         rename = "partnerLeadCallId",
@@ -3089,7 +3089,7 @@ impl JobCreateRequest {
     }
     /// Sets `soldById` (the field `sold_by_id`).
     #[inline]
-    pub fn with_sold_by_id(mut self, value: i64) -> Self {
+    pub fn with_sold_by_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.sold_by_id = rt::Nullable::Value(value);
         self
     }
@@ -3534,7 +3534,7 @@ pub struct JobResponse {
     pub booking_id: Option<crate::ids::BookingId>,
     /// ID of the Technician that sold this job
     #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
-    pub sold_by_id: Option<i64>,
+    pub sold_by_id: Option<crate::ids::TechnicianId>,
     /// Customer PO
     #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
@@ -5101,7 +5101,7 @@ pub struct UpdateJobRequest {
         default,
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
-    pub sold_by_id: rt::Nullable<i64>,
+    pub sold_by_id: rt::Nullable<crate::ids::TechnicianId>,
     /// Indicates whether Dispatch Pro is enabled for this job
     #[serde(
         rename = "isAutoDispatched",
@@ -5203,7 +5203,7 @@ impl UpdateJobRequest {
     }
     /// Sets `soldById` (the field `sold_by_id`).
     #[inline]
-    pub fn with_sold_by_id(mut self, value: i64) -> Self {
+    pub fn with_sold_by_id(mut self, value: crate::ids::TechnicianId) -> Self {
         self.sold_by_id = rt::Nullable::Value(value);
         self
     }
