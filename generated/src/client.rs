@@ -29,6 +29,13 @@ impl Client {
     pub fn tenant(&self) -> i64 {
         self.inner.tenant()
     }
+    /// This client for another tenant: the same runtime (connection pool, token
+    /// cache, a token per tenant) and the same overrides.
+    pub fn with_tenant(&self, tenant: i64) -> Self {
+        Client {
+            inner: self.inner.with_tenant(tenant),
+        }
+    }
     /// The tenant-bound runtime client.
     pub fn runtime(&self) -> &rt::TenantClient {
         &self.inner

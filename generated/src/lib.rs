@@ -24,8 +24,8 @@ pub mod common;
 pub mod ids;
 
 /// What most programs use, in one import: `use servicetitan::prelude::*;` brings the client, the
-/// error, the id types, dates, per-call overrides and the stream traits (`next`, `try_next`,
-/// `try_collect`, ...).
+/// error, the id types, dates and `std::time::Duration` (what date arithmetic takes), per-call
+/// overrides and the stream traits (`next`, `try_next`, `try_collect`, ...).
 pub mod prelude {
     use servicetitan_runtime as rt;
 
@@ -35,6 +35,7 @@ pub mod prelude {
     pub use rt::DateTime;
     pub use rt::StreamExt;
     pub use rt::TryStreamExt;
+    pub use std::time::Duration;
 }
 
 /// Accounting: AP bills, AP credits, AP payments, bank deposits, credit memos, GL accounts, inventory bills, invoices, journal entries, payments, payment terms, payment types, remittance vendors, tax zones (`/accounting/v2`, feature `accounting`).

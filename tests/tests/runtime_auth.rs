@@ -4,7 +4,7 @@ use serde_json::json;
 use servicetitan::runtime::{
     self as rt, Config, Credentials, Environment, ErrorKind, RetryPolicy, RuntimeBuilder,
 };
-use servicetitan::Client;
+use servicetitan::{Client, Overrides};
 use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -248,24 +248,13 @@ async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_token
             .tenant_credentials(7, Credentials::new("seven", SECRET)),
     )
     .expect("client");
-    Client::new(runtime.clone(), 42)
-        .crm()
-        .customers()
-        .get_list()
-        .await
-        .expect("42");
-    Client::new(runtime.clone(), 43)
-        .crm()
-        .customers()
-        .get_list()
-        .await
-        .expect("43");
-    Client::new(runtime, 7)
-        .crm()
-        .customers()
-        .get_list()
-        .await
-        .expect("7");
+    // One client, other tenants by `with_tenant`, which keeps the client's overrides.
+    let st = Client::new(runtime, 42).header("x-batch", "nightly");
+    for st in [st.clone(), st.with_tenant(43), st.with_tenant(7)] {
+        let tenant = st.tenant();
+        st.crm().customers().get_list().await.expect("a page");
+        assert_eq!(st.tenant(), tenant);
+    }
     let tokens: Vec<String> = server
         .requests()
         .iter()
@@ -296,6 +285,15 @@ async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_token
             "/crm/v2/tenant/43/customers",
             "/crm/v2/tenant/7/customers"
         ]
+    );
+    let batches = server
+        .api_requests()
+        .iter()
+        .filter(|r| r.header("x-batch") == Some("nightly"))
+        .count();
+    assert_eq!(
+        batches, 3,
+        "every tenant's call carries the client's header"
     );
 }
 

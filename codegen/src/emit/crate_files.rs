@@ -51,7 +51,7 @@ pub(super) fn lib_rs(api: &Api) -> String {
     s.push_str("#[rustfmt::skip]\nmod client;\npub use client::Client;\n\n");
     s.push_str("/// Types that several domains define identically, defined once.\n#[rustfmt::skip]\npub mod common;\n");
     s.push_str("/// Typed ids, one per resource: `ids::CustomerId`, `ids::JobId`, ...\n#[rustfmt::skip]\npub mod ids;\n");
-    s.push_str("\n/// What most programs use, in one import: `use servicetitan::prelude::*;` brings the client, the\n/// error, the id types, dates, per-call overrides and the stream traits (`next`, `try_next`,\n/// `try_collect`, ...).\npub mod prelude {\n    use servicetitan_runtime as rt;\n\n    pub use crate::ids::*;\n    pub use crate::{Client, Error, Overrides};\n    pub use rt::Date;\n    pub use rt::DateTime;\n    pub use rt::StreamExt;\n    pub use rt::TryStreamExt;\n}\n");
+    s.push_str("\n/// What most programs use, in one import: `use servicetitan::prelude::*;` brings the client, the\n/// error, the id types, dates and `std::time::Duration` (what date arithmetic takes), per-call\n/// overrides and the stream traits (`next`, `try_next`, `try_collect`, ...).\npub mod prelude {\n    use servicetitan_runtime as rt;\n\n    pub use crate::ids::*;\n    pub use crate::{Client, Error, Overrides};\n    pub use rt::Date;\n    pub use rt::DateTime;\n    pub use rt::StreamExt;\n    pub use rt::TryStreamExt;\n    pub use std::time::Duration;\n}\n");
     for d in &api.domains {
         let covers = covers(d).map(|c| format!(": {c}")).unwrap_or_default();
         s.push_str(&format!(
@@ -128,6 +128,12 @@ pub(super) fn client_rs(api: &Api) -> Result<String, String> {
             /// The tenant every call of this client goes to.
             pub fn tenant(&self) -> i64 {
                 self.inner.tenant()
+            }
+
+            /// This client for another tenant: the same runtime (connection pool, token
+            /// cache, a token per tenant) and the same overrides.
+            pub fn with_tenant(&self, tenant: i64) -> Self {
+                Client { inner: self.inner.with_tenant(tenant) }
             }
 
             /// The tenant-bound runtime client.

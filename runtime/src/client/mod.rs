@@ -272,6 +272,13 @@ impl TenantClient {
     pub fn client(&self) -> &Runtime {
         &self.client
     }
+    /// The same shared client and per-call overrides, bound to another tenant.
+    pub fn with_tenant(&self, tenant: i64) -> TenantClient {
+        TenantClient {
+            tenant,
+            ..self.clone()
+        }
+    }
 
     /// Sends, takes what `prepare` needs from the response head, reads the whole body
     /// (within `max_response_bytes`; a read that breaks off is retried like a failed
