@@ -1,6 +1,7 @@
 //! Typed ids from the documents: resources found from the paths, links by name across
 //! domains, `x-id-of` for a name that does not say, and what stays `i64`.
 
+use servicetitan_codegen::diff::Impact;
 use servicetitan_codegen::ir::{Api, Ty, TypeDefKind};
 use servicetitan_codegen::{load, names::NameLock, Options};
 use std::path::Path;
@@ -40,15 +41,18 @@ fn generate(created_by_of: &str) -> Result<servicetitan_codegen::Output, String>
         load::parse_document(Path::new("work-v2.json"), work(created_by_of).as_bytes())
             .expect("work"),
     ];
-    let opts = Options {
+    servicetitan_codegen::generate_from(&docs, &options()).map_err(|d| d.to_string())
+}
+
+fn options() -> Options {
+    Options {
         specs: ".".into(),
         names: NameLock::default(),
         domains: Default::default(),
         corrections: None,
         runtime_dependency: String::new(),
         example_placeholders: None,
-    };
-    servicetitan_codegen::generate_from(&docs, &opts).map_err(|d| d.to_string())
+    }
 }
 
 fn field<'a>(api: &'a Api, type_name: &str, wire: &str) -> &'a Ty {
@@ -127,4 +131,35 @@ fn a_correction_naming_no_resource_is_an_error() {
             && err.contains("Employee"),
         "{err}"
     );
+}
+
+#[test]
+fn a_link_that_changes_is_a_breaking_change() {
+    let linked = generate("Employee").expect("generates").api;
+    // Without the correction, `createdById` is a bare integer.
+    let doc = work("Employee").replace(r#", "x-id-of": "Employee""#, "");
+    let docs = [
+        load::parse_document(Path::new("people-v2.json"), PEOPLE.as_bytes()).expect("people"),
+        load::parse_document(Path::new("work-v2.json"), doc.as_bytes()).expect("work"),
+    ];
+    let unlinked = servicetitan_codegen::generate_from(&docs, &options())
+        .expect("generates")
+        .api;
+    assert_eq!(field(&unlinked, "Job", "createdById"), &Ty::I64);
+    for (old, new, what) in [
+        (&unlinked, &linked, "linked"),
+        (&linked, &unlinked, "unlinked"),
+    ] {
+        let changes = servicetitan_codegen::diff::diff(old, new);
+        let change = changes
+            .iter()
+            .find(|c| c.text.contains("Job.created_by_id"))
+            .unwrap_or_else(|| panic!("no change names Job.created_by_id when {what}: {changes:#?}"));
+        assert_eq!(change.impact, Impact::Breaking, "{change:?}");
+        assert!(
+            change.text.contains("EmployeeId"),
+            "{what}: {}",
+            change.text
+        );
+    }
 }
