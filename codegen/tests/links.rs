@@ -154,7 +154,9 @@ fn a_link_that_changes_is_a_breaking_change() {
         let change = changes
             .iter()
             .find(|c| c.text.contains("Job.created_by_id"))
-            .unwrap_or_else(|| panic!("no change names Job.created_by_id when {what}: {changes:#?}"));
+            .unwrap_or_else(|| {
+                panic!("no change names Job.created_by_id when {what}: {changes:#?}")
+            });
         assert_eq!(change.impact, Impact::Breaking, "{change:?}");
         assert!(
             change.text.contains("EmployeeId"),
