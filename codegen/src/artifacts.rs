@@ -7,6 +7,7 @@
 
 use crate::domains::DomainTable;
 use crate::names::NameLock;
+use crate::tables::{self, migrations::Migration};
 use crate::{emit, examples, write, Options, Output};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,10 @@ pub const PROVENANCE: &str = "specs/provenance.yaml";
 pub const CORRECTIONS: &str = "specs/corrections";
 /// The rules that make the documents' example placeholders real values.
 pub const PLACEHOLDERS: &str = "specs/example-placeholders.yaml";
+/// The schema's history for a copy of a tenant's data, one `NNNN.json` per migration
+/// (with each dialect's script beside it), written by generation under
+/// [`tables::CLI_GENERATED_DIR`].
+pub const MIGRATIONS: &str = "cli/generated/migrations";
 /// How the generated crate, inside the workspace, depends on the runtime.
 pub const RUNTIME_IN_WORKSPACE: &str = "{ path = \"../runtime\", version = \"0.1.0\" }";
 
@@ -51,6 +56,7 @@ pub fn workspace_options(
         domains: read_domain_table(&root.join(DOMAINS_LOCK))?,
         runtime_dependency: RUNTIME_IN_WORKSPACE.into(),
         example_placeholders: Some(root.join(PLACEHOLDERS)),
+        migrations: read_migrations(&root.join(MIGRATIONS))?,
     })
 }
 
@@ -72,6 +78,37 @@ pub fn read_domain_table(path: &Path) -> Result<DomainTable, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DomainTable::default()),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
+}
+
+/// The migrations in `dir`, oldest first; none when it does not exist yet. Their
+/// versions must run 1, 2, 3, ... as their file names say.
+pub fn read_migrations(dir: &Path) -> Result<Vec<Migration>, String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    let mut out: Vec<Migration> = Vec::new();
+    for path in paths {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let m = Migration::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let expected = out.len() as u32 + 1;
+        if m.version != expected || path.file_stem() != Some(m.stem().as_ref()) {
+            return Err(format!(
+                "{}: migration {} where {expected:04}.json was expected (versions run 1, 2, 3, ...                  and name their files)",
+                path.display(),
+                m.version
+            ));
+        }
+        out.push(m);
+    }
+    Ok(out)
 }
 
 /// Whether [`ensure`] writes what is stale or only reports it.
@@ -97,6 +134,11 @@ pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(),
     let trees = [
         (root.join(GENERATED), &out.files, KEEP),
         (root.join(emit::CALLS_TABLE_DIR), &out.calls_table, &[][..]),
+        (
+            root.join(tables::CLI_GENERATED_DIR),
+            &out.cli_files,
+            &[][..],
+        ),
     ];
     if mode == Mode::Write {
         for (dir, tree, keep) in &trees {

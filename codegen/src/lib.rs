@@ -22,6 +22,7 @@ pub mod schema;
 pub mod scopes;
 pub mod semver;
 pub mod surface;
+pub mod tables;
 pub mod write;
 
 use diag::{Diagnostic, Diagnostics};
@@ -47,6 +48,9 @@ pub struct Options {
     /// with them, the stand-in server's model carries each operation's response example,
     /// placeholders made real; `None` leaves the examples out.
     pub example_placeholders: Option<PathBuf>,
+    /// The schema's history for a copy of a tenant's data
+    /// (`cli/generated/migrations/*.json`, oldest first); empty for a first run.
+    pub migrations: Vec<tables::migrations::Migration>,
 }
 
 /// `Options::runtime_dependency` for a crate built outside `generated/` (benchmarks,
@@ -74,6 +78,11 @@ pub struct Output {
     pub calls_table: emit::Files,
     /// The compile checks of typed ids ([`emit::links_table`]).
     pub links_table: String,
+    /// The tables of a copy of a tenant's data ([`tables::schema`]).
+    pub schema: tables::Schema,
+    /// `cli/generated/`: the tables as data, the schema in SQL, every migration (the
+    /// history given in [`Options::migrations`] and, when the tables changed, one more).
+    pub cli_files: emit::Files,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
     /// The domain table with the rows of new domains added, to store.
@@ -193,6 +202,9 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
     let mock_model = emit::mock_model(&api, &examples).map_err(generator)?;
     let calls_table = emit::calls_table(&api).map_err(generator)?;
     let links_table = emit::links_table(&api);
+    let schema = tables::schema(&api).map_err(generator)?;
+    let history = tables::migrations::extend(&opts.migrations, &schema);
+    let cli_files = tables::rust::files(&schema, &history);
     let mut surfaces: BTreeMap<String, String> = api
         .domains
         .iter()
@@ -210,6 +222,8 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         mock_model,
         calls_table,
         links_table,
+        schema,
+        cli_files,
         names,
         domains: table,
         inputs,

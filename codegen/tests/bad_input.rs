@@ -15,6 +15,7 @@ fn diag(name: &str, text: &str) -> String {
                 corrections: None,
                 runtime_dependency: String::new(),
                 example_placeholders: None,
+                migrations: Vec::new(),
             };
             match servicetitan_codegen::generate_from(&[doc], &opts) {
                 Err(d) => d.to_string(),
@@ -74,6 +75,7 @@ fn a_folder_with_a_bad_document_generates_nothing() {
         corrections: None,
         runtime_dependency: String::new(),
         example_placeholders: None,
+        migrations: Vec::new(),
     })
     .expect_err("refused");
     assert!(err.to_string().contains("Swagger 2.0"));
@@ -119,6 +121,7 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
         corrections: None,
         runtime_dependency: String::new(),
         example_placeholders: None,
+        migrations: Vec::new(),
     };
     let out = servicetitan_codegen::generate_from(&[d], &opts).expect("the rest still generates");
     let warnings: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();

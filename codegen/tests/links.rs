@@ -52,6 +52,7 @@ fn options() -> Options {
         corrections: None,
         runtime_dependency: String::new(),
         example_placeholders: None,
+        migrations: Vec::new(),
     }
 }
 

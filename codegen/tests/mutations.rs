@@ -154,6 +154,7 @@ fn mutated_documents_never_panic() {
         corrections: None,
         runtime_dependency: String::new(),
         example_placeholders: None,
+        migrations: Vec::new(),
     };
     while started.elapsed() < Duration::from_secs(limit) {
         let (path, original) = &docs[rng.below(pool)];

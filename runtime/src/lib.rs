@@ -92,5 +92,5 @@ pub use raw::RawRequest;
 /// [`RuntimeBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
 pub use reqwest;
 pub use retry::RetryPolicy;
-pub use sync::{list_changes_with, ChangeOptions, StreamId};
+pub use sync::{list_changes_with, ChangeOptions, RawRecord, StreamId};
 pub use types::ParseError;

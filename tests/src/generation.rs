@@ -78,6 +78,10 @@ pub fn options(set: &str) -> servicetitan_codegen::Options {
         example_placeholders: Some(
             workspace_root().join(servicetitan_codegen::artifacts::PLACEHOLDERS),
         ),
+        migrations: servicetitan_codegen::artifacts::read_migrations(
+            &workspace_root().join(servicetitan_codegen::artifacts::MIGRATIONS),
+        )
+        .expect("the committed migrations parse"),
     }
 }
 

@@ -16,6 +16,7 @@ fn fixture(side: &str) -> servicetitan_codegen::Output {
         domains: Default::default(),
         runtime_dependency: String::new(),
         example_placeholders: None,
+        migrations: Vec::new(),
     })
     .unwrap_or_else(|d| panic!("{side}: {d}"))
 }

@@ -16,6 +16,7 @@ fn generate_fixture(version: &str, feature: &str) -> String {
         corrections: None,
         runtime_dependency: "{ path = \"../runtime\" }".into(),
         example_placeholders: None,
+        migrations: Vec::new(),
     };
     let out =
         generate_from(&[doc], &opts).unwrap_or_else(|d| panic!("{feature} ({version}):\n{d}"));

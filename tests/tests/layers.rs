@@ -85,6 +85,7 @@ fn generator_stages_import_only_earlier_stages_and_the_vocabulary() {
         ("emit", 5),
         ("surface", 5),
         ("diff", 5),
+        ("tables", 5),
         ("scopes", 5),
         ("semver", 6),
         ("write", 6),

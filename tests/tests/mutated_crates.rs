@@ -204,6 +204,7 @@ fn mutated_documents_the_generator_accepts_give_crates_that_compile() {
             .expect("domains.lock"),
             runtime_dependency: servicetitan_codegen::runtime_path_dependency(&workspace_root()),
             example_placeholders: None,
+            migrations: Vec::new(),
         };
         let out = match generate_from(&[parsed], &opts) {
             Ok(out) => out,

@@ -261,25 +261,20 @@ fn module_doc(d: &Domain) -> String {
 fn sync_sources(d: &Domain) -> Vec<TokenStream> {
     let prefix = &d.prefix;
     d.operations()
-        .filter(|o| o.required_args().is_empty())
-        .filter_map(|o| {
+        .filter(|o| o.sync_item().is_some())
+        .map(|o| {
             let b = ident(&o.builder);
             let kind = match &o.paging {
                 Some(Paging::Export { .. }) => quote! {
                     rt::SourceKind::Export { from: <ops::#b as rt::ExportRequest>::FROM }
                 },
-                Some(Paging::Pages {
-                    incremental: Some(_),
-                    stream_methods: true,
-                    ..
-                }) => quote! {
+                _ => quote! {
                     rt::SourceKind::List(<ops::#b as rt::IncrementalRequest>::WINDOW)
                 },
-                _ => return None,
             };
-            Some(quote! {
+            quote! {
                 rt::SyncSource { operation: &ops::#b::OPERATION, prefix: #prefix, kind: #kind }
-            })
+            }
         })
         .collect()
 }

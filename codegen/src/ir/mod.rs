@@ -395,6 +395,25 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// What a copy of a tenant's data reads from this operation, when it is one of its
+    /// sources: the item type of an export, or of a list that filters by modification
+    /// time, that needs no argument but the tenant.
+    pub fn sync_item(&self) -> Option<&Ty> {
+        if !self.required_args().is_empty() {
+            return None;
+        }
+        match &self.paging {
+            Some(Paging::Export { item, .. }) => Some(item),
+            Some(Paging::Pages {
+                item,
+                incremental: Some(_),
+                stream_methods: true,
+                ..
+            }) => Some(item),
+            _ => None,
+        }
+    }
+
     /// Arguments of the controller method: path parameters, required query parameters,
     /// the body (JSON) or its required parts (multipart).
     pub fn required_args(&self) -> Vec<(&str, &Ty)> {

@@ -10,5 +10,5 @@ mod streams;
 pub use checkpoint::{Checkpoint, StreamId};
 pub use streams::{
     batches, export_changes, export_items, list_changes, list_changes_with, ChangeOptions, Changes,
-    ExportRequest, IncrementalRequest, SourceKind, SyncSource, Window,
+    ExportRequest, IncrementalRequest, RawRecord, SourceKind, SyncSource, Window,
 };

@@ -513,6 +513,10 @@ pub struct SyncSource {
     pub kind: SourceKind,
 }
 
+/// A record exactly as the API wrote it: numbers keep every digit (a decimal never goes
+/// through a float), for programs that store what they read.
+pub type RawRecord = Box<serde_json::value::RawValue>;
+
 impl SyncSource {
     /// The records changed since `since` (all of them without one), as JSON.
     pub fn open(
@@ -521,14 +525,7 @@ impl SyncSource {
         since: Option<&Checkpoint>,
         options: &ChangeOptions,
     ) -> Result<Changes<Json>, Error> {
-        let path = format!(
-            "{}{}",
-            self.prefix,
-            self.operation
-                .path
-                .replace("{tenant}", &client.tenant().to_string())
-        );
-        let base = Request::new(self.operation, path);
+        let base = self.request(client);
         match self.kind {
             SourceKind::Export { from } => batch_changes(client.clone(), base, from, since),
             SourceKind::List(window) => {
@@ -545,4 +542,52 @@ impl SyncSource {
             }
         }
     }
+
+    /// As [`SyncSource::open`], each record as the API wrote it ([`RawRecord`]); the
+    /// checkpoints are the same.
+    pub fn open_raw(
+        &self,
+        client: &TenantClient,
+        since: Option<&Checkpoint>,
+        options: &ChangeOptions,
+    ) -> Result<Changes<RawRecord>, Error> {
+        let base = self.request(client);
+        match self.kind {
+            SourceKind::Export { from } => batch_changes(client.clone(), base, from, since),
+            SourceKind::List(window) => {
+                let parts = vec![base.clone()];
+                window_changes::<Paged<RawRecord>>(
+                    client.clone(),
+                    base,
+                    parts,
+                    window,
+                    since,
+                    options,
+                    raw_modified,
+                )
+            }
+        }
+    }
+
+    fn request(&self, client: &TenantClient) -> Request {
+        let path = format!(
+            "{}{}",
+            self.prefix,
+            self.operation
+                .path
+                .replace("{tenant}", &client.tenant().to_string())
+        );
+        Request::new(self.operation, path)
+    }
+}
+
+/// A raw record's `modifiedOn`, read without building the record.
+fn raw_modified(record: &RawRecord) -> Option<DateTime> {
+    #[derive(serde::Deserialize)]
+    struct Modified<'a> {
+        #[serde(rename = "modifiedOn", borrow)]
+        modified_on: Option<std::borrow::Cow<'a, str>>,
+    }
+    let m: Modified = serde_json::from_str(record.get()).ok()?;
+    m.modified_on?.parse().ok()
 }

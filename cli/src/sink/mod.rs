@@ -1,0 +1,153 @@
+//! Where a sync writes: a database (SQLite in process, or PostgreSQL), whose tables and
+//! migrations come from the generator, or JSON-lines files (`jsonl.rs`, as the sync
+//! example wrote them). A database commits each batch of rows with the checkpoint that
+//! covers them, so a run cut short anywhere resumes with nothing lost or applied twice.
+
+pub mod jsonl;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod sql;
+pub mod sqlite;
+
+use crate::row::Row;
+use crate::schema::{Migration, Table};
+use servicetitan::runtime::Checkpoint;
+
+pub type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// One stream's batch: rows of one table and the checkpoint after them.
+#[derive(Debug)]
+pub struct Commit {
+    pub tenant: i64,
+    /// `<module>/<operation id>`.
+    pub stream: String,
+    pub table: &'static Table,
+    pub rows: Vec<Row>,
+    pub checkpoint: Option<Checkpoint>,
+    /// Records read for these rows (some may be versions of one record).
+    pub records: u64,
+}
+
+/// The migrations a database at `current` needs, or why it must not be touched.
+pub fn pending(current: u32) -> Fallible<Vec<&'static Migration>> {
+    let newest = crate::schema::newest();
+    if current > newest {
+        return Err(format!(
+            "the database's schema is version {current}, newer than this program's {newest}: \
+             use a newer `servicetitan` (nothing was changed)"
+        )
+        .into());
+    }
+    let pending: Vec<&Migration> = crate::tables::MIGRATIONS
+        .iter()
+        .filter(|m| m.version > current)
+        .collect();
+    for m in &pending {
+        if !m.refused.is_empty() {
+            return Err(format!(
+                "migration {} cannot be applied without losing data ({}); nothing was changed",
+                m.version,
+                m.refused.join("; ")
+            )
+            .into());
+        }
+    }
+    Ok(pending)
+}
+
+/// A database to write into, from `--to` or `DATABASE_URL`: `sqlite:PATH` (or a path
+/// ending in `.db`, `.sqlite`, `.sqlite3`) or `postgres://...`.
+#[derive(Clone)]
+pub enum Database {
+    Sqlite(sqlite::Sqlite),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::Postgres),
+}
+
+impl Database {
+    pub async fn open(url: &str) -> Fallible<Database> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            return Ok(Database::Postgres(postgres::Postgres::open(url).await?));
+            #[cfg(not(feature = "postgres"))]
+            return Err(
+                "this `servicetitan` was built without PostgreSQL (feature `postgres`)".into(),
+            );
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .or_else(|| {
+                [".db", ".sqlite", ".sqlite3"]
+                    .iter()
+                    .any(|x| url.ends_with(x))
+                    .then_some(url)
+            })
+            .ok_or_else(|| {
+                format!("`{url}` is no database this program writes: sqlite:PATH or postgres://...")
+            })?;
+        let path = std::path::PathBuf::from(path);
+        tokio::task::spawn_blocking(move || sqlite::Sqlite::open(&path).map(Database::Sqlite))
+            .await?
+    }
+
+    /// The session a stream writes through, or `None` when another worker holds that
+    /// stream (PostgreSQL's advisory locks; SQLite has one writer).
+    pub async fn session(&self, tenant: i64, stream: &str) -> Fallible<Option<Session>> {
+        match self {
+            Database::Sqlite(s) => Ok(Some(Session::Sqlite(s.clone()))),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(p) => Ok(p.session(tenant, stream).await?.map(Session::Postgres)),
+        }
+    }
+}
+
+/// What one stream writes through.
+pub enum Session {
+    Sqlite(sqlite::Sqlite),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::Session),
+}
+
+impl Session {
+    pub async fn checkpoint(&self, tenant: i64, stream: &str) -> Fallible<Option<Checkpoint>> {
+        match self {
+            Session::Sqlite(s) => s.checkpoint(tenant, stream).await,
+            #[cfg(feature = "postgres")]
+            Session::Postgres(p) => p.checkpoint(tenant, stream).await,
+        }
+    }
+
+    /// Writes a batch; the rows it changed.
+    pub async fn commit(&mut self, mut c: Commit) -> Fallible<u64> {
+        keep_newest(&mut c.rows, c.table);
+        match self {
+            Session::Sqlite(s) => s.commit(c).await,
+            #[cfg(feature = "postgres")]
+            Session::Postgres(p) => p.commit(c).await,
+        }
+    }
+}
+
+/// One row per id, the newest version (by `modifiedOn`, else the later one), ordered by
+/// id: a statement never meets its own row twice, and concurrent writers take row
+/// locks in the same order.
+fn keep_newest(rows: &mut Vec<Row>, table: &Table) {
+    let modified = table.modified();
+    let key = |r: &Row| format!("{:?}", r.id());
+    let mut newest: std::collections::BTreeMap<String, Row> = std::collections::BTreeMap::new();
+    for row in rows.drain(..) {
+        let k = key(&row);
+        let replace = match (newest.get(&k), modified) {
+            (Some(old), Some(m)) => !matches!(
+                (&old.cells[m], &row.cells[m]),
+                (crate::row::Cell::Text(a), crate::row::Cell::Text(b)) if b < a
+            ),
+            _ => true,
+        };
+        if replace {
+            newest.insert(k, row);
+        }
+    }
+    rows.extend(newest.into_values());
+}

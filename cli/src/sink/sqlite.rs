@@ -1,0 +1,143 @@
+//! SQLite, in process (a bundled build: nothing to install). One connection behind a
+//! lock, used from blocking tasks; WAL, so readers are never blocked by the sync. Every
+//! commit of a stream is one `IMMEDIATE` transaction: its rows and its checkpoint.
+
+use super::sql::{self, Dialect};
+use super::{Commit, Fallible};
+use crate::row::Cell;
+use crate::schema;
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, TransactionBehavior};
+use servicetitan::runtime::Checkpoint;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Sqlite {
+    path: PathBuf,
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Sqlite {
+    /// Opens (or creates) the database at `path` and brings it to the program's schema.
+    pub fn open(path: &Path) -> Fallible<Sqlite> {
+        let mut conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(60))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        migrate(&mut conn).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Sqlite {
+            path: path.to_path_buf(),
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Fallible<T> + Send + 'static,
+    ) -> Fallible<T> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().map_err(|_| "the database's lock is poisoned")?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    pub async fn checkpoint(&self, tenant: i64, stream: &str) -> Fallible<Option<Checkpoint>> {
+        let stream = stream.to_string();
+        self.with(move |conn| {
+            let text: Option<Option<String>> = conn
+                .query_row(
+                    "SELECT checkpoint FROM servicetitan_checkpoints WHERE tenant = ?1 AND stream = ?2",
+                    params![tenant, stream],
+                    |r| r.get(0),
+                )
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?;
+            Ok(match text.flatten() {
+                Some(t) => Some(serde_json::from_str(&t)?),
+                None => None,
+            })
+        })
+        .await
+    }
+
+    /// Writes the rows and the checkpoint in one transaction; the rows changed.
+    pub async fn commit(&self, c: Commit) -> Fallible<u64> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = crate::row::instant(&servicetitan::runtime::DateTime::now());
+            let mut changed = 0u64;
+            for row in &c.rows {
+                let sql = sql::upsert(c.table, &row.present, Dialect::Sqlite);
+                let mut st = tx.prepare_cached(&sql)?;
+                let mut values = vec![Value::Integer(c.tenant)];
+                values.extend(
+                    row.cells
+                        .iter()
+                        .zip(&row.present)
+                        .filter(|(_, p)| **p)
+                        .map(|(cell, _)| value(cell)),
+                );
+                values.push(Value::Text(now.clone()));
+                changed += st.execute(rusqlite::params_from_iter(values))? as u64;
+            }
+            let checkpoint = c
+                .checkpoint
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?;
+            tx.execute(
+                sql::save_checkpoint(Dialect::Sqlite),
+                params![c.tenant, c.stream, checkpoint, c.records as i64, now],
+            )?;
+            tx.commit()?;
+            Ok(changed)
+        })
+        .await
+    }
+}
+
+fn value(cell: &Cell) -> Value {
+    match cell {
+        Cell::Null => Value::Null,
+        Cell::Integer(i) => Value::Integer(*i),
+        Cell::Double(f) => Value::Real(*f),
+        Cell::Boolean(b) => Value::Integer(i64::from(*b)),
+        Cell::Text(s) | Cell::Decimal(s) | Cell::Json(s) => Value::Text(s.clone()),
+    }
+}
+
+/// Applies the migrations the database lacks, in one transaction; refuses a database
+/// newer than the program and a migration that would lose data.
+fn migrate(conn: &mut Connection) -> Fallible<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(sql::bookkeeping(Dialect::Sqlite))?;
+    let current: u32 = tx.query_row(
+        "SELECT coalesce(max(version), 0) FROM servicetitan_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let pending = super::pending(current)?;
+    let now = crate::row::instant(&servicetitan::runtime::DateTime::now());
+    for m in pending {
+        tx.execute_batch(m.sqlite)
+            .map_err(|e| format!("migration {}: {e}", m.version))?;
+        tx.execute(
+            "INSERT INTO servicetitan_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![m.version, now],
+        )?;
+    }
+    tx.commit()?;
+    debug_assert!(schema::newest() >= current);
+    Ok(())
+}

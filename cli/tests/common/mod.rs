@@ -1,0 +1,115 @@
+//! What the command line's tests share: the stand-in, a sync run in process, a table's
+//! contents.
+
+#![allow(dead_code)]
+
+use futures_util::TryStreamExt;
+use servicetitan_cli::args::{Output, SyncArgs};
+use servicetitan_mock::{MockServer, Settings};
+use std::path::PathBuf;
+
+pub const TENANT: i64 = 42;
+
+/// The stand-in: 120 records per list, lists unordered, seeded.
+pub async fn stand_in() -> MockServer {
+    MockServer::start(Settings {
+        records: 120,
+        unordered: true,
+        seed: 7,
+        ..Settings::default()
+    })
+    .await
+    .expect("the stand-in starts")
+}
+
+pub fn client(m: &MockServer) -> servicetitan::Client {
+    let runtime = servicetitan::Runtime::new(m.builder()).expect("a runtime");
+    servicetitan::Client::new(runtime, TENANT)
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("st-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir
+}
+
+/// What a run did.
+pub struct Run {
+    pub written: u64,
+    pub records: u64,
+    pub failed: Vec<String>,
+}
+
+/// One sync of crm and jpm into `url`.
+pub async fn sync_once(m: &MockServer, url: &str) -> Run {
+    let args = SyncArgs {
+        domains: vec!["crm".into(), "jpm".into()],
+        output: Output::Database(url.to_string()),
+        tenants: vec![TENANT],
+        concurrency: 4,
+        page_size: 50,
+        progress: false,
+    };
+    let runtime = servicetitan::Runtime::new(m.builder()).expect("a runtime");
+    let outcomes = servicetitan_cli::sync::run(&args, runtime)
+        .await
+        .expect("the sync runs");
+    Run {
+        written: outcomes.iter().map(|o| o.written).sum(),
+        records: outcomes.iter().map(|o| o.records).sum(),
+        failed: outcomes
+            .iter()
+            .filter_map(|o| {
+                o.result
+                    .as_ref()
+                    .err()
+                    .map(|e| format!("{}: {e}", o.stream))
+            })
+            .collect(),
+    }
+}
+
+/// The ids of the stand-in's live customers, every page.
+pub async fn customer_ids(m: &MockServer) -> Vec<i64> {
+    let customers: Vec<_> = client(m)
+        .crm()
+        .customers()
+        .get_list()
+        .page_size(500)
+        .items()
+        .try_collect()
+        .await
+        .expect("the list");
+    customers
+        .iter()
+        .filter_map(|c| c.id.map(|i| i.get()))
+        .collect()
+}
+
+/// Every user table's rows, as text, in order.
+pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'servicetitan_%' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("tables");
+    let mut out = Vec::new();
+    for t in tables {
+        let mut s = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY tenant, id"))
+            .expect("select");
+        let n = s.column_count();
+        let rows = s
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).map(|v| v.data_type())))
+                    .zip((0..n).map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i))))
+                    .map(|(a, b)| format!("{a}{b}"))
+                    .collect();
+                Ok(format!("{t}: {}", cells.join("|")))
+            })
+            .expect("rows");
+        out.extend(rows.map(|r| r.expect("a row")));
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! A sync of crm and jpm from the stand-in (seeded, unordered lists) into SQLite: one row
+//! per record in typed columns; a second run changes nothing; a created and a modified
+//! record arrive once with their new values; a deleted one is marked inactive (exports
+//! report it); the checkpoints are in the database beside the rows.
+
+mod common;
+
+use common::{dump, stand_in, sync_once};
+use rusqlite::Connection;
+use serde_json::json;
+use servicetitan::ids::CustomerId;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
+    let m = stand_in().await;
+    let dir = common::temp_dir("sqlite");
+    let db = dir.join("copy.db");
+    let url = format!("sqlite:{}", db.display());
+
+    let first = sync_once(&m, &url).await;
+    assert!(first.failed.is_empty(), "{:?}", first.failed);
+    assert!(first.written > 0);
+    let conn = Connection::open(&db).expect("opens");
+
+    // One row per record, the list's and the export's answers in one table.
+    let ids: Vec<i64> = common::customer_ids(&m).await;
+    let rows: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM crm_customers WHERE tenant = 42",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(rows as usize, ids.len(), "one row per customer");
+    let distinct: i64 = conn
+        .query_row("SELECT count(DISTINCT id) FROM crm_customers", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    assert_eq!(distinct, rows);
+
+    // Typed columns: integers, exact decimals as text, instants in one fixed form.
+    let (id_type, balance_type, modified): (String, String, String) = conn
+        .query_row(
+            "SELECT typeof(id), typeof(balance), modified_on FROM crm_customers WHERE balance IS NOT NULL LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("a customer with a balance");
+    assert_eq!(
+        (id_type.as_str(), balance_type.as_str()),
+        ("integer", "text")
+    );
+    assert_eq!(
+        modified.len(),
+        "2026-07-01T08:30:00.0000000Z".len(),
+        "{modified}"
+    );
+    assert!(modified.ends_with('Z'), "{modified}");
+    let jobs: i64 = conn
+        .query_row("SELECT count(*) FROM jpm_jobs", [], |r| r.get(0))
+        .expect("jobs");
+    assert!(jobs > 0, "jpm synced too");
+    let checkpoints: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM servicetitan_checkpoints WHERE checkpoint IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("checkpoints");
+    assert!(checkpoints >= 10, "{checkpoints} checkpoints");
+    println!(
+        "first run: {} records, {} rows written; {rows} customers, {jobs} jobs, {checkpoints} checkpoints",
+        first.records, first.written
+    );
+
+    // Again, nothing changed: nothing written.
+    let before = dump(&conn);
+    let second = sync_once(&m, &url).await;
+    assert!(second.failed.is_empty(), "{:?}", second.failed);
+    assert_eq!(second.written, 0, "a run without changes writes nothing");
+    assert_eq!(dump(&conn), before);
+
+    // A customer renamed, one created, one deleted.
+    let st = common::client(&m);
+    let renamed = "Renamed between runs";
+    st.crm()
+        .customers()
+        .update(
+            CustomerId::new(10),
+            servicetitan::crm::UpdateCustomerRequest::default().with_name(renamed),
+        )
+        .await
+        .expect("renamed");
+    let mut body = m
+        .sample_inputs("crm", "Customers_Create")
+        .expect("inputs")
+        .remove(0);
+    body["name"] = json!("Created between runs");
+    let request = serde_json::from_value(body).expect("a request");
+    let created = st.crm().customers().create(request).await.expect("created");
+    let created = created.id.expect("an id").get();
+    assert!(
+        m.delete_record("/crm/v2/tenant/42/customers", 20),
+        "deleted"
+    );
+
+    let third = sync_once(&m, &url).await;
+    assert!(third.failed.is_empty(), "{:?}", third.failed);
+    println!(
+        "third run: {} records, {} rows written",
+        third.records, third.written
+    );
+    let name = |id: i64| -> (String, Option<i64>) {
+        conn.query_row(
+            "SELECT name, active FROM crm_customers WHERE tenant = 42 AND id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the row")
+    };
+    assert_eq!(name(10).0, renamed);
+    assert_eq!(name(created), ("Created between runs".to_string(), Some(1)));
+    assert_eq!(
+        name(20).1,
+        Some(0),
+        "the deleted customer is marked inactive"
+    );
+    let rows_after: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM crm_customers WHERE tenant = 42",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(
+        rows_after,
+        rows + 1,
+        "the created customer is one more row, nothing twice"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
