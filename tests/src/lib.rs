@@ -1,13 +1,14 @@
 //! Test support: a scripted loopback server ([`ScriptedServer`], `scripted.rs`), the
 //! repository's documents and generation (`generation.rs`), a scan of the logs for secrets
-//! (`logs.rs`), Redis and fleet workers (`redis.rs`, `fleet.rs`), typed ids' compile checks
-//! (`id_links.rs`, generated), and the clients tests
-//! use: [`builder_at`] a loopback server, [`typed_client`], [`stand_in_client`].
+//! (`logs.rs`), Redis, PostgreSQL and fleet workers (`redis.rs`, `postgres.rs`, `fleet.rs`),
+//! typed ids' compile checks (`id_links.rs`, generated), and the clients tests use:
+//! [`builder_at`] a loopback server, [`typed_client`], [`stand_in_client`].
 
 pub mod fleet;
 mod generation;
 pub mod id_links;
 mod logs;
+pub mod postgres;
 pub mod redis;
 mod scripted;
 

@@ -1,0 +1,169 @@
+//! The same sync into PostgreSQL (Debian's server, started on loopback for the test): one
+//! row per record in typed columns (`numeric`, `timestamptz`, `jsonb`), a second run
+//! changes nothing, changes arrive once; and two processes of the command on one database
+//! each sync some resources and together leave what one process leaves.
+
+mod common;
+
+use common::{stand_in, sync_once, TENANT};
+use servicetitan::ids::CustomerId;
+use servicetitan_tests::postgres::PostgresServer;
+use std::process::Stdio;
+
+/// Every user table's rows as JSON text without `synced_at`, in order.
+fn dump(pg: &PostgresServer, db: &str) -> Vec<String> {
+    let tables = pg.psql(
+        db,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' \
+         AND table_name NOT LIKE 'servicetitan_%' ORDER BY table_name",
+    );
+    let mut out = Vec::new();
+    for t in tables.lines().filter(|t| !t.is_empty()) {
+        let rows = pg.psql(
+            db,
+            &format!("SELECT '{t}: ' || (to_jsonb(x) - 'synced_at')::text FROM \"{t}\" x ORDER BY tenant, id"),
+        );
+        out.extend(rows.lines().map(String::from));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_into_postgres_keeps_one_typed_row_per_record() {
+    let pg = PostgresServer::start();
+    pg.psql("postgres", "CREATE DATABASE copy");
+    let url = pg.url_of("copy");
+    let m = stand_in().await;
+
+    let first = sync_once(&m, &url).await;
+    assert!(first.failed.is_empty(), "{:?}", first.failed);
+    let ids = common::customer_ids(&m).await;
+    let count = pg.psql(
+        "copy",
+        "SELECT count(*), count(DISTINCT id) FROM crm_customers WHERE tenant = 42",
+    );
+    assert_eq!(
+        count.trim(),
+        format!("{0}|{0}", ids.len()),
+        "one row per customer"
+    );
+    let types = pg.psql(
+        "copy",
+        "SELECT pg_typeof(balance), pg_typeof(modified_on), pg_typeof(address) FROM crm_customers LIMIT 1",
+    );
+    assert_eq!(types.trim(), "numeric|timestamp with time zone|jsonb");
+    println!(
+        "first run: {} records, {} rows written",
+        first.records, first.written
+    );
+
+    let before = dump(&pg, "copy");
+    let second = sync_once(&m, &url).await;
+    assert!(second.failed.is_empty(), "{:?}", second.failed);
+    assert_eq!(second.written, 0, "a run without changes writes nothing");
+    assert_eq!(dump(&pg, "copy"), before);
+
+    let st = common::client(&m);
+    st.crm()
+        .customers()
+        .update(
+            CustomerId::new(10),
+            servicetitan::crm::UpdateCustomerRequest::default().with_name("Renamed"),
+        )
+        .await
+        .expect("renamed");
+    assert!(
+        m.delete_record("/crm/v2/tenant/42/customers", 20),
+        "deleted"
+    );
+    let third = sync_once(&m, &url).await;
+    assert!(third.failed.is_empty(), "{:?}", third.failed);
+    let rows = pg.psql(
+        "copy",
+        "SELECT id, name, active FROM crm_customers WHERE id IN (10, 20) ORDER BY id",
+    );
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows[0], "10|Renamed|t");
+    assert!(
+        rows[1].ends_with("|f"),
+        "the deleted customer is inactive: {}",
+        rows[1]
+    );
+}
+
+/// The command, from this package's build, against the stand-in.
+fn command(m: &servicetitan_mock::MockServer, url: &str) -> tokio::process::Command {
+    let s = m.settings();
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicetitan"));
+    c.args([
+        "sync",
+        "--domains",
+        "crm,jpm",
+        "--page-size",
+        "50",
+        "--quiet",
+        "--to",
+        url,
+    ])
+    .env("ST_ENVIRONMENT", "integration")
+    .env("ST_AUTH_URL", m.url())
+    .env("ST_API_URL", m.url())
+    .env("ST_CLIENT_ID", &s.client_id)
+    .env("ST_CLIENT_SECRET", &s.client_secret)
+    .env("ST_APP_KEY", &s.app_key)
+    .env("ST_TENANT_ID", TENANT.to_string())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .kill_on_drop(true);
+    c
+}
+
+/// The streams a run's summary shows with records.
+fn streams_with_records(summary: &str) -> Vec<String> {
+    summary
+        .lines()
+        .filter(|l| l.contains(" written)"))
+        .map(|l| l.split_whitespace().nth(2).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_database_split_the_work() {
+    let pg = PostgresServer::start();
+    pg.psql("postgres", "CREATE DATABASE one");
+    pg.psql("postgres", "CREATE DATABASE two");
+    let m = stand_in().await;
+
+    let alone = command(&m, &pg.url_of("one")).output().await.expect("runs");
+    assert!(
+        alone.status.success(),
+        "{}",
+        String::from_utf8_lossy(&alone.stderr)
+    );
+
+    let (a, b) = tokio::join!(
+        command(&m, &pg.url_of("two")).output(),
+        command(&m, &pg.url_of("two")).output()
+    );
+    let (a, b) = (a.expect("runs"), b.expect("runs"));
+    let (sa, sb) = (
+        String::from_utf8_lossy(&a.stderr).to_string(),
+        String::from_utf8_lossy(&b.stderr).to_string(),
+    );
+    assert!(a.status.success() && b.status.success(), "{sa}\n{sb}");
+    let (wa, wb) = (streams_with_records(&sa), streams_with_records(&sb));
+    println!("process a synced {} streams, b {}", wa.len(), wb.len());
+    assert!(
+        !wa.is_empty() && !wb.is_empty(),
+        "each process synced something:\n{sa}\n{sb}"
+    );
+    assert!(
+        wa.iter().all(|s| !wb.contains(s)),
+        "no stream synced with records by both: {wa:?} {wb:?}"
+    );
+    assert_eq!(
+        dump(&pg, "two"),
+        dump(&pg, "one"),
+        "two processes leave what one leaves"
+    );
+}
