@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::{stand_in, sync_once, TENANT};
+use common::{command, stand_in, sync_once};
 use servicetitan::ids::CustomerId;
 use servicetitan_tests::postgres::PostgresServer;
-use std::process::Stdio;
 
 /// Every user table's rows as JSON text without `synced_at`, in order.
 fn dump(pg: &PostgresServer, db: &str) -> Vec<String> {
@@ -89,33 +88,6 @@ async fn a_sync_into_postgres_keeps_one_typed_row_per_record() {
         "the deleted customer is inactive: {}",
         rows[1]
     );
-}
-
-/// The command, from this package's build, against the stand-in.
-fn command(m: &servicetitan_mock::MockServer, url: &str) -> tokio::process::Command {
-    let s = m.settings();
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicetitan"));
-    c.args([
-        "sync",
-        "--domains",
-        "crm,jpm",
-        "--page-size",
-        "50",
-        "--quiet",
-        "--to",
-        url,
-    ])
-    .env("ST_ENVIRONMENT", "integration")
-    .env("ST_AUTH_URL", m.url())
-    .env("ST_API_URL", m.url())
-    .env("ST_CLIENT_ID", &s.client_id)
-    .env("ST_CLIENT_SECRET", &s.client_secret)
-    .env("ST_APP_KEY", &s.app_key)
-    .env("ST_TENANT_ID", TENANT.to_string())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .kill_on_drop(true);
-    c
 }
 
 /// The streams a run's summary shows with records.

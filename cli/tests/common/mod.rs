@@ -87,7 +87,8 @@ pub async fn customer_ids(m: &MockServer) -> Vec<i64> {
         .collect()
 }
 
-/// Every user table's rows, as text, in order.
+/// Every user table's rows, as typed text, in order; `synced_at` (when a row was
+/// written) left out, so that copies made at different times compare.
 pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'servicetitan_%' ORDER BY name")
@@ -95,16 +96,23 @@ pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
         .expect("tables");
     let mut out = Vec::new();
     for t in tables {
+        let columns: Vec<String> = conn
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{t}') WHERE name <> 'synced_at'"
+            ))
+            .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(0))?.collect())
+            .expect("columns");
+        let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
         let mut s = conn
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY tenant, id"))
+            .prepare(&format!(
+                "SELECT {} FROM \"{t}\" ORDER BY tenant, id",
+                list.join(", ")
+            ))
             .expect("select");
-        let n = s.column_count();
         let rows = s
             .query_map([], |r| {
-                let cells: Vec<String> = (0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).map(|v| v.data_type())))
-                    .zip((0..n).map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i))))
-                    .map(|(a, b)| format!("{a}{b}"))
+                let cells: Vec<String> = (0..columns.len())
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i)))
                     .collect();
                 Ok(format!("{t}: {}", cells.join("|")))
             })
@@ -112,4 +120,31 @@ pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
         out.extend(rows.map(|r| r.expect("a row")));
     }
     out
+}
+
+/// The command, from this package's build, against the stand-in, writing to `to`.
+pub fn command(m: &MockServer, to: &str) -> tokio::process::Command {
+    let s = m.settings();
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicetitan"));
+    c.args([
+        "sync",
+        "--domains",
+        "crm,jpm",
+        "--page-size",
+        "50",
+        "--quiet",
+        "--to",
+        to,
+    ])
+    .env("ST_ENVIRONMENT", "integration")
+    .env("ST_AUTH_URL", m.url())
+    .env("ST_API_URL", m.url())
+    .env("ST_CLIENT_ID", &s.client_id)
+    .env("ST_CLIENT_SECRET", &s.client_secret)
+    .env("ST_APP_KEY", &s.app_key)
+    .env("ST_TENANT_ID", TENANT.to_string())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .kill_on_drop(true);
+    c
 }

@@ -1,60 +1,43 @@
-//! The sync command (`generated/examples/sync.rs`) against the stand-in ServiceTitan, as
-//! a user runs it: killed at several moments while the tenant's users change records,
+//! `servicetitan sync` into JSON-lines files (`--out`, `--state`) against the stand-in
+//! ServiceTitan, as a user runs it: killed at several moments while the tenant's users change records,
 //! then run to the end. Every record of every resource is in the copy, no line twice,
 //! every change as a new version, and the state file covers exactly what the files hold.
 
 use servicetitan::crm::UpdateCustomerRequest;
 use servicetitan_mock::{MockServer, Settings};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 const TENANT: i64 = 42;
 const RECORDS: usize = 400;
 
-/// Builds the example and returns its path.
-fn sync_binary() -> PathBuf {
-    let root = servicetitan_tests::workspace_root();
-    let status = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "servicetitan",
-            "--example",
-            "sync",
-            "--features",
-            "deserialize-requests",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the sync example builds");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("debug/examples/sync");
-    assert!(bin.exists(), "{} exists after the build", bin.display());
-    bin
-}
-
 fn command(bin: &Path, m: &MockServer, out: &Path, state: &Path) -> tokio::process::Command {
     let s = m.settings();
     let mut c = tokio::process::Command::new(bin);
-    c.args(["--domains", "crm,jpm", "--page-size", "100", "--out"])
-        .arg(out)
-        .arg("--state")
-        .arg(state)
-        .env("ST_AUTH_URL", m.url())
-        .env("ST_API_URL", m.url())
-        .env("ST_CLIENT_ID", &s.client_id)
-        .env("ST_CLIENT_SECRET", &s.client_secret)
-        .env("ST_APP_KEY", &s.app_key)
-        .env("ST_TENANT_ID", TENANT.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    c.args([
+        "sync",
+        "--domains",
+        "crm,jpm",
+        "--page-size",
+        "100",
+        "--quiet",
+        "--out",
+    ])
+    .arg(out)
+    .arg("--state")
+    .arg(state)
+    .env("ST_AUTH_URL", m.url())
+    .env("ST_API_URL", m.url())
+    .env("ST_CLIENT_ID", &s.client_id)
+    .env("ST_CLIENT_SECRET", &s.client_secret)
+    .env("ST_APP_KEY", &s.app_key)
+    .env("ST_TENANT_ID", TENANT.to_string())
+    .env("ST_ENVIRONMENT", "integration")
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .kill_on_drop(true);
     c
 }
 
@@ -141,7 +124,7 @@ fn assert_whole_copy(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
-    let bin = sync_binary();
+    let bin = Path::new(env!("CARGO_BIN_EXE_servicetitan"));
     let m = MockServer::start(Settings {
         records: RECORDS,
         unordered: true,
@@ -160,9 +143,7 @@ async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
     let mut killed = 0;
     let mut renamed = BTreeMap::new();
     for (run, delay_ms) in [350u64, 900, 200, 1_300, 600].into_iter().enumerate() {
-        let mut child = command(&bin, &m, &out, &state)
-            .spawn()
-            .expect("sync starts");
+        let mut child = command(bin, &m, &out, &state).spawn().expect("sync starts");
         tokio::select! {
             status = child.wait() => {
                 assert!(status.expect("exit").success(), "run {run} ended on its own, successfully");
@@ -194,7 +175,7 @@ async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
     );
 
     // To the end.
-    let done = command(&bin, &m, &out, &state)
+    let done = command(bin, &m, &out, &state)
         .output()
         .await
         .expect("sync runs");
@@ -205,7 +186,7 @@ async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
     let copy = assert_whole_copy(&out, &state, &renamed);
 
     // Nothing changed since: nothing written.
-    let again = command(&bin, &m, &out, &state)
+    let again = command(bin, &m, &out, &state)
         .output()
         .await
         .expect("sync runs");
