@@ -140,3 +140,59 @@ async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The SQL of the README's section on the command, statement by statement.
+fn readme_queries() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("the README");
+    let section = &readme[readme
+        .find("### A copy in a database")
+        .expect("the section")..];
+    let block = &section[section.find("```sql\n").expect("a SQL block") + 7..];
+    let block = &block[..block.find("```").expect("its end")];
+    block
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_queries_run_on_a_copy() {
+    let m = stand_in().await;
+    let dir = common::temp_dir("readme-sql");
+    let db = dir.join("copy.db");
+    let run = common::sync_domains(
+        &m,
+        &format!("sqlite:{}", db.display()),
+        &["crm", "jpm", "accounting"],
+    )
+    .await;
+    assert!(run.failed.is_empty(), "{:?}", run.failed);
+    let conn = Connection::open(&db).expect("opens");
+    let queries = readme_queries();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    for q in &queries {
+        let mut st = conn.prepare(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let rows = st
+            .query_map([], |_| Ok(()))
+            .and_then(|r| r.collect::<Result<Vec<()>, _>>())
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        println!("{} rows: {q}", rows.len());
+    }
+    let by_status: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM ({})", queries[1]), [], |r| {
+            r.get(0)
+        })
+        .expect("counted");
+    assert!(by_status > 0, "invoices grouped by status");
+    // The stand-in's jobs were created before this month: counted from a month long ago,
+    // every customer with jobs is there.
+    let since_2000 = queries[0].replace("'now'", "'2000-01-01'");
+    let customers: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM ({since_2000})"), [], |r| r.get(0))
+        .expect("counted");
+    assert!(customers > 0, "jobs per customer");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -43,8 +43,13 @@ pub struct Run {
 
 /// One sync of crm and jpm into `url`.
 pub async fn sync_once(m: &MockServer, url: &str) -> Run {
+    sync_domains(m, url, &["crm", "jpm"]).await
+}
+
+/// One sync of `domains` into `url`.
+pub async fn sync_domains(m: &MockServer, url: &str, domains: &[&str]) -> Run {
     let args = SyncArgs {
-        domains: vec!["crm".into(), "jpm".into()],
+        domains: domains.iter().map(|d| d.to_string()).collect(),
         output: Output::Database(url.to_string()),
         tenants: vec![TENANT],
         concurrency: 4,
