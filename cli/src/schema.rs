@@ -2,6 +2,8 @@
 //! from `codegen/src/tables/`): what the sink reads at run time to put a record into its
 //! table and to bring a database to the program's version.
 
+use servicetitan::runtime::SyncSource;
+
 /// What a column holds; its type in each database is in `generated/schema.*.sql`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -54,15 +56,33 @@ pub struct Migration {
     pub refused: &'static [&'static str],
 }
 
-/// The table a domain's source answers into, if it has one (sources whose records have
-/// no `id` have none).
-pub fn table_of(module: &str, operation: &str) -> Option<&'static Table> {
-    crate::tables::TABLES
-        .iter()
-        .find(|t| t.module == module && t.sources.contains(&operation))
+/// What a sync reads and writes: the sources, the tables they answer into, and the
+/// migrations that build those tables. [`Catalog::generated`] is the program's (from
+/// ServiceTitan's documents); tests make others from other documents.
+#[derive(Debug, Clone, Copy)]
+pub struct Catalog {
+    /// Each domain's sources, by module.
+    pub sources: &'static [(&'static str, &'static [SyncSource])],
+    pub tables: &'static [Table],
+    /// Oldest first.
+    pub migrations: &'static [Migration],
 }
 
-/// The newest schema version this program knows.
-pub fn newest() -> u32 {
-    crate::tables::MIGRATIONS.last().map_or(0, |m| m.version)
+impl Catalog {
+    /// The sources of the generated crate, the generated tables and migrations.
+    pub fn generated() -> Catalog {
+        Catalog {
+            sources: servicetitan::SYNC_SOURCES,
+            tables: crate::tables::TABLES,
+            migrations: crate::tables::MIGRATIONS,
+        }
+    }
+
+    /// The table a domain's source answers into, if it has one (sources whose records
+    /// have no `id` have none).
+    pub fn table_of(&self, module: &str, operation: &str) -> Option<&'static Table> {
+        self.tables
+            .iter()
+            .find(|t| t.module == module && t.sources.contains(&operation))
+    }
 }

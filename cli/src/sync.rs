@@ -4,7 +4,7 @@
 
 use crate::args::{Output, SyncArgs};
 use crate::row::{row, Row};
-use crate::schema::{table_of, Table};
+use crate::schema::{Catalog, Table};
 use crate::sink::{jsonl, Commit, Database, Fallible, Session};
 use futures_util::StreamExt;
 use servicetitan::runtime::{ChangeOptions, Checkpoint, RawRecord, SyncSource, TenantClient};
@@ -87,11 +87,20 @@ enum Destination {
     Files(jsonl::Files),
 }
 
-/// Runs the sync; every stream's outcome.
+/// Runs the sync of the generated catalog; every stream's outcome.
 pub async fn run(args: &SyncArgs, runtime: servicetitan::Runtime) -> Fallible<Vec<Outcome>> {
-    let sources = sources(&args.domains)?;
+    run_with(args, runtime, Catalog::generated()).await
+}
+
+/// Runs the sync of `catalog`'s sources into its tables; every stream's outcome.
+pub async fn run_with(
+    args: &SyncArgs,
+    runtime: servicetitan::Runtime,
+    catalog: Catalog,
+) -> Fallible<Vec<Outcome>> {
+    let sources = sources(&args.domains, &catalog)?;
     let destination = match &args.output {
-        Output::Database(url) => Destination::Db(Database::open(url).await?),
+        Output::Database(url) => Destination::Db(Database::open(url, catalog.migrations).await?),
         Output::Files { out, state } => {
             let [tenant] = args.tenants[..] else {
                 return Err(
@@ -119,8 +128,8 @@ pub async fn run(args: &SyncArgs, runtime: servicetitan::Runtime) -> Fallible<Ve
             let (destination, progress, options) =
                 (destination.clone(), progress.clone(), options.clone());
             async move {
-                let outcome =
-                    stream(&client, &destination, module, &source, &options, &progress).await;
+                let at = (&destination, catalog);
+                let outcome = stream(&client, at, module, &source, &options, &progress).await;
                 progress.done.fetch_add(1, Relaxed);
                 outcome
             }
@@ -136,16 +145,17 @@ pub async fn run(args: &SyncArgs, runtime: servicetitan::Runtime) -> Fallible<Ve
 }
 
 /// The sources of `domains` (modules), with their module.
-fn sources(domains: &[String]) -> Fallible<Vec<(&'static str, SyncSource)>> {
+fn sources(domains: &[String], catalog: &Catalog) -> Fallible<Vec<(&'static str, SyncSource)>> {
     let mut out = Vec::new();
     for d in domains {
         let all = d == "all";
-        let found: Vec<_> = servicetitan::SYNC_SOURCES
+        let found: Vec<_> = catalog
+            .sources
             .iter()
             .filter(|(m, _)| all || m == d)
             .collect();
         if found.is_empty() {
-            let known: Vec<&str> = servicetitan::SYNC_SOURCES.iter().map(|(m, _)| *m).collect();
+            let known: Vec<&str> = catalog.sources.iter().map(|(m, _)| *m).collect();
             return Err(format!("unknown domain `{d}`; known: {}", known.join(", ")).into());
         }
         for (m, list) in found {
@@ -157,7 +167,7 @@ fn sources(domains: &[String]) -> Fallible<Vec<(&'static str, SyncSource)>> {
 
 async fn stream(
     client: &TenantClient,
-    destination: &Destination,
+    (destination, catalog): (&Destination, Catalog),
     module: &'static str,
     source: &SyncSource,
     options: &ChangeOptions,
@@ -173,7 +183,7 @@ async fn stream(
         result: Ok(()),
         skipped: None,
     };
-    let out = match open(destination, tenant, module, source, &key).await {
+    let out = match open(destination, catalog, tenant, (module, source), &key).await {
         Ok(Ok(out)) => out,
         Ok(Err(why)) => {
             outcome.skipped = Some(why);
@@ -193,9 +203,9 @@ async fn stream(
 /// The stream's output, or why it is not synced in this run.
 async fn open(
     destination: &Destination,
+    catalog: Catalog,
     tenant: i64,
-    module: &str,
-    source: &SyncSource,
+    (module, source): (&str, &SyncSource),
     key: &str,
 ) -> Fallible<Result<(Out, Option<Checkpoint>), &'static str>> {
     match destination {
@@ -205,7 +215,7 @@ async fn open(
             Ok(Ok((Out::Files(f), since)))
         }
         Destination::Db(db) => {
-            let Some(table) = table_of(module, source.operation.id) else {
+            let Some(table) = catalog.table_of(module, source.operation.id) else {
                 return Ok(Err("no table: its records have no id"));
             };
             let Some(session) = db.session(tenant, key).await? else {

@@ -28,9 +28,9 @@ pub struct Commit {
     pub records: u64,
 }
 
-/// The migrations a database at `current` needs, or why it must not be touched.
-pub fn pending(current: u32) -> Fallible<Vec<&'static Migration>> {
-    let newest = crate::schema::newest();
+/// The migrations of `all` a database at `current` needs, or why it must not be touched.
+pub fn pending(current: u32, all: &'static [Migration]) -> Fallible<Vec<&'static Migration>> {
+    let newest = all.last().map_or(0, |m| m.version);
     if current > newest {
         return Err(format!(
             "the database's schema is version {current}, newer than this program's {newest}: \
@@ -38,10 +38,7 @@ pub fn pending(current: u32) -> Fallible<Vec<&'static Migration>> {
         )
         .into());
     }
-    let pending: Vec<&Migration> = crate::tables::MIGRATIONS
-        .iter()
-        .filter(|m| m.version > current)
-        .collect();
+    let pending: Vec<&Migration> = all.iter().filter(|m| m.version > current).collect();
     for m in &pending {
         if !m.refused.is_empty() {
             return Err(format!(
@@ -65,10 +62,13 @@ pub enum Database {
 }
 
 impl Database {
-    pub async fn open(url: &str) -> Fallible<Database> {
+    /// Opens the database at `url` and applies the `migrations` it lacks.
+    pub async fn open(url: &str, migrations: &'static [Migration]) -> Fallible<Database> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
-            return Ok(Database::Postgres(postgres::Postgres::open(url).await?));
+            return Ok(Database::Postgres(
+                postgres::Postgres::open(url, migrations).await?,
+            ));
             #[cfg(not(feature = "postgres"))]
             return Err(
                 "this `servicetitan` was built without PostgreSQL (feature `postgres`)".into(),
@@ -87,8 +87,10 @@ impl Database {
                 format!("`{url}` is no database this program writes: sqlite:PATH or postgres://...")
             })?;
         let path = std::path::PathBuf::from(path);
-        tokio::task::spawn_blocking(move || sqlite::Sqlite::open(&path).map(Database::Sqlite))
-            .await?
+        tokio::task::spawn_blocking(move || {
+            sqlite::Sqlite::open(&path, migrations).map(Database::Sqlite)
+        })
+        .await?
     }
 
     /// The session a stream writes through, or `None` when another worker holds that

@@ -8,6 +8,7 @@
 use super::sql::{self, Dialect};
 use super::{Commit, Fallible};
 use crate::row::{Cell, Row};
+use crate::schema::Migration;
 use servicetitan::runtime::Checkpoint;
 use std::fmt::Write as _;
 use tokio_postgres::{Client, NoTls};
@@ -38,9 +39,10 @@ async fn connect(url: &str) -> Fallible<Client> {
 }
 
 impl Postgres {
-    pub async fn open(url: &str) -> Fallible<Postgres> {
+    /// Connects to `url` and applies the `migrations` the database lacks.
+    pub async fn open(url: &str, migrations: &'static [Migration]) -> Fallible<Postgres> {
         let mut client = connect(url).await?;
-        migrate(&mut client).await?;
+        migrate(&mut client, migrations).await?;
         Ok(Postgres {
             url: url.to_string(),
         })
@@ -150,7 +152,7 @@ fn rows_json(table: &crate::schema::Table, rows: &[&Row]) -> String {
     s
 }
 
-async fn migrate(client: &mut Client) -> Fallible<()> {
+async fn migrate(client: &mut Client, migrations: &'static [Migration]) -> Fallible<()> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
@@ -163,7 +165,7 @@ async fn migrate(client: &mut Client) -> Fallible<()> {
         )
         .await?
         .get(0);
-    for m in super::pending(current as u32)? {
+    for m in super::pending(current as u32, migrations)? {
         tx.batch_execute(m.postgres)
             .await
             .map_err(|e| format!("migration {}: {e}", m.version))?;
