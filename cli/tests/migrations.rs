@@ -235,8 +235,7 @@ async fn a_release_that_adds_a_field_migrates_a_filled_database_and_the_next_syn
             servicetitan::Runtime::new(server.builder("key", "cid", "secret")).expect("a runtime");
         let refused = servicetitan_cli::sync::run_with(&args, runtime, old)
             .await
-            .err()
-            .expect("an older program is refused")
+            .expect_err("an older program is refused")
             .to_string();
         assert!(
             refused.contains("version 2, newer than this program's 1"),
