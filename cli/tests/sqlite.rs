@@ -10,6 +10,38 @@ use rusqlite::Connection;
 use serde_json::json;
 use servicetitan::ids::CustomerId;
 
+/// `SELECT count(*) ...`'s answer.
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Renames customer 10, creates one and deletes customer 20, as the API's users would;
+/// the created customer's id.
+async fn change_three_customers(m: &servicetitan_mock::MockServer, renamed: &str) -> i64 {
+    let st = common::client(m);
+    st.crm()
+        .customers()
+        .update(
+            CustomerId::new(10),
+            servicetitan::crm::UpdateCustomerRequest::default().with_name(renamed),
+        )
+        .await
+        .expect("renamed");
+    let mut body = m
+        .sample_inputs("crm", "Customers_Create")
+        .expect("inputs")
+        .remove(0);
+    body["name"] = json!("Created between runs");
+    let request = serde_json::from_value(body).expect("a request");
+    let created = st.crm().customers().create(request).await.expect("created");
+    assert!(
+        m.delete_record("/crm/v2/tenant/42/customers", 20),
+        "deleted"
+    );
+    created.id.expect("an id").get()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
     let m = stand_in().await;
@@ -19,25 +51,19 @@ async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
 
     let first = sync_once(&m, &url).await;
     assert!(first.failed.is_empty(), "{:?}", first.failed);
-    assert!(first.written > 0);
     let conn = Connection::open(&db).expect("opens");
 
     // One row per record, the list's and the export's answers in one table.
     let ids: Vec<i64> = common::customer_ids(&m).await;
-    let rows: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM crm_customers WHERE tenant = 42",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let rows = count(
+        &conn,
+        "SELECT count(*) FROM crm_customers WHERE tenant = 42",
+    );
     assert_eq!(rows as usize, ids.len(), "one row per customer");
-    let distinct: i64 = conn
-        .query_row("SELECT count(DISTINCT id) FROM crm_customers", [], |r| {
-            r.get(0)
-        })
-        .expect("count");
-    assert_eq!(distinct, rows);
+    assert_eq!(
+        count(&conn, "SELECT count(DISTINCT id) FROM crm_customers"),
+        rows
+    );
 
     // Typed columns: integers, exact decimals as text, instants in one fixed form.
     let (id_type, balance_type, modified): (String, String, String) = conn
@@ -57,17 +83,12 @@ async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
         "{modified}"
     );
     assert!(modified.ends_with('Z'), "{modified}");
-    let jobs: i64 = conn
-        .query_row("SELECT count(*) FROM jpm_jobs", [], |r| r.get(0))
-        .expect("jobs");
+    let jobs = count(&conn, "SELECT count(*) FROM jpm_jobs");
     assert!(jobs > 0, "jpm synced too");
-    let checkpoints: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM servicetitan_checkpoints WHERE checkpoint IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .expect("checkpoints");
+    let checkpoints = count(
+        &conn,
+        "SELECT count(*) FROM servicetitan_checkpoints WHERE checkpoint IS NOT NULL",
+    );
     assert!(checkpoints >= 10, "{checkpoints} checkpoints");
     println!(
         "first run: {} records, {} rows written; {rows} customers, {jobs} jobs, {checkpoints} checkpoints",
@@ -81,30 +102,9 @@ async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
     assert_eq!(second.written, 0, "a run without changes writes nothing");
     assert_eq!(dump(&conn), before);
 
-    // A customer renamed, one created, one deleted.
-    let st = common::client(&m);
+    // A customer renamed, one created, one deleted: each arrives once.
     let renamed = "Renamed between runs";
-    st.crm()
-        .customers()
-        .update(
-            CustomerId::new(10),
-            servicetitan::crm::UpdateCustomerRequest::default().with_name(renamed),
-        )
-        .await
-        .expect("renamed");
-    let mut body = m
-        .sample_inputs("crm", "Customers_Create")
-        .expect("inputs")
-        .remove(0);
-    body["name"] = json!("Created between runs");
-    let request = serde_json::from_value(body).expect("a request");
-    let created = st.crm().customers().create(request).await.expect("created");
-    let created = created.id.expect("an id").get();
-    assert!(
-        m.delete_record("/crm/v2/tenant/42/customers", 20),
-        "deleted"
-    );
-
+    let created = change_three_customers(&m, renamed).await;
     let third = sync_once(&m, &url).await;
     assert!(third.failed.is_empty(), "{:?}", third.failed);
     println!(
@@ -126,13 +126,10 @@ async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
         Some(0),
         "the deleted customer is marked inactive"
     );
-    let rows_after: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM crm_customers WHERE tenant = 42",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let rows_after = count(
+        &conn,
+        "SELECT count(*) FROM crm_customers WHERE tenant = 42",
+    );
     assert_eq!(
         rows_after,
         rows + 1,
@@ -199,5 +196,47 @@ async fn the_readme_queries_run_on_a_copy() {
         })
         .expect("counted");
     assert_eq!(customers, 3, "jobs per customer");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_tenants_go_into_one_database_each_under_its_own_key() {
+    let m = servicetitan_mock::MockServer::start(servicetitan_mock::Settings {
+        records: 30,
+        tenants: vec![42, 43],
+        seed: 7,
+        ..servicetitan_mock::Settings::default()
+    })
+    .await
+    .expect("the stand-in starts");
+    let dir = common::temp_dir("tenants");
+    let db = dir.join("copy.db");
+    let args = servicetitan_cli::args::SyncArgs {
+        domains: vec!["crm".into()],
+        output: servicetitan_cli::args::Output::Database(format!("sqlite:{}", db.display())),
+        tenants: vec![42, 43],
+        concurrency: 4,
+        page_size: 50,
+        progress: false,
+    };
+    let runtime = servicetitan::Runtime::new(m.builder()).expect("a runtime");
+    let outcomes = servicetitan_cli::sync::run(&args, runtime)
+        .await
+        .expect("the sync runs");
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+    let conn = Connection::open(&db).expect("opens");
+    let per_tenant: Vec<(i64, i64)> = conn
+        .prepare("SELECT tenant, count(*) FROM crm_customers GROUP BY tenant ORDER BY tenant")
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .expect("counted");
+    assert_eq!(per_tenant, [(42, 30), (43, 30)]);
+    let streams: i64 = conn
+        .query_row(
+            "SELECT count(DISTINCT tenant) FROM servicetitan_checkpoints",
+            [],
+            |r| r.get(0),
+        )
+        .expect("checkpoints");
+    assert_eq!(streams, 2, "each tenant has its checkpoints");
     let _ = std::fs::remove_dir_all(&dir);
 }

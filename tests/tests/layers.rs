@@ -237,6 +237,7 @@ const CRATES: &[(&str, &[&str])] = &[
     ("xtask/src", &["main"]),
     ("api-model/src", &["lib"]),
     ("tests/src", &["lib"]),
+    ("cli/src", &["lib", "main"]),
 ];
 
 #[test]

@@ -13,6 +13,7 @@ pub(crate) fn hand_written() -> Vec<(String, String)> {
         "xtask",
         "readme",
         "api-model",
+        "cli",
     ]
     .iter()
     .map(|d| root.join(d))
@@ -29,6 +30,7 @@ pub(crate) fn hand_written() -> Vec<(String, String)> {
             if rel.starts_with("mock/tests/every_operation/calls")
                 || rel == "tests/tests/examples_round_trip/types.rs"
                 || rel == "tests/src/id_links.rs"
+                || rel.starts_with("cli/generated")
                 || rel.starts_with("tests/fixtures")
                 || rel.contains("/target")
             {
