@@ -6,7 +6,6 @@
 mod common;
 
 use common::{command, stand_in, sync_once};
-use servicetitan::ids::CustomerId;
 use servicetitan_tests::postgres::PostgresServer;
 
 /// Every user table's rows as JSON text without `synced_at`, in order.
@@ -62,24 +61,14 @@ async fn a_sync_into_postgres_keeps_one_typed_row_per_record() {
     assert_eq!(second.written, 0, "a run without changes writes nothing");
     assert_eq!(dump(&pg, "copy"), before);
 
-    let st = common::client(&m);
-    st.crm()
-        .customers()
-        .update(
-            CustomerId::new(10),
-            servicetitan::crm::UpdateCustomerRequest::default().with_name("Renamed"),
-        )
-        .await
-        .expect("renamed");
-    assert!(
-        m.delete_record("/crm/v2/tenant/42/customers", 20),
-        "deleted"
-    );
+    let created = common::change_three_customers(&m, "Renamed").await;
     let third = sync_once(&m, &url).await;
     assert!(third.failed.is_empty(), "{:?}", third.failed);
     let rows = pg.psql(
         "copy",
-        "SELECT id, name, active FROM crm_customers WHERE id IN (10, 20) ORDER BY id",
+        &format!(
+            "SELECT id, name, active FROM crm_customers WHERE id IN (10, 20, {created}) ORDER BY id"
+        ),
     );
     let rows: Vec<&str> = rows.lines().collect();
     assert_eq!(rows[0], "10|Renamed|t");
@@ -87,6 +76,16 @@ async fn a_sync_into_postgres_keeps_one_typed_row_per_record() {
         rows[1].ends_with("|f"),
         "the deleted customer is inactive: {}",
         rows[1]
+    );
+    assert_eq!(rows[2], format!("{created}|Created between runs|t"));
+    let count = pg.psql(
+        "copy",
+        "SELECT count(*) FROM crm_customers WHERE tenant = 42",
+    );
+    assert_eq!(
+        count.trim(),
+        (ids.len() + 1).to_string(),
+        "the created customer once"
     );
 }
 

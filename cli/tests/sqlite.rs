@@ -7,39 +7,11 @@ mod common;
 
 use common::{dump, stand_in, sync_once};
 use rusqlite::Connection;
-use serde_json::json;
-use servicetitan::ids::CustomerId;
 
 /// `SELECT count(*) ...`'s answer.
 fn count(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-/// Renames customer 10, creates one and deletes customer 20, as the API's users would;
-/// the created customer's id.
-async fn change_three_customers(m: &servicetitan_mock::MockServer, renamed: &str) -> i64 {
-    let st = common::client(m);
-    st.crm()
-        .customers()
-        .update(
-            CustomerId::new(10),
-            servicetitan::crm::UpdateCustomerRequest::default().with_name(renamed),
-        )
-        .await
-        .expect("renamed");
-    let mut body = m
-        .sample_inputs("crm", "Customers_Create")
-        .expect("inputs")
-        .remove(0);
-    body["name"] = json!("Created between runs");
-    let request = serde_json::from_value(body).expect("a request");
-    let created = st.crm().customers().create(request).await.expect("created");
-    assert!(
-        m.delete_record("/crm/v2/tenant/42/customers", 20),
-        "deleted"
-    );
-    created.id.expect("an id").get()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +76,7 @@ async fn a_sync_into_sqlite_keeps_one_typed_row_per_record() {
 
     // A customer renamed, one created, one deleted: each arrives once.
     let renamed = "Renamed between runs";
-    let created = change_three_customers(&m, renamed).await;
+    let created = common::change_three_customers(&m, renamed).await;
     let third = sync_once(&m, &url).await;
     assert!(third.failed.is_empty(), "{:?}", third.failed);
     println!(

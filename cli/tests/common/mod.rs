@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 use futures_util::TryStreamExt;
+use serde_json::json;
+use servicetitan::ids::CustomerId;
 use servicetitan_cli::args::{Output, SyncArgs};
 use servicetitan_mock::{MockServer, Settings};
 use std::path::PathBuf;
@@ -152,4 +154,30 @@ pub fn command(m: &MockServer, to: &str) -> tokio::process::Command {
     .stderr(std::process::Stdio::piped())
     .kill_on_drop(true);
     c
+}
+
+/// Renames customer 10, creates one and deletes customer 20, as the API's users would;
+/// the created customer's id.
+pub async fn change_three_customers(m: &MockServer, renamed: &str) -> i64 {
+    let st = client(m);
+    st.crm()
+        .customers()
+        .update(
+            CustomerId::new(10),
+            servicetitan::crm::UpdateCustomerRequest::default().with_name(renamed),
+        )
+        .await
+        .expect("renamed");
+    let mut body = m
+        .sample_inputs("crm", "Customers_Create")
+        .expect("inputs")
+        .remove(0);
+    body["name"] = json!("Created between runs");
+    let request = serde_json::from_value(body).expect("a request");
+    let created = st.crm().customers().create(request).await.expect("created");
+    assert!(
+        m.delete_record("/crm/v2/tenant/42/customers", 20),
+        "deleted"
+    );
+    created.id.expect("an id").get()
 }
