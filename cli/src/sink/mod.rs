@@ -153,3 +153,37 @@ fn keep_newest(rows: &mut Vec<Row>, table: &Table) {
     }
     rows.extend(newest.into_values());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static MIGRATIONS: [Migration; 2] = [
+        Migration {
+            version: 1,
+            sqlite: "",
+            postgres: "",
+            refused: &[],
+        },
+        Migration {
+            version: 2,
+            sqlite: "",
+            postgres: "",
+            refused: &["shop_orders.total: the column's kind changed, double -> decimal"],
+        },
+    ];
+
+    #[test]
+    fn a_newer_database_or_a_lossy_migration_is_refused_naming_it() {
+        assert_eq!(pending(0, &MIGRATIONS[..1]).expect("pending").len(), 1);
+        assert!(pending(1, &MIGRATIONS[..1]).expect("none").is_empty());
+        let newer = pending(3, &MIGRATIONS).expect_err("refused").to_string();
+        assert!(newer.contains("version 3, newer than this program's 2"), "{newer}");
+        let lossy = pending(1, &MIGRATIONS).expect_err("refused").to_string();
+        assert!(
+            lossy.contains("migration 2 cannot be applied without losing data")
+                && lossy.contains("shop_orders.total"),
+            "{lossy}"
+        );
+    }
+}
