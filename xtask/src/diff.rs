@@ -56,8 +56,14 @@ pub fn report(
     semver: bool,
 ) -> Result<Report, String> {
     let t0 = Instant::now();
-    let generate = |inputs: &crate::inputs::Inputs| -> Result<codegen::Output, String> {
+    let generate = |inputs: &crate::inputs::Inputs,
+                    history: Option<Vec<codegen::tables::migrations::Migration>>|
+     -> Result<codegen::Output, String> {
         let mut options = inputs.options()?;
+        // The new documents' tables are compared with what the old ones' lead to.
+        if let Some(history) = history {
+            options.migrations = history;
+        }
         if semver {
             options.runtime_dependency = codegen::runtime_path_dependency(&project_root());
         }
@@ -69,9 +75,19 @@ pub fn report(
             )
         })
     };
-    let (o, n) = (generate(old)?, generate(new)?);
+    let o = generate(old, None)?;
+    let n = generate(new, Some(migrations_of(&o)?))?;
     let changes = codegen::diff::diff(&o.api, &n.api);
     let mut markdown = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
+    // The migration the new documents add to a copy's database, if any.
+    for (path, text) in &n.cli_files {
+        let is_new = path.starts_with("migrations/") && path.ends_with(".json");
+        if is_new && !o.cli_files.contains_key(path) {
+            let m = codegen::tables::migrations::Migration::parse(text)
+                .map_err(|e| format!("{path}: {e}"))?;
+            markdown += &codegen::tables::migrations::markdown(&m);
+        }
+    }
     let elapsed = t0.elapsed();
     let mut disagreements = 0;
     if semver {
@@ -194,4 +210,17 @@ fn label(p: &std::path::Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     parts.into_iter().rev().collect::<Vec<_>>().join("/")
+}
+
+/// The migrations a generation wrote (`cli/generated/migrations/*.json`), oldest first.
+fn migrations_of(
+    out: &codegen::Output,
+) -> Result<Vec<codegen::tables::migrations::Migration>, String> {
+    out.cli_files
+        .iter()
+        .filter(|(path, _)| path.starts_with("migrations/") && path.ends_with(".json"))
+        .map(|(path, text)| {
+            codegen::tables::migrations::Migration::parse(text).map_err(|e| format!("{path}: {e}"))
+        })
+        .collect()
 }

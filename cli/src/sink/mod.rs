@@ -178,7 +178,10 @@ mod tests {
         assert_eq!(pending(0, &MIGRATIONS[..1]).expect("pending").len(), 1);
         assert!(pending(1, &MIGRATIONS[..1]).expect("none").is_empty());
         let newer = pending(3, &MIGRATIONS).expect_err("refused").to_string();
-        assert!(newer.contains("version 3, newer than this program's 2"), "{newer}");
+        assert!(
+            newer.contains("version 3, newer than this program's 2"),
+            "{newer}"
+        );
         let lossy = pending(1, &MIGRATIONS).expect_err("refused").to_string();
         assert!(
             lossy.contains("migration 2 cannot be applied without losing data")

@@ -71,6 +71,45 @@ impl Migration {
     }
 }
 
+/// The migration for a change report: what it does to a database, step by step.
+pub fn markdown(m: &Migration) -> String {
+    let mut s = format!(
+        "\n## Database tables: migration {}\n\nApplied by the next `servicetitan sync` to \
+         a database it writes (`cli/generated/migrations/{}.*`).\n\n",
+        m.stem(),
+        m.stem()
+    );
+    for step in &m.steps {
+        let line = match step {
+            Step::CreateTable { table, columns } => {
+                format!("table `{table}` created ({} columns)", columns.len())
+            }
+            Step::AddColumn { table, column } => format!(
+                "`{table}.{}` added ({}), empty in existing rows until a sync fills it",
+                column.name,
+                kind_name(column.kind)
+            ),
+            Step::RetireColumn { table, column } => {
+                format!("`{table}.{column}` retired: kept, no longer filled")
+            }
+            Step::ReviveColumn { table, column } => format!("`{table}.{column}` filled again"),
+            Step::RetireTable { table } => {
+                format!("table `{table}` retired: kept, no longer filled")
+            }
+            Step::Refuse {
+                table,
+                column,
+                change,
+            } => format!(
+                "**refused**: `{table}.{column}`: {change}; no database applies this migration \
+                 until it is replaced by one that says what to do with the column's data"
+            ),
+        };
+        s.push_str(&format!("- {line}\n"));
+    }
+    s
+}
+
 /// A column as a database at some version has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Present {
@@ -294,5 +333,14 @@ mod tests {
         assert_eq!(extend(&v2, &narrowed), v2, "not refused twice");
         let again = Migration::parse(&v2[1].render()).expect("parses");
         assert_eq!(again, v2[1]);
+        let report = markdown(&v2[1]);
+        assert!(
+            report.contains("## Database tables: migration 0002"),
+            "{report}"
+        );
+        assert!(
+            report.contains("**refused**: `crm_customers.n`"),
+            "{report}"
+        );
     }
 }
