@@ -272,7 +272,7 @@ async fn an_exports_from_date_is_inclusive_and_its_checkpoint_repeats_nothing() 
         .await;
     assert_eq!(
         all.first(),
-        Some(&10),
+        Some(&servicetitan::ids::CustomerId::new(10)),
         "the record modified at `from` is included"
     );
     assert_eq!(all.len(), 21);

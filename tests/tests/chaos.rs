@@ -41,7 +41,8 @@ async fn export_from(st: servicetitan::Client, committed: Arc<Mutex<Committed>>)
     while let Some(batch) = batches.next().await {
         let batch = batch.expect("an export batch");
         let mut c = committed.lock().expect("lock");
-        c.ids.extend(batch.data.iter().map(|r| r.id.expect("id")));
+        c.ids
+            .extend(batch.data.iter().map(|r| r.id.expect("id").get()));
         c.checkpoint = Some(batch.continue_from.clone());
     }
 }

@@ -194,7 +194,7 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
         .items();
     let mut first = Vec::new();
     while let Some(c) = items.next().await {
-        first.push(c.expect("item").id.expect("id"));
+        first.push(c.expect("item").id.expect("id").get());
         if first.len() == 150 {
             break;
         }
@@ -214,7 +214,7 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
         .include_recent_changes(true)
         .changes(Some(&checkpoint))
         .expect("the checkpoint of this export")
-        .map(|c| c.expect("item").id.expect("id"))
+        .map(|c| c.expect("item").id.expect("id").get())
         .collect()
         .await;
     assert_eq!(rest.first(), Some(&101));

@@ -5,7 +5,8 @@
 //! as the parameter is. A name several domains address (pricebook's and marketing's `categories`) is
 //! ambiguous and gets no type. Then, across every domain:
 //! - the resource's own path parameter, and the `id` field of the models its operations
-//!   answer with (one record, a page, an export batch), are its id;
+//!   answer with (one record, a page, an export batch; `/export/customers` exports
+//!   customers), are its id;
 //! - a field or parameter named `<resource>Id` (`customerId`), a list `<resource>Ids`,
 //!   and the `ids` list of the resource's own list operation refer to it;
 //! - a correction names the resource of a field whose name does not say (`createdById`)
@@ -151,8 +152,10 @@ fn own_models(
                 [.., Segment::Literal(l), Segment::Param(_)] => Some(l),
                 _ => None,
             };
+            // An export answers with the records of the collection it exports:
+            // `/export/customers` with customers.
             let Some(resource) = last_literal
-                .map(|l| singular(l))
+                .map(|l| singular(l.strip_prefix("/export").unwrap_or(l)))
                 .filter(|r| table.get(r).is_some_and(|def| def.module == d.module))
             else {
                 continue;

@@ -3946,7 +3946,7 @@ pub struct ExportInvoiceResponse {
     #[serde(rename = "invoiceConfiguration", skip_serializing_if = "Option::is_none")]
     pub invoice_configuration: Option<InvoiceConfiguration>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::InvoiceId>,
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
@@ -4120,7 +4120,7 @@ pub struct ExportPaymentResponse {
     #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PaymentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]

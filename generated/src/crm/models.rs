@@ -3350,7 +3350,7 @@ pub struct ExportBookingResponse {
     pub summary: Option<String>,
     /// ID of the booking
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::BookingId>,
     /// Source of the booking
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -3540,7 +3540,7 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerContactResponse {
 pub struct ExportCustomerResponse {
     /// ID of the customer
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CustomerId>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -3702,7 +3702,7 @@ pub struct ExportLeadsResponse {
     pub capture_source: Option<String>,
     /// ID of the lead
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::LeadId>,
     /// Status of the lead
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadStatus>,
@@ -3884,7 +3884,7 @@ pub struct ExportLocationsResponse {
     pub tax_zone_id: Option<i64>,
     /// ID of the location
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::LocationId>,
     /// ID of the location’s customer.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<crate::ids::CustomerId>,

@@ -1600,7 +1600,7 @@ impl CustomFieldUpdateRequest {
 pub struct ExportAdjustmentsResponse {
     /// Inventory adjustment Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::AdjustmentId>,
     /// Is active
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -1727,7 +1727,7 @@ impl<'de> serde::Deserialize<'de> for ExportAdjustmentsResponse {
 pub struct ExportPurchaseOrdersResponse {
     /// Purchase order Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PurchaseOrderId>,
     /// Purchase order number
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
@@ -1873,7 +1873,7 @@ impl<'de> serde::Deserialize<'de> for ExportPurchaseOrdersResponse {
 pub struct ExportReturnsResponse {
     /// Return Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ReturnId>,
     /// Is active
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2037,7 +2037,7 @@ impl<'de> serde::Deserialize<'de> for ExportReturnsResponse {
 pub struct ExportTransfersResponse {
     /// Inventory transfer Id
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TransferId>,
     /// Type
     #[serde(rename = "transferType", skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,

@@ -1591,7 +1591,7 @@ pub struct ExportAppointmentsResponse {
     pub appointment_summaries: Option<Vec<AppointmentSummaryApiModel>>,
     /// Appointment ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::AppointmentId>,
     /// ID of the job that the appointment was created for
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<crate::ids::JobId>,
@@ -1922,7 +1922,7 @@ pub struct ExportJobsResponse {
     pub summary_of_work: Option<String>,
     /// ID of the job
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::JobId>,
     /// Job number
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
@@ -2172,7 +2172,7 @@ impl<'de> serde::Deserialize<'de> for ExportProjectNotesResponse {
 pub struct ExportProjectsResponse {
     /// ID of the project
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ProjectId>,
     /// Project number
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,

@@ -769,7 +769,7 @@ impl rt::QueryValue for DiscountMode {
 pub struct ExportCustomerMembershipResponse {
     /// Customer membership ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::MembershipId>,
     /// When customer membership was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -1022,7 +1022,7 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerMembershipStatusChangesRespo
 pub struct ExportInvoiceTemplateResponse {
     /// Invoice template ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::InvoiceTemplateId>,
     /// Invoice template name (used only for shared invoice templates)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1187,7 +1187,7 @@ impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceEventRespons
 pub struct ExportLocationRecurringServiceResponse {
     /// Recurring service ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::RecurringServiceId>,
     /// Recurring service name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1379,7 +1379,7 @@ impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceResponse {
 pub struct ExportMembershipTypeResponse {
     /// Membership type ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::MembershipTypeId>,
     /// When membership type was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -1509,7 +1509,7 @@ impl<'de> serde::Deserialize<'de> for ExportMembershipTypeResponse {
 pub struct ExportRecurringServiceTypeResponse {
     /// Recurring service type ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::RecurringServiceTypeId>,
     /// When recurring service type was created
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,

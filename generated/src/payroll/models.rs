@@ -140,7 +140,7 @@ impl GrossPayItemCreateRequest {
 pub struct GrossPayItemExportResponse {
     /// The gross pay item ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::GrossPayItemId>,
     /// The employee/technician ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<crate::ids::EmployeeId>,
@@ -1332,7 +1332,7 @@ impl rt::QueryValue for PaidTimeType {
 pub struct PayrollActivityCodeExportResponse {
     /// ID of the payroll activity code
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityCodeId>,
     /// Name of the payroll activity code
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1572,7 +1572,7 @@ impl PayrollAdjustmentCreateRequest {
 pub struct PayrollAdjustmentExportResponse {
     /// ID of the payroll adjustment
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::PayrollAdjustmentId>,
     /// Employee type of the payroll adjustment
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
@@ -2566,7 +2566,7 @@ impl rt::QueryValue for TimesheetCodeEmployeeType {
 pub struct TimesheetCodeExportResponse {
     /// ID of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TimesheetCodeId>,
     /// Code of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,

@@ -4275,7 +4275,7 @@ impl<'de> serde::Deserialize<'de> for ExportCategoryResponse {
 pub struct ExportEquipmentResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EquipmentId>,
     /// Code for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -4510,7 +4510,7 @@ impl<'de> serde::Deserialize<'de> for ExportEquipmentResponse {
 pub struct ExportMaterialResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::MaterialId>,
     /// Code for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -4737,7 +4737,7 @@ impl<'de> serde::Deserialize<'de> for ExportMaterialResponse {
 pub struct ExportServiceResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ServiceId>,
     /// Code for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,

@@ -1512,7 +1512,7 @@ impl<'de> serde::Deserialize<'de> for EstimateTemplateResponse {
 #[non_exhaustive]
 pub struct ExportEstimatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EstimateId>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<crate::ids::JobId>,
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]

@@ -333,7 +333,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
 pub struct ExportServiceAgreementResponse {
     /// Service agreement ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ServiceAgreementId>,
     /// Service agreement name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -1633,7 +1633,7 @@ impl rt::QueryValue for EmployeeUserRole {
 pub struct ExportBusinessUnitResponse {
     /// ID of the business unit
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::BusinessUnitId>,
     /// Whether the business unit is active
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -1792,7 +1792,7 @@ pub struct ExportEmployeeResponse {
     pub permissions: Option<Vec<EmployeePermissionResponse>>,
     /// ID of the employee
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::EmployeeId>,
     /// ID of the user that belongs to the employee
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
@@ -1920,7 +1920,7 @@ impl<'de> serde::Deserialize<'de> for ExportEmployeeResponse {
 pub struct ExportTagTypeResponse {
     /// ID of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TagTypeId>,
     /// Name of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2009,7 +2009,7 @@ impl<'de> serde::Deserialize<'de> for ExportTagTypeResponse {
 pub struct ExportTechnicianResponse {
     /// ID of the technician
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::TechnicianId>,
     /// ID of the user that belongs to the technician
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,

@@ -1347,7 +1347,7 @@ impl<'de> serde::Deserialize<'de> for DetailedCallModel {
 pub struct ExportCallResponse {
     /// The ID of the call
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::CallId>,
     /// The duration of the call
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,

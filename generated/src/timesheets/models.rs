@@ -251,7 +251,7 @@ impl<'de> serde::Deserialize<'de> for ActivityCategoriesResponse {
 pub struct ActivityCategoryExportResponse {
     /// ID of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityCategoryId>,
     /// Name of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -684,7 +684,7 @@ impl<'de> serde::Deserialize<'de> for ActivityEntryCoordinate {
 pub struct ActivityExportResponse {
     /// ID of the activity.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityId>,
     /// ID of the employee associated with the activity.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<crate::ids::EmployeeId>,
@@ -910,7 +910,7 @@ impl<'de> serde::Deserialize<'de> for ActivityResponse {
 pub struct ActivityTypeExportResponse {
     /// ID of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
+    pub id: Option<crate::ids::ActivityTypeId>,
     /// Code of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
