@@ -84,7 +84,10 @@ impl Database {
                     .then_some(url)
             })
             .ok_or_else(|| {
-                format!("`{url}` is no database this program writes: sqlite:PATH or postgres://...")
+                format!(
+                    "`{}` is no database this program writes: sqlite:PATH or postgres://...",
+                    without_password(url)
+                )
             })?;
         let path = std::path::PathBuf::from(path);
         tokio::task::spawn_blocking(move || {
@@ -101,6 +104,21 @@ impl Database {
             #[cfg(feature = "postgres")]
             Database::Postgres(p) => Ok(p.session(tenant, stream).await?.map(Session::Postgres)),
         }
+    }
+}
+
+/// `url` with the password of its user part (`user:password@`) left out: errors name
+/// the URL the user gave, never a secret in it.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_string(),
     }
 }
 
@@ -172,6 +190,16 @@ mod tests {
             refused: &["shop_orders.total: the column's kind changed, double -> decimal"],
         },
     ];
+
+    #[test]
+    fn a_url_in_an_error_shows_no_password() {
+        assert_eq!(
+            without_password("postgresq://sync:s3cret@db/copy"),
+            "postgresq://sync:***@db/copy"
+        );
+        assert_eq!(without_password("mysql://db/copy"), "mysql://db/copy");
+        assert_eq!(without_password("copy.txt"), "copy.txt");
+    }
 
     #[test]
     fn a_newer_database_or_a_lossy_migration_is_refused_naming_it() {
