@@ -40,7 +40,7 @@ enum Out {
         table: &'static Table,
         rows: Vec<Row>,
     },
-    Files(jsonl::Stream),
+    Files(Box<jsonl::Stream>),
 }
 
 impl Out {
@@ -212,7 +212,7 @@ async fn open(
         Destination::Files(files) => {
             let f = files.stream(key)?;
             let since = f.checkpoint().cloned();
-            Ok(Ok((Out::Files(f), since)))
+            Ok(Ok((Out::Files(Box::new(f)), since)))
         }
         Destination::Db(db) => {
             let Some(table) = catalog.table_of(module, source.operation.id) else {

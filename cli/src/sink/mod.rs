@@ -98,6 +98,7 @@ impl Database {
 
     /// The session a stream writes through, or `None` when another worker holds that
     /// stream (PostgreSQL's advisory locks; SQLite has one writer).
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub async fn session(&self, tenant: i64, stream: &str) -> Fallible<Option<Session>> {
         match self {
             Database::Sqlite(s) => Ok(Some(Session::Sqlite(s.clone()))),
