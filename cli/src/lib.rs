@@ -9,5 +9,5 @@ pub mod schema;
 pub mod sink;
 pub mod sync;
 #[rustfmt::skip]
-#[path = "../generated/tables.rs"]
+#[path = "../generated/tables/mod.rs"]
 pub mod tables;

@@ -1,4 +1,4 @@
-//! The tables and migrations as the generator describes them (`generated/tables.rs`,
+//! The tables and migrations as the generator describes them (`generated/tables/`,
 //! from `codegen/src/tables/`): what the sink reads at run time to put a record into its
 //! table and to bring a database to the program's version.
 
@@ -63,7 +63,8 @@ pub struct Migration {
 pub struct Catalog {
     /// Each domain's sources, by module.
     pub sources: &'static [(&'static str, &'static [SyncSource])],
-    pub tables: &'static [Table],
+    /// Each domain's tables.
+    pub tables: &'static [&'static [Table]],
     /// Oldest first.
     pub migrations: &'static [Migration],
 }
@@ -83,6 +84,7 @@ impl Catalog {
     pub fn table_of(&self, module: &str, operation: &str) -> Option<&'static Table> {
         self.tables
             .iter()
+            .flat_map(|d| d.iter())
             .find(|t| t.module == module && t.sources.contains(&operation))
     }
 }

@@ -115,7 +115,7 @@ fn catalog(out: &servicetitan_codegen::Output) -> Catalog {
     }]));
     Catalog {
         sources: Box::leak(Box::new([("shop", sources)])),
-        tables: Box::leak(tables.into_boxed_slice()),
+        tables: Box::leak(Box::new([&*Box::leak(tables.into_boxed_slice())])),
         migrations: Box::leak(migrations.into_boxed_slice()),
     }
 }
