@@ -80,8 +80,9 @@ pub struct Output {
     pub links_table: String,
     /// The tables of a copy of a tenant's data ([`tables::schema`]).
     pub schema: tables::Schema,
-    /// `cli/generated/`: the tables as data, the schema in SQL, every migration (the
-    /// history given in [`Options::migrations`] and, when the tables changed, one more).
+    /// The schema's history: [`Options::migrations`] and, when the tables changed, one more.
+    pub migrations: Vec<tables::migrations::Migration>,
+    /// `cli/generated/`: the tables as data, the schema in SQL, every migration.
     pub cli_files: emit::Files,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
@@ -202,9 +203,9 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
     let mock_model = emit::mock_model(&api, &examples).map_err(generator)?;
     let calls_table = emit::calls_table(&api).map_err(generator)?;
     let links_table = emit::links_table(&api);
-    let schema = tables::schema(&api).map_err(generator)?;
-    let history = tables::migrations::extend(&opts.migrations, &schema);
-    let cli_files = tables::rust::files(&schema, &history);
+    let schema = tables::schema(&api);
+    let migrations = tables::migrations::extend(&opts.migrations, &schema);
+    let cli_files = tables::rust::files(&schema, &migrations);
     let mut surfaces: BTreeMap<String, String> = api
         .domains
         .iter()
@@ -223,6 +224,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         calls_table,
         links_table,
         schema,
+        migrations,
         cli_files,
         names,
         domains: table,

@@ -76,17 +76,12 @@ pub fn report(
         })
     };
     let o = generate(old, None)?;
-    let n = generate(new, Some(migrations_of(&o)?))?;
+    let n = generate(new, Some(o.migrations.clone()))?;
     let changes = codegen::diff::diff(&o.api, &n.api);
     let mut markdown = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
     // The migration the new documents add to a copy's database, if any.
-    for (path, text) in &n.cli_files {
-        let is_new = path.starts_with("migrations/") && path.ends_with(".json");
-        if is_new && !o.cli_files.contains_key(path) {
-            let m = codegen::tables::migrations::Migration::parse(text)
-                .map_err(|e| format!("{path}: {e}"))?;
-            markdown += &codegen::tables::migrations::markdown(&m);
-        }
+    for m in &n.migrations[o.migrations.len()..] {
+        markdown += &codegen::tables::migrations::markdown(m);
     }
     let elapsed = t0.elapsed();
     let mut disagreements = 0;
@@ -210,17 +205,4 @@ fn label(p: &std::path::Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     parts.into_iter().rev().collect::<Vec<_>>().join("/")
-}
-
-/// The migrations a generation wrote (`cli/generated/migrations/*.json`), oldest first.
-fn migrations_of(
-    out: &codegen::Output,
-) -> Result<Vec<codegen::tables::migrations::Migration>, String> {
-    out.cli_files
-        .iter()
-        .filter(|(path, _)| path.starts_with("migrations/") && path.ends_with(".json"))
-        .map(|(path, text)| {
-            codegen::tables::migrations::Migration::parse(text).map_err(|e| format!("{path}: {e}"))
-        })
-        .collect()
 }

@@ -28,8 +28,23 @@ pub enum Step {
     Refuse {
         table: String,
         column: String,
-        change: String,
+        from: Kind,
+        to: Kind,
     },
+}
+
+impl Step {
+    /// A refused step's change, in words: `the column's kind changed, text -> integer`.
+    pub fn refused_change(&self) -> Option<String> {
+        match self {
+            Step::Refuse { from, to, .. } => Some(format!(
+                "the column's kind changed, {} -> {}",
+                kind_name(*from),
+                kind_name(*to)
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// One numbered migration.
@@ -60,11 +75,9 @@ impl Migration {
         self.steps
             .iter()
             .filter_map(|s| match s {
-                Step::Refuse {
-                    table,
-                    column,
-                    change,
-                } => Some(format!("{table}.{column}: {change}")),
+                Step::Refuse { table, column, .. } => {
+                    Some(format!("{table}.{column}: {}", s.refused_change()?))
+                }
                 _ => None,
             })
             .collect()
@@ -96,13 +109,10 @@ pub fn markdown(m: &Migration) -> String {
             Step::RetireTable { table } => {
                 format!("table `{table}` retired: kept, no longer filled")
             }
-            Step::Refuse {
-                table,
-                column,
-                change,
-            } => format!(
-                "**refused**: `{table}.{column}`: {change}; no database applies this migration \
-                 until it is replaced by one that says what to do with the column's data"
+            Step::Refuse { table, column, .. } => format!(
+                "**refused**: `{table}.{column}`: {}; no database applies this migration \
+                 until it is replaced by one that says what to do with the column's data",
+                step.refused_change().unwrap_or_default()
             ),
         };
         s.push_str(&format!("- {line}\n"));
@@ -159,10 +169,11 @@ pub fn fold(history: &[Migration]) -> State {
             }
             // The migration claims the new kind: the next comparison does not refuse the
             // same change again.
-            Step::Refuse { table, column, .. } => {
-                let kind = refused_kind(step);
-                if let (Some(c), Some(kind)) = (columns(&mut state, table).get_mut(column), kind) {
-                    c.kind = kind;
+            Step::Refuse {
+                table, column, to, ..
+            } => {
+                if let Some(c) = columns(&mut state, table).get_mut(column) {
+                    c.kind = *to;
                 }
             }
         }
@@ -172,15 +183,6 @@ pub fn fold(history: &[Migration]) -> State {
 
 fn columns<'a>(state: &'a mut State, table: &str) -> &'a mut BTreeMap<String, Present> {
     &mut state.entry(table.to_string()).or_default().1
-}
-
-/// The kind a refused change asked for (its text ends `-> <kind>`).
-fn refused_kind(step: &Step) -> Option<Kind> {
-    let Step::Refuse { change, .. } = step else {
-        return None;
-    };
-    let to = change.rsplit("-> ").next()?;
-    serde_json::from_value(serde_json::Value::String(to.trim().to_string())).ok()
 }
 
 /// The steps from `state` to `schema`, or none when they agree.
@@ -232,11 +234,8 @@ fn column_steps(
             Some(p) if p.kind != c.kind => out.push(Step::Refuse {
                 table: name.to_string(),
                 column: c.name.clone(),
-                change: format!(
-                    "the column's kind changed, {} -> {}",
-                    kind_name(p.kind),
-                    kind_name(c.kind)
-                ),
+                from: p.kind,
+                to: c.kind,
             }),
             Some(p) if p.retired => out.push(Step::ReviveColumn {
                 table: name.to_string(),

@@ -91,13 +91,10 @@ fn statement(step: &Step, dialect: Dialect) -> String {
         Step::RetireTable { table } => {
             format!("-- {table}: no longer synced; kept, no longer filled.\n")
         }
-        Step::Refuse {
-            table,
-            column,
-            change,
-        } => format!(
-            "-- REFUSED {table}.{column}: {change}. No database applies this migration \
-             until it is replaced by one that says what to do with the column's data.\n"
+        Step::Refuse { table, column, .. } => format!(
+            "-- REFUSED {table}.{column}: {}. No database applies this migration \
+             until it is replaced by one that says what to do with the column's data.\n",
+            step.refused_change().unwrap_or_default()
         ),
     }
 }

@@ -525,22 +525,9 @@ impl SyncSource {
         since: Option<&Checkpoint>,
         options: &ChangeOptions,
     ) -> Result<Changes<Json>, Error> {
-        let base = self.request(client);
-        match self.kind {
-            SourceKind::Export { from } => batch_changes(client.clone(), base, from, since),
-            SourceKind::List(window) => {
-                let parts = vec![base.clone()];
-                window_changes::<Paged<Json>>(
-                    client.clone(),
-                    base,
-                    parts,
-                    window,
-                    since,
-                    options,
-                    |v| v.get("modifiedOn")?.as_str()?.parse().ok(),
-                )
-            }
-        }
+        self.open_as(client, since, options, |v: &Json| {
+            v.get("modifiedOn")?.as_str()?.parse().ok()
+        })
     }
 
     /// As [`SyncSource::open`], each record as the API wrote it ([`RawRecord`]); the
@@ -551,19 +538,30 @@ impl SyncSource {
         since: Option<&Checkpoint>,
         options: &ChangeOptions,
     ) -> Result<Changes<RawRecord>, Error> {
+        self.open_as(client, since, options, raw_modified)
+    }
+
+    /// The changes with records of type `T`, whose modification time `modified` reads.
+    fn open_as<T: DeserializeOwned + Serialize + Send + 'static>(
+        &self,
+        client: &TenantClient,
+        since: Option<&Checkpoint>,
+        options: &ChangeOptions,
+        modified: fn(&T) -> Option<DateTime>,
+    ) -> Result<Changes<T>, Error> {
         let base = self.request(client);
         match self.kind {
             SourceKind::Export { from } => batch_changes(client.clone(), base, from, since),
             SourceKind::List(window) => {
                 let parts = vec![base.clone()];
-                window_changes::<Paged<RawRecord>>(
+                window_changes::<Paged<T>>(
                     client.clone(),
                     base,
                     parts,
                     window,
                     since,
                     options,
-                    raw_modified,
+                    modified,
                 )
             }
         }
