@@ -99,6 +99,7 @@ fn catalog(out: &servicetitan_codegen::Output) -> Catalog {
         scopes: None,
         limit: None,
         maintenance_conflicts: false,
+        answers: &[],
     }));
     let sources: &'static [SyncSource] = Box::leak(Box::new([SyncSource {
         operation,

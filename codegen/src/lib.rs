@@ -18,6 +18,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod overlay;
+pub mod propose;
 pub mod schema;
 pub mod scopes;
 pub mod semver;

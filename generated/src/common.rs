@@ -111,6 +111,9 @@ impl rt::WireEnum for ActiveRequestArg {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 #[cfg(
     any(
@@ -275,6 +278,9 @@ impl rt::WireEnum for AttachmentAssetType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 #[cfg(any(feature = "equipment-systems", feature = "findings"))]
 impl std::fmt::Display for AttachmentAssetType {
@@ -325,6 +331,11 @@ pub struct CustomFieldApiModel {
 }
 #[cfg(any(feature = "jpm", feature = "telecom"))]
 impl rt::ModelFields for CustomFieldApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "CustomFieldApiModel",
+        required: &["typeId", "name", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -384,6 +395,9 @@ impl rt::WireEnum for LandedCostMethod {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 #[cfg(any(feature = "accounting", feature = "inventory"))]
@@ -449,6 +463,11 @@ pub struct ModificationResponse {
     )
 )]
 impl rt::ModelFields for ModificationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "ModificationResponse",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -499,6 +518,11 @@ pub struct NamedModel {
 }
 #[cfg(any(feature = "settings", feature = "telecom"))]
 impl rt::ModelFields for NamedModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Services.NamedModel",
+        required: &["id", "name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -567,6 +591,9 @@ impl rt::WireEnum for SkuType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 #[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]

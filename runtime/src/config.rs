@@ -245,6 +245,7 @@ pub struct RuntimeBuilder {
     pub(crate) tenant_limit: Option<crate::RateLimit>,
     pub(crate) operation_limits: bool,
     pub(crate) operation_limit_overrides: HashMap<String, crate::RateLimit>,
+    pub(crate) observe: crate::observe::ObserveSettings,
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<RedisSettings>,
 }
@@ -270,6 +271,7 @@ impl RuntimeBuilder {
             tenant_limit: Some(crate::RateLimit::PER_TENANT),
             operation_limits: true,
             operation_limit_overrides: HashMap::new(),
+            observe: Default::default(),
             #[cfg(feature = "redis")]
             redis: None,
         }

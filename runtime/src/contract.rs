@@ -42,5 +42,5 @@ pub use futures_util::{StreamExt, TryStreamExt};
 pub use crate::types::{
     de_int_enum, de_model, de_string_enum, pick_shape, ApiErrorResponse, Binary, DataResult, Date,
     DateTime, Decimal, Download, ExportBatch, FilePart, Flags, IntEnum, Json, Map, ModelFields,
-    Nullable, Paged, Redirect, TimeSpan, Uuid, WireEnum,
+    ModelShape, Nullable, Paged, Redirect, TimeSpan, Uuid, WireEnum,
 };

@@ -55,16 +55,19 @@ mod auth;
 mod client;
 mod config;
 pub mod contract;
+pub mod drift;
 mod env;
 mod error;
 mod hooks;
 mod http;
 mod ids;
 mod limit;
+mod observe;
 mod options;
 mod paging;
 mod query;
 mod raw;
+mod record;
 mod request;
 mod resource;
 mod response;
@@ -88,6 +91,7 @@ pub use hooks::{AttemptInfo, AttemptOutcome, Hook, TokenOutcome};
 pub use http::{http_builder, USER_AGENT};
 pub use paging::PageItem;
 pub use raw::RawRequest;
+pub use record::{Recorder, Replay, PERSONAL_FIELDS, REDACTED};
 /// The HTTP client crate the runtime is built on, for [`RuntimeBuilder::configure_http`] and
 /// [`RuntimeBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
 pub use reqwest;

@@ -121,6 +121,7 @@ impl<T: fmt::Display> fmt::Display for PathSegment<'_, T> {
 /// impl WireEnum for Field {
 ///     fn from_wire(_: &str) -> Self { Field::ModifiedOn }
 ///     fn as_wire(&self) -> &str { "ModifiedOn" }
+///     fn is_listed(&self) -> bool { true }
 /// }
 /// let mut q = QueryPairs::default();
 /// Sort::desc(Field::ModifiedOn).append_to("sort", &mut q);

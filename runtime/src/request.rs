@@ -67,6 +67,10 @@ pub struct Operation {
     /// The operation's domain answers 409 "the service is suspended for maintenance"
     /// while it is briefly down (reporting): such an answer is retried like a 503.
     pub maintenance_conflicts: bool,
+    /// The answers the document declares: each status as it writes it (`200`, `4XX`,
+    /// `default`) with the media types of its content. Drift observation notes the others;
+    /// empty for an operation the documents do not describe.
+    pub answers: &'static [(&'static str, &'static [&'static str])],
 }
 
 impl Operation {
@@ -95,6 +99,7 @@ impl Operation {
             scopes: None,
             limit: None,
             maintenance_conflicts: false,
+            answers: &[],
         }
     }
 

@@ -72,6 +72,16 @@ pub const JOBS: &[Job] = &[
         run: crate::update::run,
     },
     Job {
+        name: "propose-corrections",
+        help: "Turn drift reports (what the runtime's drift observation noted in real answers) into\n      Overlay corrections, `<document>.drift.yaml` beside the others, each action with its\n      evidence; then print the change report of what they do to the generated crate.",
+        opts: &[
+            Opt { name: "--drift", value: Some("a.jsonl,.."), help: "the drift reports (required)" },
+            SPECS,
+            CORRECTIONS,
+        ],
+        run: crate::propose::run,
+    },
+    Job {
         name: "scopes",
         help: "Print the OAuth scopes an application needs for the selected operations (all when nothing\n      is selected), read and write apart, with the portal's label of each.",
         opts: &[

@@ -8,6 +8,7 @@ mod diff;
 mod fresh;
 mod generate;
 mod inputs;
+mod propose;
 mod provenance;
 mod scopes;
 mod update;

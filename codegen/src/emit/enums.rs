@@ -53,6 +53,9 @@ pub(super) fn string_enum(
             fn as_wire(&self) -> &str {
                 self.as_str()
             }
+            fn is_listed(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
         }
 
         impl std::fmt::Display for #name {
@@ -120,6 +123,9 @@ pub(super) fn int_enum(
                     #( Self::#vnames => #values, )*
                     Self::Unknown(other) => *other,
                 }
+            }
+            fn is_listed(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
             }
         }
 

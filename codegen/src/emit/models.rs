@@ -346,7 +346,12 @@ fn struct_def(
         decls.push(&unknown_decl);
         ctor_inits.push(&unknown_init);
         ctor_inits_param.push(&unknown_init);
-        model_impls = model_fields_impl(name, &n, tokens.iter().map(|f| &f.match_arm));
+        model_impls = model_fields_impl(
+            name,
+            &n,
+            &model_shape(t, fields),
+            tokens.iter().map(|f| &f.match_arm),
+        );
     } else {
         model_impls = quote!();
     }
@@ -501,15 +506,28 @@ fn query_impl(name: &Ident, in_query: bool) -> TokenStream {
     }
 }
 
+/// What drift observation checks an answer's object against: the schema's name in its
+/// document, the properties the document marks required, and those it lets be `null`.
+fn model_shape(t: &TypeDef, fields: &[Field]) -> TokenStream {
+    let schema = &t.schema;
+    let required = fields.iter().filter(|f| f.required).map(|f| &f.wire);
+    let nullable = fields.iter().filter(|f| f.nullable).map(|f| &f.wire);
+    quote! {
+        rt::ModelShape { schema: #schema, required: &[#(#required),*], nullable: &[#(#nullable),*] }
+    }
+}
+
 /// `rt::ModelFields` (a match from JSON key to field) and `Deserialize` through
 /// `rt::de_model`, for a response model whose unknown fields go to `unknown`.
 fn model_fields_impl<'a>(
     name: &Ident,
     unknown: &Ident,
+    shape: &TokenStream,
     arms: impl Iterator<Item = &'a TokenStream>,
 ) -> TokenStream {
     quote! {
         impl rt::ModelFields for #name {
+            const SHAPE: rt::ModelShape = #shape;
             fn field<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
                 match key {
                     #(#arms)*

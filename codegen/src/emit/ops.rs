@@ -281,6 +281,10 @@ fn operation_const(d: &Domain, o: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let maintenance = o.maintenance_conflicts;
+    let answers = o
+        .answers
+        .iter()
+        .map(|(status, types)| quote!((#status, &[#(#types),*])));
     quote! {
         /// What the document says of this operation: id, method, path, scopes.
         pub const OPERATION: rt::Operation = rt::Operation {
@@ -292,6 +296,7 @@ fn operation_const(d: &Domain, o: &Operation) -> TokenStream {
             scopes: #scopes,
             limit: #limit,
             maintenance_conflicts: #maintenance,
+            answers: &[#(#answers),*],
         };
     }
 }

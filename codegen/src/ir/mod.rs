@@ -384,6 +384,9 @@ pub struct Operation {
     /// JSON bodies the document declares for other statuses (`400`, `404`, ...), by status.
     /// The runtime reads every error body as `ApiErrorResponse` (or keeps it as text).
     pub errors: Vec<(String, Ty)>,
+    /// Every status the document declares an answer for (as written: `200`, `4XX`,
+    /// `default`), with the media types of its content (none for an empty answer).
+    pub answers: Vec<(String, Vec<String>)>,
     /// A limit the API documents for this operation in prose (reporting's 5 runs of the
     /// same report per minute).
     pub limit: Option<Limit>,

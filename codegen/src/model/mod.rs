@@ -15,6 +15,7 @@
 //! `domain` (one document to one domain), `usage` (the usage walk, boxing, paging),
 //! `links` (typed ids: which integers are ids of which resource, across domains).
 
+mod declared;
 mod domain;
 mod ids;
 mod links;

@@ -8,8 +8,9 @@ use crate::names;
 use crate::schema::{self, NodeKind};
 use heck::ToSnakeCase;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::declared::{declared_answers, scopes_of};
 use super::types::DomainBuilder;
 
 /// One operation of a document: where it is and what it is called.
@@ -178,6 +179,7 @@ impl DomainBuilder<'_> {
             body,
             response,
             errors,
+            answers: declared_answers(op),
             limit: None,
             maintenance_conflicts: false,
             paging: None,
@@ -568,24 +570,4 @@ fn split_operation_id(id: &str, op: &Value) -> (String, String) {
         .and_then(Value::as_str)
         .unwrap_or("Default");
     (tag.to_string(), id.to_string())
-}
-
-/// OAuth scopes of a `security` list; `None` when it declares none.
-fn scopes_of(sec: Option<&Value>) -> Option<Vec<String>> {
-    let list = sec?.as_array()?;
-    let mut scopes = BTreeSet::new();
-    for req in list {
-        if let Some(o) = req.as_object() {
-            for v in o.values() {
-                if let Some(a) = v.as_array() {
-                    scopes.extend(a.iter().filter_map(Value::as_str).map(str::to_owned));
-                }
-            }
-        }
-    }
-    if scopes.is_empty() {
-        None
-    } else {
-        Some(scopes.into_iter().collect())
-    }
 }

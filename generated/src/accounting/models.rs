@@ -40,6 +40,9 @@ impl rt::WireEnum for ActiveStateFilterType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ActiveStateFilterType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,6 +88,11 @@ pub struct AddressResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AddressResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.AddressResponse",
+        required: &[],
+        nullable: &["street", "unit", "city", "state", "zip", "country"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -371,6 +379,9 @@ impl rt::WireEnum for AmountComparisonOperator {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AmountComparisonOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -432,6 +443,18 @@ pub struct ApBillExpenseItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ApBillExpenseItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ApBillExpenseItemResponse",
+        required: &["id", "amount"],
+        nullable: &[
+            "description",
+            "generalLedgerAccount",
+            "job",
+            "businessUnit",
+            "budgetCodeId",
+            "projectLabelIds",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -538,6 +561,28 @@ pub struct ApBillItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ApBillItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ApBillItemResponse",
+        required: &["order", "id", "skuId", "skuType", "skuCode"],
+        nullable: &[
+            "name",
+            "description",
+            "quantity",
+            "cost",
+            "allocatedTax",
+            "allocatedShipping",
+            "allocatedOtherCosts",
+            "fullyLandedUnitCost",
+            "inventoryLocation",
+            "vendorPartNumber",
+            "serialNumber",
+            "generalLedgerAccount",
+            "costOfSaleAccount",
+            "assetAccount",
+            "receiptItemId",
+            "budgetCodeId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -726,6 +771,53 @@ pub struct ApBillResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ApBillResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ApBillResponse",
+        required: &["id", "landedCostMethod", "doNotPay"],
+        nullable: &[
+            "purchaseOrderId",
+            "syncStatus",
+            "status",
+            "source",
+            "billType",
+            "postDate",
+            "referenceNumber",
+            "vendorNumber",
+            "summary",
+            "billDate",
+            "earlyDiscountDate",
+            "billAmount",
+            "vendorInvoiceTotal",
+            "taxAmount",
+            "shippingAmount",
+            "otherAmount",
+            "preTaxDiscountAmount",
+            "preTaxCharge",
+            "postTaxDiscountAmount",
+            "postTaxCharge",
+            "createdBy",
+            "createdOn",
+            "modifiedOn",
+            "termName",
+            "dueDate",
+            "dateCanceled",
+            "canceledBy",
+            "shipToDescription",
+            "batch",
+            "businessUnit",
+            "taxZone",
+            "vendor",
+            "remittanceVendorInfo",
+            "shipTo",
+            "budgetCodeId",
+            "items",
+            "expenseItems",
+            "customFields",
+            "jobId",
+            "jobNumber",
+            "dateReconciled",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -842,6 +934,9 @@ impl rt::WireEnum for ApBillSource {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ApBillSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -907,6 +1002,9 @@ impl rt::WireEnum for ApBillStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ApBillStatus {
@@ -974,6 +1072,9 @@ impl rt::WireEnum for ApBillSyncStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ApBillSyncStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1028,6 +1129,9 @@ impl rt::WireEnum for ApBillThreeWayMatchDiscrepancy {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ApBillThreeWayMatchDiscrepancy {
@@ -1090,6 +1194,9 @@ impl rt::WireEnum for ApBillType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ApBillType {
@@ -1172,6 +1279,36 @@ pub struct ApCreditResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ApCreditResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ApCreditResponse",
+        required: &[
+            "id",
+            "active",
+            "createdOn",
+            "modifiedOn",
+            "date",
+            "amount",
+            "appliedAmount",
+            "status",
+            "syncStatus",
+            "paymentStatus",
+            "splits",
+        ],
+        nullable: &[
+            "inventoryReturnId",
+            "jobId",
+            "canceledOn",
+            "number",
+            "referenceNumber",
+            "memo",
+            "batch",
+            "businessUnit",
+            "remittanceVendor",
+            "vendor",
+            "budgetCodeId",
+            "customFields",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1240,6 +1377,18 @@ pub struct ApCreditSplitModelResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ApCreditSplitModelResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ApCreditSplitModelResponse",
+        required: &[
+            "id",
+            "active",
+            "createdOn",
+            "inventoryBillId",
+            "vendorCreditId",
+            "amount",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1303,6 +1452,9 @@ impl rt::WireEnum for ApCreditSyncStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ApCreditSyncStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1357,6 +1509,9 @@ impl rt::WireEnum for ApPaymentMethod {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ApPaymentMethod {
@@ -1433,6 +1588,33 @@ pub struct ApPaymentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ApPaymentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ApPaymentResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "date",
+            "method",
+            "amount",
+            "status",
+            "syncStatus",
+            "splits",
+        ],
+        nullable: &[
+            "active",
+            "approvedDate",
+            "name",
+            "printCheck",
+            "errorMessage",
+            "batch",
+            "glAccount",
+            "businessUnit",
+            "vendor",
+            "remittanceVendor",
+            "customFields",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1498,6 +1680,11 @@ pub struct ApPaymentSplitApiModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ApPaymentSplitApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ApPaymentSplitApiModel",
+        required: &["id", "createdOn", "amount"],
+        nullable: &["active", "documentId", "inventoryBillId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1581,6 +1768,9 @@ impl rt::WireEnum for ApPaymentStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ApPaymentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1639,6 +1829,9 @@ impl rt::WireEnum for ApPaymentSyncStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ApPaymentSyncStatus {
@@ -1703,6 +1896,9 @@ impl rt::WireEnum for BalanceComparer {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for BalanceComparer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1748,6 +1944,11 @@ pub struct BankAccountResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BankAccountResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.BankAccountResponse",
+        required: &["id"],
+        nullable: &["name", "number", "type", "detailType"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1792,6 +1993,11 @@ pub struct BatchResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BatchResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.BatchResponse",
+        required: &["id"],
+        nullable: &["number", "name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1855,6 +2061,9 @@ impl rt::WireEnum for BillType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for BillType {
@@ -1926,6 +2135,11 @@ pub struct CreateInvoiceTaskResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateInvoiceTaskResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreateInvoiceTaskResponse",
+        required: &["executionId", "tasks", "status", "errors"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1967,6 +2181,11 @@ pub struct CreatedTaskResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreatedTaskResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreatedTaskResponse",
+        required: &["taskId", "key"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2034,6 +2253,11 @@ pub struct CreditMemoAddSplitPublicResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoAddSplitPublicResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoAddSplitPublicResponse",
+        required: &["invoiceId", "amount"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2089,6 +2313,11 @@ pub struct CreditMemoAddSplitsPublicResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoAddSplitsPublicResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicResponse",
+        required: &["id"],
+        nullable: &["splits"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2139,6 +2368,11 @@ pub struct CreditMemoAppliedToCodeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoAppliedToCodeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoAppliedToCodeResponse",
+        required: &["appliedId", "appliedTo", "appliedAmount", "appliedOn"],
+        nullable: &["appliedBy", "appliedToReferenceNumber"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2188,6 +2422,11 @@ pub struct CreditMemoItemGlAccountResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoItemGlAccountResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoItemGLAccountResponse",
+        required: &["id"],
+        nullable: &["name", "number", "type"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2229,6 +2468,11 @@ pub struct CreditMemoItemNamedEntityResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoItemNamedEntityResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoItemNamedEntityResponse",
+        required: &["id"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2302,6 +2546,29 @@ pub struct CreditMemoItemsPublicResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoItemsPublicResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoItemsPublicResponse",
+        required: &[
+            "id",
+            "active",
+            "quantity",
+            "cost",
+            "price",
+            "skuId",
+            "total",
+            "taxable",
+            "createdOn",
+        ],
+        nullable: &[
+            "description",
+            "type",
+            "skuName",
+            "revenueGeneralLedgerAccount",
+            "expensesGeneralLedgerAccount",
+            "createdBy",
+            "businessUnit",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2405,6 +2672,38 @@ pub struct CreditMemoPublicResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoPublicResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoPublicResponse",
+        required: &[
+            "id",
+            "date",
+            "subTotal",
+            "salesTax",
+            "total",
+            "balance",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "referenceNumber",
+            "salesTaxCode",
+            "appliedTo",
+            "customer",
+            "customerAddress",
+            "location",
+            "locationAddress",
+            "businessUnit",
+            "syncStatus",
+            "batch",
+            "customFields",
+            "createdBy",
+            "modifiedBy",
+            "description",
+            "importId",
+            "exportId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2514,6 +2813,11 @@ pub struct CreditMemoUpdatePublicResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemoUpdatePublicResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemoUpdatePublicResponse",
+        required: &["id", "active", "date", "businessUnitId"],
+        nullable: &["summary"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2592,6 +2896,30 @@ pub struct CreditMemosItemsPublicResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreditMemosItemsPublicResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.CreditMemosItemsPublicResponse",
+        required: &[
+            "id",
+            "active",
+            "quantity",
+            "cost",
+            "price",
+            "skuId",
+            "total",
+            "taxable",
+            "createdOn",
+            "creditMemoId",
+        ],
+        nullable: &[
+            "description",
+            "type",
+            "skuName",
+            "revenueGeneralLedgerAccount",
+            "expensesGeneralLedgerAccount",
+            "createdBy",
+            "businessUnit",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2670,6 +2998,9 @@ impl rt::WireEnum for CustomFieldDataType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CustomFieldDataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2709,6 +3040,11 @@ pub struct CustomFieldModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.CustomFieldModel",
+        required: &["name", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2789,6 +3125,11 @@ pub struct CustomFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CustomFieldResponse",
+        required: &[],
+        nullable: &["name", "value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2836,6 +3177,11 @@ pub struct CustomFieldTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CustomFieldTypeResponse",
+        required: &["id", "name", "dataType", "createdOn", "modifiedOn"],
+        nullable: &["dataTypeOptions"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3048,6 +3394,9 @@ impl rt::WireEnum for DefaultAccountType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for DefaultAccountType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3102,6 +3451,9 @@ impl rt::WireEnum for DepositReviewStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for DepositReviewStatus {
@@ -3161,6 +3513,9 @@ impl rt::WireEnum for DepositStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for DepositStatus {
@@ -3233,6 +3588,31 @@ pub struct DetailedDepositResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DetailedDepositResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.DetailedDepositResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "active",
+            "depositDate",
+            "grossAmount",
+            "netAmount",
+        ],
+        nullable: &[
+            "name",
+            "depositStatus",
+            "syncStatus",
+            "batch",
+            "createdBy",
+            "modifiedOn",
+            "importId",
+            "reviewStatus",
+            "reviewedOn",
+            "fees",
+            "bankAccount",
+            "feeAccount",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3330,6 +3710,31 @@ pub struct DetailedPaymentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DetailedPaymentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.DetailedPaymentResponse",
+        required: &["active", "createdOn", "id", "modifiedOn"],
+        nullable: &[
+            "appliedTo",
+            "authCode",
+            "batch",
+            "businessUnit",
+            "checkNumber",
+            "createdBy",
+            "customer",
+            "customFields",
+            "date",
+            "deposit",
+            "generalLedgerAccount",
+            "memo",
+            "referenceNumber",
+            "refundedPaymentId",
+            "syncStatus",
+            "total",
+            "type",
+            "typeId",
+            "unappliedAmount",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3430,6 +3835,30 @@ pub struct DetailedTransactionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DetailedTransactionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.DetailedTransactionResponse",
+        required: &["id", "modifiedOn", "createdOn", "active"],
+        nullable: &[
+            "syncStatus",
+            "referenceNumber",
+            "date",
+            "type",
+            "typeId",
+            "total",
+            "unappliedAmount",
+            "memo",
+            "customer",
+            "businessUnit",
+            "deposit",
+            "batch",
+            "createdBy",
+            "generalLedgerAccount",
+            "appliedTo",
+            "customFields",
+            "authCode",
+            "checkNumber",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3509,6 +3938,9 @@ impl rt::WireEnum for DiscountAppliedBy {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for DiscountAppliedBy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3550,6 +3982,11 @@ pub struct EmployeeInfoResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmployeeInfoResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.EmployeeInfoResponse",
+        required: &["id", "modifiedOn"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3611,6 +4048,9 @@ impl rt::WireEnum for EmptyJeHandling {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EmptyJeHandling {
@@ -3710,6 +4150,40 @@ pub struct ExportInventoryBillResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportInventoryBillResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ExportInventoryBillResponse",
+        required: &["id", "landedCostMethod", "active"],
+        nullable: &[
+            "purchaseOrderId",
+            "syncStatus",
+            "referenceNumber",
+            "vendorNumber",
+            "summary",
+            "billDate",
+            "billAmount",
+            "taxAmount",
+            "shippingAmount",
+            "otherAmount",
+            "createdBy",
+            "createdOn",
+            "modifiedOn",
+            "termName",
+            "dueDate",
+            "shipToDescription",
+            "postDate",
+            "batch",
+            "businessUnit",
+            "taxZone",
+            "vendor",
+            "shipTo",
+            "budgetCodeId",
+            "items",
+            "customFields",
+            "jobId",
+            "jobNumber",
+            "dateReconciled",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3855,6 +4329,53 @@ pub struct ExportInvoiceItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportInvoiceItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ExportInvoiceItemResponse",
+        required: &[
+            "id",
+            "type",
+            "skuId",
+            "inventory",
+            "taxable",
+            "isChargeable",
+            "membershipTypeId",
+            "createdOn",
+            "modifiedOn",
+            "order",
+            "addOn",
+            "active",
+            "invoiceId",
+        ],
+        nullable: &[
+            "description",
+            "quantity",
+            "cost",
+            "totalCost",
+            "budgetCodeId",
+            "inventoryLocationId",
+            "inventoryLocation",
+            "price",
+            "skuName",
+            "total",
+            "generalLedgerAccount",
+            "costOfSaleAccount",
+            "assetAccount",
+            "itemGroup",
+            "displayName",
+            "soldHours",
+            "serviceDate",
+            "businessUnit",
+            "createdById",
+            "displayInAmount",
+            "importId",
+            "exportId",
+            "inventoryStatus",
+            "memberPrice",
+            "technicianId",
+            "installedEquipmentId",
+            "estimateItemId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4020,6 +4541,57 @@ pub struct ExportInvoiceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportInvoiceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ExportInvoiceResponse",
+        required: &[
+            "active",
+            "invoiceConfiguration",
+            "id",
+            "createdOn",
+            "sentStatus",
+            "reviewStatus",
+        ],
+        nullable: &[
+            "summary",
+            "items",
+            "customFields",
+            "discountTotal",
+            "importId",
+            "exportId",
+            "materialSkuId",
+            "membershipId",
+            "paidOn",
+            "syncStatus",
+            "budgetCodeId",
+            "referenceNumber",
+            "invoiceDate",
+            "dueDate",
+            "subTotal",
+            "salesTax",
+            "salesTaxCode",
+            "taxZoneId",
+            "total",
+            "balance",
+            "invoiceType",
+            "customer",
+            "customerAddress",
+            "location",
+            "locationAddress",
+            "businessUnit",
+            "termName",
+            "createdBy",
+            "batch",
+            "depositedOn",
+            "modifiedOn",
+            "adjustmentToId",
+            "job",
+            "projectId",
+            "royalty",
+            "employeeInfo",
+            "commissionEligibilityDate",
+            "assignedTo",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4145,6 +4717,31 @@ pub struct ExportPaymentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportPaymentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ExportPaymentResponse",
+        required: &["active", "createdOn", "id", "modifiedOn"],
+        nullable: &[
+            "appliedTo",
+            "authCode",
+            "batch",
+            "businessUnit",
+            "checkNumber",
+            "createdBy",
+            "customer",
+            "customFields",
+            "date",
+            "deposit",
+            "generalLedgerAccount",
+            "memo",
+            "referenceNumber",
+            "refundedPaymentId",
+            "syncStatus",
+            "total",
+            "type",
+            "typeId",
+            "unappliedAmount",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4207,6 +4804,11 @@ pub struct ExternalObjectResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExternalObjectResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ExternalObjectResponse",
+        required: &[],
+        nullable: &["id", "type", "name", "url"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4298,6 +4900,11 @@ pub struct FeeAccountResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FeeAccountResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.FeeAccountResponse",
+        required: &["id"],
+        nullable: &["name", "number", "type", "detailType"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4346,6 +4953,11 @@ pub struct GeneralLedgerAccount {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GeneralLedgerAccount {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.GeneralLedgerAccount",
+        required: &["id"],
+        nullable: &["number", "name", "type", "subtype"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4412,6 +5024,9 @@ impl rt::WireEnum for GeneralLedgerAccountSource {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for GeneralLedgerAccountSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4467,6 +5082,20 @@ pub struct GetInvoiceTasksResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GetInvoiceTasksResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.GetInvoiceTasksResponse",
+        required: &["taskId", "relations"],
+        nullable: &[
+            "type",
+            "name",
+            "status",
+            "assigneeId",
+            "dueDate",
+            "description",
+            "templateId",
+            "reason",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4589,6 +5218,26 @@ pub struct GlAccountExtendedResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GlAccountExtendedResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.GlAccountExtendedResponse",
+        required: &[
+            "id",
+            "active",
+            "isIntacctGroup",
+            "isIntacctBankAccount",
+            "source",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "name",
+            "number",
+            "description",
+            "type",
+            "subtype",
+            "defaultAccountType",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4645,6 +5294,11 @@ pub struct GlAccountResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GlAccountResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.GLAccountResponse",
+        required: &["id"],
+        nullable: &["name", "number", "type", "detailType"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4695,6 +5349,11 @@ pub struct GlAccountTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GlAccountTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.GlAccountTypeResponse",
+        required: &["id", "active", "createdOn", "modifiedOn"],
+        nullable: &["parentTypeId", "name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4819,6 +5478,9 @@ impl rt::WireEnum for InterestChargeFrequency {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InterestChargeFrequency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4873,6 +5535,9 @@ impl rt::WireEnum for InterestChargeMethod {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for InterestChargeMethod {
@@ -4933,6 +5598,9 @@ impl rt::WireEnum for InterestRateType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InterestRateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4988,6 +5656,23 @@ pub struct InterestSettingsApiModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InterestSettingsApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.InterestSettingsAPIModel",
+        required: &[
+            "rateType",
+            "frequency",
+            "targetInvoices",
+            "taskId",
+            "taskDisplayName",
+        ],
+        nullable: &[
+            "id",
+            "flatRateValue",
+            "percentageRateValue",
+            "chargeMethod",
+            "gracePeriod",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5058,6 +5743,9 @@ impl rt::WireEnum for InterestTargetInvoice {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for InterestTargetInvoice {
@@ -5135,6 +5823,27 @@ pub struct InventoryBillItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryBillItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.InventoryBillItemResponse",
+        required: &["order", "id", "skuId", "skuType", "skuCode"],
+        nullable: &[
+            "name",
+            "description",
+            "quantity",
+            "cost",
+            "allocatedTax",
+            "allocatedShipping",
+            "allocatedOtherCosts",
+            "fullyLandedUnitCost",
+            "inventoryLocation",
+            "serialNumber",
+            "generalLedgerAccount",
+            "costOfSaleAccount",
+            "assetAccount",
+            "receiptItemId",
+            "budgetCodeId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5249,6 +5958,40 @@ pub struct InventoryBillResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryBillResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.InventoryBillResponse",
+        required: &["id", "landedCostMethod"],
+        nullable: &[
+            "purchaseOrderId",
+            "syncStatus",
+            "referenceNumber",
+            "vendorNumber",
+            "summary",
+            "billDate",
+            "billAmount",
+            "taxAmount",
+            "shippingAmount",
+            "otherAmount",
+            "createdBy",
+            "createdOn",
+            "modifiedOn",
+            "termName",
+            "dueDate",
+            "shipToDescription",
+            "postDate",
+            "batch",
+            "businessUnit",
+            "taxZone",
+            "vendor",
+            "shipTo",
+            "budgetCodeId",
+            "items",
+            "customFields",
+            "jobId",
+            "jobNumber",
+            "dateReconciled",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5340,6 +6083,9 @@ impl rt::WireEnum for InventoryBillSyncStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InventoryBillSyncStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5395,6 +6141,9 @@ impl rt::WireEnum for InventoryBillThreeWayMatchDiscrepancy {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InventoryBillThreeWayMatchDiscrepancy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5441,6 +6190,11 @@ pub struct InventoryLocationResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryLocationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.InventoryLocationResponse",
+        required: &["id"],
+        nullable: &["name", "type"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5512,6 +6266,9 @@ impl rt::WireEnum for InvoiceConfiguration {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for InvoiceConfiguration {
@@ -5625,6 +6382,51 @@ pub struct InvoiceItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InvoiceItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.InvoiceItemResponse",
+        required: &[
+            "id",
+            "type",
+            "skuId",
+            "inventory",
+            "taxable",
+            "isChargeable",
+            "membershipTypeId",
+            "createdOn",
+            "modifiedOn",
+            "order",
+            "addOn",
+        ],
+        nullable: &[
+            "description",
+            "quantity",
+            "cost",
+            "totalCost",
+            "budgetCodeId",
+            "inventoryLocationId",
+            "inventoryLocation",
+            "price",
+            "skuName",
+            "total",
+            "generalLedgerAccount",
+            "costOfSaleAccount",
+            "assetAccount",
+            "itemGroup",
+            "displayName",
+            "soldHours",
+            "serviceDate",
+            "businessUnit",
+            "createdById",
+            "displayInAmount",
+            "importId",
+            "exportId",
+            "inventoryStatus",
+            "memberPrice",
+            "technicianId",
+            "installedEquipmentId",
+            "estimateItemId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5729,6 +6531,9 @@ impl rt::WireEnum for InvoiceItemType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for InvoiceItemType {
@@ -6090,6 +6895,57 @@ pub struct InvoiceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InvoiceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.InvoiceResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "sentStatus",
+            "reviewStatus",
+            "active",
+            "invoiceConfiguration",
+        ],
+        nullable: &[
+            "syncStatus",
+            "budgetCodeId",
+            "referenceNumber",
+            "invoiceDate",
+            "dueDate",
+            "subTotal",
+            "salesTax",
+            "salesTaxCode",
+            "taxZoneId",
+            "total",
+            "balance",
+            "invoiceType",
+            "customer",
+            "customerAddress",
+            "location",
+            "locationAddress",
+            "businessUnit",
+            "termName",
+            "createdBy",
+            "batch",
+            "depositedOn",
+            "modifiedOn",
+            "adjustmentToId",
+            "job",
+            "projectId",
+            "royalty",
+            "employeeInfo",
+            "commissionEligibilityDate",
+            "assignedTo",
+            "summary",
+            "items",
+            "customFields",
+            "discountTotal",
+            "importId",
+            "exportId",
+            "materialSkuId",
+            "membershipId",
+            "paidOn",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6209,6 +7065,9 @@ impl rt::WireEnum for InvoiceReviewStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InvoiceReviewStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6268,6 +7127,9 @@ impl rt::WireEnum for InvoiceSentStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InvoiceSentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6307,6 +7169,11 @@ pub struct InvoiceTaskRelationResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InvoiceTaskRelationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.InvoiceTaskRelationResponse",
+        required: &["taskId"],
+        nullable: &["type"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6549,6 +7416,11 @@ pub struct ItemGroupResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ItemGroupResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.ItemGroupResponse",
+        required: &["rootId"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6590,6 +7462,11 @@ pub struct JobResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.JobResponse",
+        required: &["id"],
+        nullable: &["number", "type"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6685,6 +7562,9 @@ impl rt::WireEnum for JournalEntryCostType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for JournalEntryCostType {
@@ -6842,6 +7722,32 @@ pub struct JournalEntryDetailsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JournalEntryDetailsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.JournalEntryDetailsResponse",
+        required: &["account", "debit", "credit"],
+        nullable: &[
+            "postDate",
+            "memo",
+            "quantity",
+            "unitAmount",
+            "externalObjects",
+            "transaction",
+            "businessUnit",
+            "customer",
+            "vendor",
+            "inventoryLocation",
+            "job",
+            "customerLocation",
+            "paymentType",
+            "project",
+            "serviceAgreement",
+            "appliedTo",
+            "sku",
+            "transactionDate",
+            "budgetCodeId",
+            "internalCostType",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7198,6 +8104,9 @@ impl rt::WireEnum for JournalEntryPostingStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JournalEntryPostingStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -7267,6 +8176,30 @@ pub struct JournalEntryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JournalEntryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.JournalEntryResponse",
+        required: &[
+            "createdOn",
+            "modifiedOn",
+            "number",
+            "source",
+            "status",
+            "syncStatus",
+            "versionId",
+            "isEmpty",
+        ],
+        nullable: &[
+            "id",
+            "name",
+            "lastSyncVersionId",
+            "message",
+            "postDate",
+            "exportedOn",
+            "exportedBy",
+            "customFields",
+            "url",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7398,6 +8331,11 @@ pub struct JournalEntrySku {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JournalEntrySku {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.JournalEntrySku",
+        required: &["id"],
+        nullable: &["type", "code"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7480,6 +8418,9 @@ impl rt::WireEnum for JournalEntrySkuType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JournalEntrySkuType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -7534,6 +8475,9 @@ impl rt::WireEnum for JournalEntrySource {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for JournalEntrySource {
@@ -7592,6 +8536,9 @@ impl rt::WireEnum for JournalEntryStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JournalEntryStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -7639,6 +8586,11 @@ pub struct JournalEntrySummaryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JournalEntrySummaryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.JournalEntrySummaryResponse",
+        required: &["account", "credit", "debit"],
+        nullable: &["postDate", "memo", "businessUnit"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7715,6 +8667,9 @@ impl rt::WireEnum for JournalEntrySyncStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for JournalEntrySyncStatus {
@@ -7816,6 +8771,11 @@ pub struct JournalEntryTransaction {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JournalEntryTransaction {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.JournalEntryTransaction",
+        required: &["id", "type"],
+        nullable: &["refNumber"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7977,6 +8937,9 @@ impl rt::WireEnum for JournalEntryTransactionType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JournalEntryTransactionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -8065,6 +9028,9 @@ impl rt::WireEnum for LogicalOperator {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for LogicalOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -8128,6 +9094,11 @@ pub struct MarkApBillAsExportedUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MarkApBillAsExportedUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.MarkApBillAsExportedUpdateResponse",
+        required: &["billId", "success"],
+        nullable: &["errorMessage"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8184,6 +9155,11 @@ pub struct MarkApCreditAsExportedUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MarkApCreditAsExportedUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.MarkApCreditAsExportedUpdateResponse",
+        required: &["apCreditId", "success"],
+        nullable: &["errorMessage"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8272,6 +9248,11 @@ pub struct MarkApPaymentAsExportedUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MarkApPaymentAsExportedUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.MarkApPaymentAsExportedUpdateResponse",
+        required: &["apPaymentId", "success"],
+        nullable: &["errorMessage"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8360,6 +9341,11 @@ pub struct MarkCreditMemoAsExportedResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MarkCreditMemoAsExportedResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.CreditMemos.MarkCreditMemoAsExportedResponse",
+        required: &["creditMemoId", "success"],
+        nullable: &["errorMessage"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8432,6 +9418,11 @@ pub struct MarkInventoryBillAsExportedUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MarkInventoryBillAsExportedUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.MarkInventoryBillAsExportedUpdateResponse",
+        required: &["inventoryBillId", "success"],
+        nullable: &["errorMessage"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8520,6 +9511,11 @@ pub struct MarkInvoiceAsExportedUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MarkInvoiceAsExportedUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.MarkInvoiceAsExportedUpdateResponse",
+        required: &["invoiceId", "success"],
+        nullable: &["errorMessage"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8560,6 +9556,11 @@ pub struct NamedFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for NamedFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.NamedFieldResponse",
+        required: &["id"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8599,6 +9600,11 @@ pub struct NumberFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for NumberFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.NumberFieldResponse",
+        required: &["id"],
+        nullable: &["number"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8649,6 +9655,16 @@ pub struct PaymentAppliedResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PaymentAppliedResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.PaymentAppliedResponse",
+        required: &["appliedId", "appliedTo"],
+        nullable: &[
+            "appliedAmount",
+            "appliedBy",
+            "appliedOn",
+            "appliedToReferenceNumber",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8715,6 +9731,21 @@ pub struct PaymentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PaymentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.PaymentResponse",
+        required: &["id", "splits", "typeId"],
+        nullable: &[
+            "active",
+            "authCode",
+            "checkNumber",
+            "customerId",
+            "exportId",
+            "memo",
+            "paidOn",
+            "status",
+            "transactionStatus",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8808,6 +9839,11 @@ pub struct PaymentSplitApiModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PaymentSplitApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.PaymentSplitApiModel",
+        required: &[],
+        nullable: &["amount", "invoiceId", "invoiceNumber"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8891,6 +9927,9 @@ impl rt::WireEnum for PaymentStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PaymentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -8968,6 +10007,20 @@ pub struct PaymentTermApiModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PaymentTermApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.PaymentTermAPIModel",
+        required: &[
+            "dueDayType",
+            "isCustomerDefault",
+            "isVendorDefault",
+            "active",
+            "modifiedOn",
+            "createdOn",
+            "paymentTermDiscountModel",
+            "interestSettings",
+        ],
+        nullable: &["id", "name", "dueDay", "inUse"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9039,6 +10092,9 @@ impl rt::WireEnum for PaymentTermApplyTo {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PaymentTermApplyTo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9086,6 +10142,19 @@ pub struct PaymentTermDiscountApiModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PaymentTermDiscountApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.PaymentTermDiscountAPIModel",
+        required: &[],
+        nullable: &[
+            "id",
+            "discountApplyTo",
+            "discount",
+            "discountType",
+            "account",
+            "applyBy",
+            "applyByValue",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9150,6 +10219,9 @@ impl rt::WireEnum for PaymentTermDueDayType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PaymentTermDueDayType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9204,6 +10276,9 @@ impl rt::WireEnum for PaymentTermValueType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PaymentTermValueType {
@@ -9266,6 +10341,9 @@ impl rt::WireEnum for PaymentTermsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PaymentTermsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9325,6 +10403,9 @@ impl rt::WireEnum for PaymentTransactionType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PaymentTransactionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9368,6 +10449,11 @@ pub struct PaymentTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PaymentTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.PaymentTypeResponse",
+        required: &["id", "name"],
+        nullable: &["modifiedOn", "createdOn"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9509,6 +10595,11 @@ pub struct RemittanceVendorContactInfoResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RemittanceVendorContactInfoResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.RemittanceVendorContactInfoResponse",
+        required: &[],
+        nullable: &["firstName", "lastName", "phone", "email", "fax"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9579,6 +10670,18 @@ pub struct RemittanceVendorResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RemittanceVendorResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.RemittanceVendorResponse",
+        required: &[
+            "id",
+            "active",
+            "isApproved",
+            "isVerified",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["name", "customerId", "contactInfo", "address"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9648,6 +10751,9 @@ impl rt::WireEnum for RemittanceVendorsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for RemittanceVendorsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9689,6 +10795,11 @@ pub struct RoyaltyResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RoyaltyResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.RoyaltyResponse",
+        required: &[],
+        nullable: &["status", "date", "sentOn", "memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9752,6 +10863,9 @@ impl rt::WireEnum for RoyaltyStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for RoyaltyStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9793,6 +10907,11 @@ pub struct SalesTaxResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SalesTaxResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.SalesTaxResponse",
+        required: &["id", "taxRate"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9850,6 +10969,9 @@ impl rt::WireEnum for SettlementStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for SettlementStatus {
@@ -9909,6 +11031,9 @@ impl rt::WireEnum for SyncStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for SyncStatus {
@@ -9971,6 +11096,9 @@ impl rt::WireEnum for TaxBaseTypeNames {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TaxBaseTypeNames {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -10021,6 +11149,11 @@ pub struct TaxRateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TaxRateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.TaxRateResponse",
+        required: &["taxBaseType", "taxRate"],
+        nullable: &["id", "taxName", "salesTaxItem"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10086,6 +11219,19 @@ pub struct TaxZoneResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TaxZoneResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.TaxZoneResponse",
+        required: &[
+            "id",
+            "isTaxRateSeparated",
+            "isMultipleTaxZone",
+            "rates",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["name", "color"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10154,6 +11300,9 @@ impl rt::WireEnum for TaxZonesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TaxZonesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -10191,6 +11340,11 @@ pub struct TemplateExecutionErrorResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TemplateExecutionErrorResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.TemplateExecutionErrorResponse",
+        required: &["message"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10255,6 +11409,9 @@ impl rt::WireEnum for TransactionProcessingStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TransactionProcessingStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -10315,6 +11472,9 @@ impl rt::WireEnum for TransactionStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TransactionStatus {
@@ -10413,6 +11573,11 @@ pub struct UpdateInvoiceTaskResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UpdateInvoiceTaskResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.UpdateInvoiceTaskResponse",
+        required: &["taskId"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10466,6 +11631,9 @@ impl rt::WireEnum for VendorCreditStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for VendorCreditStatus {

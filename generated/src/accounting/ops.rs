@@ -137,6 +137,11 @@ impl ApBillsGetById {
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -196,6 +201,7 @@ impl ApBillsGetCustomFieldTypes {
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -406,6 +412,7 @@ impl ApBillsGetListPaginated {
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Comma-separated list of specific AP bill IDs to retrieve
     ///
@@ -770,6 +777,7 @@ impl ApBillsMarkAsExported {
         scopes: Some(&["tn.acc.apbills:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -829,6 +837,7 @@ impl ApBillsUpdateCustomFields {
         scopes: Some(&["tn.acc.apbills:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -973,6 +982,7 @@ impl ApCreditsGetCustomFieldTypes {
         scopes: Some(&["tn.acc.apcredits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1167,6 +1177,7 @@ impl ApCreditsGetList {
         scopes: Some(&["tn.acc.apcredits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1383,6 +1394,7 @@ impl ApCreditsMarkAsExported {
         scopes: Some(&["tn.acc.apcredits:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1443,6 +1455,7 @@ impl ApCreditsUpdateCustomFields {
         scopes: Some(&["tn.acc.apcredits:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1585,6 +1598,7 @@ impl ApPaymentsGetCustomFieldTypes {
         scopes: Some(&["tn.acc.appayments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1780,6 +1794,7 @@ impl ApPaymentsGetList {
         scopes: Some(&["tn.acc.appayments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1998,6 +2013,7 @@ impl ApPaymentsMarkAsExported {
         scopes: Some(&["tn.acc.appayments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2058,6 +2074,7 @@ impl ApPaymentsUpdateCustomFields {
         scopes: Some(&["tn.acc.appayments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2277,6 +2294,7 @@ impl CreditMemosAddCreditMemoSplits {
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2342,6 +2360,7 @@ impl CreditMemosGetCreditMemoItemsList {
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Values: \[True, Any, False\]
     ///
@@ -2494,6 +2513,7 @@ impl CreditMemosGetCreditMemosItemsList {
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -2673,6 +2693,7 @@ impl CreditMemosGetCreditMemosList {
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Values: \[True, Any, False\]
     ///
@@ -2985,6 +3006,7 @@ impl CreditMemosGetCustomFieldTypes {
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3169,6 +3191,7 @@ impl CreditMemosMarkAsExported {
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3230,6 +3253,7 @@ impl CreditMemosUpdateCreditMemo {
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3285,6 +3309,7 @@ impl CreditMemosUpdateCustomFields {
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3427,6 +3452,7 @@ impl DepositsGetList {
         scopes: Some(&["tn.acc.bankdeposits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -3689,6 +3715,7 @@ impl DepositsGetTransactionsList {
         scopes: Some(&["tn.acc.bankdeposits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3802,6 +3829,7 @@ impl DepositsMarkAsExported {
         scopes: Some(&["tn.acc.bankdeposits:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3921,6 +3949,7 @@ impl ExportInventoryBills {
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -4038,6 +4067,7 @@ impl ExportInvoiceItems {
         scopes: Some(&["tn.acc.invoiceitems:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -4153,6 +4183,7 @@ impl ExportInvoices {
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -4266,6 +4297,7 @@ impl ExportPayments {
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -4491,6 +4523,11 @@ impl GlAccountsCreateAccount {
         scopes: Some(&["tn.acc.glaccounts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("201", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4541,6 +4578,11 @@ impl GlAccountsGetAccount {
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4610,6 +4652,7 @@ impl GlAccountsGetList {
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Comma-delimited list of account IDs, maximum 50 items
     ///
@@ -4895,6 +4938,7 @@ impl GlAccountsGetTypeList {
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Comma-delimited list of account type IDs, maximum 50 items
     ///
@@ -5108,6 +5152,12 @@ impl GlAccountsUpdateAccount {
         scopes: Some(&["tn.acc.glaccounts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5298,6 +5348,7 @@ impl InventoryBillsGetCustomFieldTypes {
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5509,6 +5560,7 @@ impl InventoryBillsGetList {
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -5783,6 +5835,7 @@ impl InventoryBillsGetListPaginated {
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -6101,6 +6154,7 @@ impl InventoryBillsMarkAsExported {
         scopes: Some(&["tn.acc.inventorybills:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6163,6 +6217,7 @@ impl InventoryBillsUpdateCustomFields {
         scopes: Some(&["tn.acc.inventorybills:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6441,6 +6496,7 @@ impl InvoicesCreateAdjustmentInvoice {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6492,6 +6548,7 @@ impl InvoicesCreateInvoiceTask {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6546,6 +6603,7 @@ impl InvoicesDeleteInvoiceItem {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6605,6 +6663,7 @@ impl InvoicesGetCustomFieldTypes {
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6791,6 +6850,7 @@ impl InvoicesGetInvoiceTasks {
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -6928,6 +6988,7 @@ impl InvoicesGetList {
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Comma-delimited list of invoice IDs.
     ///
@@ -7329,6 +7390,7 @@ impl InvoicesMarkAsExported {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7388,6 +7450,7 @@ impl InvoicesUpdateCustomFields {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7441,6 +7504,7 @@ impl InvoicesUpdateInvoice {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7495,6 +7559,7 @@ impl InvoicesUpdateInvoiceItems {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7550,6 +7615,7 @@ impl InvoicesUpdateInvoiceTask {
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7788,6 +7854,7 @@ impl JournalEntriesCreateJournalEntry {
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7838,6 +7905,7 @@ impl JournalEntriesDeleteJournalEntry {
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7891,6 +7959,7 @@ impl JournalEntriesFullUpdate {
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7944,6 +8013,7 @@ impl JournalEntriesGet {
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7999,6 +8069,7 @@ impl JournalEntriesGetDetails {
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// How many records to return (50 by default). Maximum value is 500.
     ///
@@ -8142,6 +8213,7 @@ impl JournalEntriesGetList {
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Comma-delimited list of journal entry IDs, maximum 50 items
     ///
@@ -8549,6 +8621,7 @@ impl JournalEntriesGetSummary {
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// How many records to return (50 by default). Maximum value is 500.
     ///
@@ -8663,6 +8736,7 @@ impl JournalEntriesSyncUpdate {
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8717,6 +8791,7 @@ impl JournalEntriesUpdate {
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8826,6 +8901,7 @@ impl PaymentTermsGetList {
         scopes: Some(&["tn.acc.paymentterms:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -9023,6 +9099,7 @@ impl PaymentTermsGetPaymentTermModel {
         scopes: Some(&["tn.acc.paymentterms:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -9118,6 +9195,7 @@ impl PaymentTypesGet {
         scopes: Some(&["tn.acc.paymenttypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -9176,6 +9254,7 @@ impl PaymentTypesGetList {
         scopes: Some(&["tn.acc.paymenttypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -9441,6 +9520,7 @@ impl PaymentsGetCustomFieldTypes {
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -9648,6 +9728,7 @@ impl PaymentsGetList {
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Default: null (ActiveOnly)
     /// \
@@ -9980,6 +10061,7 @@ impl PaymentsUpdate {
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -10033,6 +10115,7 @@ impl PaymentsUpdateCustomFields {
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -10085,6 +10168,7 @@ impl PaymentsUpdateStatus {
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -10184,6 +10268,11 @@ impl RemittanceVendorsGetById {
         scopes: Some(&["tn.acc.remittancevendors:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -10245,6 +10334,7 @@ impl RemittanceVendorsGetList {
         scopes: Some(&["tn.acc.remittancevendors:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Ids to filter by
     ///
@@ -10503,6 +10593,7 @@ impl TaxZonesGetList {
         scopes: Some(&["tn.acc.taxzones:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Tax Zone Ids to pull tax zones for
     ///

@@ -57,6 +57,11 @@ pub struct AddressModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AddressModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.AddressModel",
+        required: &["street", "city", "state", "zip", "country"],
+        nullable: &["unit"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -160,6 +165,9 @@ impl rt::WireEnum for BookingAgentTagType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for BookingAgentTagType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -239,6 +247,11 @@ pub struct BookingContactResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BookingContactResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.BookingContactResponse",
+        required: &["id", "type", "value", "memo", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -295,6 +308,11 @@ pub struct BookingProviderTagResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BookingProviderTagResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.BookingProviderTagResponse",
+        required: &["id", "tagName", "description", "type", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -359,6 +377,9 @@ impl rt::WireEnum for BookingProviderTagsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for BookingProviderTagsGetListSort {
@@ -458,6 +479,34 @@ pub struct BookingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BookingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.BookingResponse",
+        required: &[
+            "id",
+            "source",
+            "createdOn",
+            "name",
+            "start",
+            "status",
+            "externalId",
+            "bookingProviderId",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "address",
+            "customerType",
+            "campaignId",
+            "businessUnitId",
+            "isFirstTimeClient",
+            "uploadedImages",
+            "isSendConfirmationEmail",
+            "dismissingReasonId",
+            "jobId",
+            "priority",
+            "jobTypeId",
+            "summary",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -542,6 +591,9 @@ impl rt::WireEnum for BookingStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for BookingStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -603,6 +655,9 @@ impl rt::WireEnum for BookingsGetList2Sort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for BookingsGetList2Sort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -663,6 +718,9 @@ impl rt::WireEnum for BookingsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for BookingsGetListSort {
@@ -771,6 +829,20 @@ pub struct ContactMethodResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ContactMethodResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ContactMethodResponse",
+        required: &[
+            "id",
+            "contactId",
+            "type",
+            "value",
+            "createdOn",
+            "createdBy",
+            "modifiedOn",
+            "modifiedBy",
+        ],
+        nullable: &["referenceId", "memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -840,6 +912,9 @@ impl rt::WireEnum for ContactMethodsGetContactMethodsSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ContactMethodsGetContactMethodsSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -884,6 +959,11 @@ pub struct ContactPreferenceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ContactPreferenceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ContactPreferenceResponse",
+        required: &["name", "dataType"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -932,6 +1012,11 @@ pub struct ContactPreferenceTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ContactPreferenceTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ContactPreferenceTypeResponse",
+        required: &["id", "name", "dataType"],
+        nullable: &["description"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1042,6 +1127,17 @@ pub struct ContactPreferencesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ContactPreferencesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.ContactPreferencesResponse",
+        required: &[
+            "jobRemindersEnabled",
+            "marketingUpdatesEnabled",
+            "invoiceStatementNotification",
+            "invoiceNotification",
+            "statementNotification",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1102,6 +1198,18 @@ pub struct ContactRelationshipResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ContactRelationshipResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ContactRelationshipResponse",
+        required: &[
+            "id",
+            "relatedEntityId",
+            "typeName",
+            "typeSlug",
+            "createdOn",
+            "createdBy",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1168,6 +1276,18 @@ pub struct ContactResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ContactResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ContactResponse",
+        required: &[
+            "id",
+            "isArchived",
+            "createdOn",
+            "createdBy",
+            "modifiedOn",
+            "modifiedBy",
+        ],
+        nullable: &["referenceId", "name", "title"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1238,6 +1358,9 @@ impl rt::WireEnum for ContactType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ContactType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1298,6 +1421,9 @@ impl rt::WireEnum for ContactsGetByRelationshipIdSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ContactsGetByRelationshipIdSort {
@@ -1360,6 +1486,9 @@ impl rt::WireEnum for ContactsGetContactRelationshipListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ContactsGetContactRelationshipListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1421,6 +1550,9 @@ impl rt::WireEnum for ContactsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ContactsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1481,6 +1613,9 @@ impl rt::WireEnum for ContactsSearchContactMethodsSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ContactsSearchContactMethodsSort {
@@ -1562,6 +1697,11 @@ pub struct CreateBookingProviderTagResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateBookingProviderTagResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.CreateBookingProviderTagResponse",
+        required: &["id", "tagName", "description", "type", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2095,6 +2235,11 @@ pub struct CreateCustomerTagResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateCustomerTagResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CreateCustomerTagResponse",
+        required: &["customerId", "tagTypeIds"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2338,6 +2483,25 @@ pub struct CreateLocationResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateLocationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Locations.CreateLocationResponse",
+        required: &[
+            "id",
+            "customerId",
+            "active",
+            "name",
+            "address",
+            "customFields",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "taxExempt",
+            "tagTypeIds",
+            "externalData",
+            "contacts",
+        ],
+        nullable: &["taxZoneId", "mergedToId", "zoneId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2391,6 +2555,11 @@ pub struct CreateLocationTagResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateLocationTagResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Locations.CreateLocationTagResponse",
+        required: &["locationId", "tagTypeIds"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2493,6 +2662,30 @@ pub struct CreatedCustomerResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreatedCustomerResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CreatedCustomerResponse",
+        required: &[
+            "id",
+            "active",
+            "name",
+            "type",
+            "address",
+            "customFields",
+            "balance",
+            "taxExempt",
+            "tagTypeIds",
+            "doNotMail",
+            "doNotService",
+            "nationalAccount",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "externalData",
+            "locations",
+            "contacts",
+        ],
+        nullable: &["mergedToId", "paymentTermId", "creditLimit", "creditLimitBalance"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2606,6 +2799,11 @@ pub struct CustomFieldModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CustomFieldModel",
+        required: &["typeId"],
+        nullable: &["name", "value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2686,6 +2884,11 @@ pub struct CustomerAddress {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerAddress {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CustomerAddress",
+        required: &["street", "city", "state", "zip", "country"],
+        nullable: &["unit", "latitude", "longitude"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2795,6 +2998,11 @@ pub struct CustomerContact {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerContact {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CustomerContact",
+        required: &["id", "type", "value"],
+        nullable: &["memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2858,6 +3066,19 @@ pub struct CustomerContactWithModifiedOnAndCustomerIdResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerContactWithModifiedOnAndCustomerIdResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CustomerContactWithModifiedOnAndCustomerIdResponse",
+        required: &[
+            "modifiedOn",
+            "phoneSettings",
+            "createdOn",
+            "id",
+            "type",
+            "value",
+            "customerId",
+        ],
+        nullable: &["preferences", "memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2925,6 +3146,11 @@ pub struct CustomerContactWithModifiedOnResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerContactWithModifiedOnResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CustomerContactWithModifiedOnResponse",
+        required: &["id", "type", "value", "modifiedOn", "phoneSettings", "createdOn"],
+        nullable: &["memo", "preferences"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3073,6 +3299,28 @@ pub struct CustomerResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CustomerResponse",
+        required: &[
+            "id",
+            "active",
+            "name",
+            "type",
+            "address",
+            "customFields",
+            "balance",
+            "taxExempt",
+            "tagTypeIds",
+            "doNotMail",
+            "doNotService",
+            "nationalAccount",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "externalData",
+        ],
+        nullable: &["mergedToId", "paymentTermId", "creditLimit", "creditLimitBalance"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3148,6 +3396,9 @@ impl rt::WireEnum for CustomerType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CustomerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3201,6 +3452,11 @@ pub struct CustomersCustomFieldTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomersCustomFieldTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.CustomFieldTypeResponse",
+        required: &["id", "createdOn", "modifiedOn"],
+        nullable: &["name", "dataType", "dataTypeOptions"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3265,6 +3521,9 @@ impl rt::WireEnum for CustomersGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CustomersGetListSort {
@@ -3416,6 +3675,35 @@ pub struct ExportBookingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportBookingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ExportBookingResponse",
+        required: &[
+            "id",
+            "source",
+            "createdOn",
+            "name",
+            "start",
+            "status",
+            "externalId",
+            "bookingProviderId",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "summary",
+            "address",
+            "customerType",
+            "campaignId",
+            "businessUnitId",
+            "isFirstTimeClient",
+            "uploadedImages",
+            "isSendConfirmationEmail",
+            "dismissingReasonId",
+            "jobId",
+            "priority",
+            "jobTypeId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3501,6 +3789,20 @@ pub struct ExportCustomerContactResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportCustomerContactResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ExportCustomerContactResponse",
+        required: &[
+            "modifiedOn",
+            "phoneSettings",
+            "createdOn",
+            "id",
+            "type",
+            "value",
+            "customerId",
+            "active",
+        ],
+        nullable: &["preferences", "memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3605,6 +3907,28 @@ pub struct ExportCustomerResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportCustomerResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ExportCustomerResponse",
+        required: &[
+            "id",
+            "active",
+            "name",
+            "type",
+            "address",
+            "customFields",
+            "balance",
+            "taxExempt",
+            "tagTypeIds",
+            "doNotMail",
+            "doNotService",
+            "nationalAccount",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "externalData",
+        ],
+        nullable: &["mergedToId", "paymentTermId", "creditLimit", "creditLimitBalance"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3750,6 +4074,44 @@ pub struct ExportLeadsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportLeadsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ExportLeadsResponse",
+        required: &[
+            "id",
+            "status",
+            "priority",
+            "campaignId",
+            "createdById",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "summary",
+            "callReasonId",
+            "callId",
+            "bookingId",
+            "manualCallId",
+            "leadUrl",
+            "leadCustomerName",
+            "leadPhone",
+            "leadEmail",
+            "leadStreet",
+            "leadUnit",
+            "leadCity",
+            "leadState",
+            "leadZip",
+            "leadCountry",
+            "captureSource",
+            "customerId",
+            "locationId",
+            "businessUnitId",
+            "jobTypeId",
+            "followUpDate",
+            "tagTypeIds",
+            "dismissingReasonId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3842,6 +4204,20 @@ pub struct ExportLocationContactResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportLocationContactResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ExportLocationContactResponse",
+        required: &[
+            "id",
+            "type",
+            "value",
+            "phoneSettings",
+            "modifiedOn",
+            "createdOn",
+            "locationId",
+            "active",
+        ],
+        nullable: &["memo", "preferences"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3931,6 +4307,24 @@ pub struct ExportLocationsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportLocationsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ExportLocationsResponse",
+        required: &[
+            "id",
+            "customerId",
+            "active",
+            "name",
+            "address",
+            "customFields",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "taxExempt",
+            "tagTypeIds",
+            "externalData",
+        ],
+        nullable: &["taxZoneId", "mergedToId", "zoneId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4010,6 +4404,11 @@ pub struct ExternalDataModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExternalDataModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.ExternalDataModel",
+        required: &["key", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4080,6 +4479,9 @@ impl rt::WireEnum for ExternalDataPatchMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ExternalDataPatchMode {
@@ -4201,6 +4603,11 @@ pub struct FollowUpResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FollowUpResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.FollowUpResponse",
+        required: &["leadId", "followUpDate", "pinToTop"],
+        nullable: &["text"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4268,6 +4675,9 @@ impl rt::WireEnum for GeolocationCoordinatesSource {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for GeolocationCoordinatesSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4333,6 +4743,9 @@ impl rt::WireEnum for GeolocationVerificationStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for GeolocationVerificationStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4388,6 +4801,19 @@ pub struct GetBookingProviderTagResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GetBookingProviderTagResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.GetBookingProviderTagResponse",
+        required: &[
+            "id",
+            "tagName",
+            "description",
+            "type",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4831,6 +5257,43 @@ pub struct LeadResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LeadResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.LeadResponse",
+        required: &[
+            "id",
+            "status",
+            "priority",
+            "campaignId",
+            "createdById",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "customerId",
+            "locationId",
+            "businessUnitId",
+            "jobTypeId",
+            "followUpDate",
+            "tagTypeIds",
+            "dismissingReasonId",
+            "summary",
+            "callReasonId",
+            "callId",
+            "bookingId",
+            "manualCallId",
+            "leadUrl",
+            "leadCustomerName",
+            "leadPhone",
+            "leadEmail",
+            "leadStreet",
+            "leadUnit",
+            "leadCity",
+            "leadState",
+            "leadZip",
+            "leadCountry",
+            "captureSource",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4917,6 +5380,9 @@ impl rt::WireEnum for LeadStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for LeadStatus {
@@ -5127,6 +5593,9 @@ impl rt::WireEnum for LeadsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for LeadsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5174,6 +5643,11 @@ pub struct LocationContact {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationContact {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Locations.LocationContact",
+        required: &["id", "type", "value"],
+        nullable: &["memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5267,6 +5741,11 @@ pub struct LocationContactResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationContactResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.LocationContactResponse",
+        required: &["id", "type", "value", "phoneSettings", "modifiedOn", "createdOn"],
+        nullable: &["memo", "preferences"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5446,6 +5925,24 @@ pub struct LocationResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Locations.LocationResponse",
+        required: &[
+            "id",
+            "customerId",
+            "active",
+            "name",
+            "address",
+            "customFields",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "taxExempt",
+            "tagTypeIds",
+            "externalData",
+        ],
+        nullable: &["mergedToId", "zoneId", "taxZoneId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5599,6 +6096,19 @@ pub struct LocationsContactResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationsContactResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.LocationsContactResponse",
+        required: &[
+            "id",
+            "type",
+            "value",
+            "phoneSettings",
+            "modifiedOn",
+            "createdOn",
+            "locationId",
+        ],
+        nullable: &["memo", "preferences"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5659,6 +6169,11 @@ pub struct LocationsCustomFieldTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationsCustomFieldTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Locations.CustomFieldTypeResponse",
+        required: &["id", "createdOn", "modifiedOn"],
+        nullable: &["name", "dataType", "dataTypeOptions"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5723,6 +6238,9 @@ impl rt::WireEnum for LocationsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for LocationsGetListSort {
@@ -5917,6 +6435,11 @@ pub struct NoteResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for NoteResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.NoteResponse",
+        required: &["id", "text", "isPinned", "createdById", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5962,6 +6485,11 @@ pub struct PhoneSettings {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PhoneSettings {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.Customers.PhoneSettings",
+        required: &["phoneNumber", "doNotText"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6024,6 +6552,9 @@ impl rt::WireEnum for Priority {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for Priority {
@@ -6207,6 +6738,11 @@ pub struct SubmitLeadFormResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SubmitLeadFormResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.SubmitLeadFormResponse",
+        required: &["leadId"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6245,6 +6781,11 @@ pub struct UpdateBookingContactRequest {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UpdateBookingContactRequest {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.V2.UpdateBookingContactRequest",
+        required: &[],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

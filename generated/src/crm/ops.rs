@@ -102,6 +102,11 @@ impl BookingProviderTagsCreate {
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -156,6 +161,11 @@ impl BookingProviderTagsGet {
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -219,6 +229,7 @@ impl BookingProviderTagsGetList {
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Name of the booking provider tag
     ///
@@ -440,6 +451,7 @@ impl BookingProviderTagsUpdate {
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -726,6 +738,7 @@ impl BookingsCreate {
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -781,6 +794,11 @@ impl BookingsCreateContact {
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -837,6 +855,11 @@ impl BookingsDeleteContact {
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -892,6 +915,7 @@ impl BookingsDismissBooking {
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -946,6 +970,11 @@ impl BookingsGet {
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1001,6 +1030,11 @@ impl BookingsGetContactList {
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1115,6 +1149,11 @@ impl BookingsGetContactList2 {
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1227,6 +1266,11 @@ impl BookingsGetForProvider {
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1289,6 +1333,7 @@ impl BookingsGetList {
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1503,6 +1548,7 @@ impl BookingsGetList2 {
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1712,6 +1758,12 @@ impl BookingsUpdate {
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1769,6 +1821,12 @@ impl BookingsUpdateBookingContact {
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1863,6 +1921,11 @@ impl BulkTagsAddTags {
         scopes: Some(&["tn.crm.tags:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1913,6 +1976,11 @@ impl BulkTagsRemoveTags {
         scopes: Some(&["tn.crm.tags:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2092,6 +2160,12 @@ impl ContactMethodsCreateContactMethod {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2146,6 +2220,12 @@ impl ContactMethodsDeleteContactMethod {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2200,6 +2280,12 @@ impl ContactMethodsGetContactMethod {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2264,6 +2350,12 @@ impl ContactMethodsGetContactMethods {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Filters by reference ID
     ///
@@ -2483,6 +2575,12 @@ impl ContactMethodsUpdateContactMethod {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2539,6 +2637,12 @@ impl ContactMethodsUpsertContactMethod {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2665,6 +2769,12 @@ impl ContactPreferencesGetContactMethodPreference {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2719,6 +2829,12 @@ impl ContactPreferencesGetContactMethodPreferences {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2777,6 +2893,12 @@ impl ContactPreferencesUpdateContactMethodPreference {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3060,6 +3182,12 @@ impl ContactsCreate {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3112,6 +3240,13 @@ impl ContactsCreateContactRelationship {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3165,6 +3300,13 @@ impl ContactsDeleteContact {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3219,6 +3361,13 @@ impl ContactsDeleteContactRelationship {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3272,6 +3421,12 @@ impl ContactsGet {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3336,6 +3491,12 @@ impl ContactsGetByRelationshipId {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Filters by contact name
     ///
@@ -3562,6 +3723,13 @@ impl ContactsGetContactRelationshipList {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// Filters by related entity id
     ///
@@ -3743,6 +3911,11 @@ impl ContactsGetList {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+        ],
     };
     /// Filters by contact name
     ///
@@ -3953,6 +4126,11 @@ impl ContactsGetPreferenceMetadataList {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4007,6 +4185,11 @@ impl ContactsReplace {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4071,6 +4254,11 @@ impl ContactsSearchContactMethods {
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+        ],
     };
     /// Query parameter `contactId`.
     pub fn contact_id(mut self, value: rt::Uuid) -> Self {
@@ -4292,6 +4480,12 @@ impl ContactsUpdate {
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("403", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4630,6 +4824,7 @@ impl CustomersCreate {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4681,6 +4876,12 @@ impl CustomersCreateContact {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4742,6 +4943,11 @@ impl CustomersCreateNote {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4796,6 +5002,12 @@ impl CustomersCreateTag {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4849,6 +5061,12 @@ impl CustomersDeleteContact {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4902,6 +5120,11 @@ impl CustomersDeleteNote {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4955,6 +5178,11 @@ impl CustomersDeleteTag {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5007,6 +5235,11 @@ impl CustomersGet {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5062,6 +5295,12 @@ impl CustomersGetContactList {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5188,6 +5427,11 @@ impl CustomersGetCustomFieldTypes {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5400,6 +5644,7 @@ impl CustomersGetList {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5724,6 +5969,11 @@ impl CustomersGetModifiedContactsList {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5937,6 +6187,11 @@ impl CustomersGetNotes {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6106,6 +6361,11 @@ impl CustomersUpdate {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6161,6 +6421,12 @@ impl CustomersUpdateContact {
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6248,6 +6514,7 @@ impl ExportBookingsGet {
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -6400,6 +6667,7 @@ impl ExportContactsCustomersContacts {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -6515,6 +6783,7 @@ impl ExportContactsLocationsContacts {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -6656,6 +6925,7 @@ impl ExportCustomersGetCustomers {
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -6795,6 +7065,7 @@ impl ExportLeadsLeads {
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -6931,6 +7202,7 @@ impl ExportLocationsLocations {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -7217,6 +7489,7 @@ impl LeadsCreate {
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7268,6 +7541,7 @@ impl LeadsCreateFollowUp {
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7322,6 +7596,11 @@ impl LeadsCreateNote {
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7376,6 +7655,11 @@ impl LeadsDismiss {
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7429,6 +7713,11 @@ impl LeadsGet {
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7503,6 +7792,7 @@ impl LeadsGetList {
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7833,6 +8123,11 @@ impl LeadsGetNotes {
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -8002,6 +8297,7 @@ impl LeadsSubmitLeadForm {
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `id`.
     pub fn id(mut self, value: i64) -> Self {
@@ -8059,6 +8355,7 @@ impl LeadsUpdate {
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8424,6 +8721,11 @@ impl LocationsCreate {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8475,6 +8777,12 @@ impl LocationsCreateContact {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8529,6 +8837,11 @@ impl LocationsCreateNote {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8583,6 +8896,12 @@ impl LocationsCreateTag {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8636,6 +8955,12 @@ impl LocationsDeleteContact {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8689,6 +9014,11 @@ impl LocationsDeleteNote {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8742,6 +9072,11 @@ impl LocationsDeleteTag {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8794,6 +9129,11 @@ impl LocationsGet {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -8849,6 +9189,12 @@ impl LocationsGetContactList {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -8966,6 +9312,11 @@ impl LocationsGetCustomFieldTypes {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -9177,6 +9528,7 @@ impl LocationsGetList {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -9494,6 +9846,7 @@ impl LocationsGetLocationsContactsList {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -9683,6 +10036,11 @@ impl LocationsGetNotes {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -9851,6 +10209,11 @@ impl LocationsGetPreferredTechnician {
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -9904,6 +10267,12 @@ impl LocationsUpdate {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -9959,6 +10328,12 @@ impl LocationsUpdateContact {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -10013,6 +10388,11 @@ impl LocationsUpdatePreferredTechnician {
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

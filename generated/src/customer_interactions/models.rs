@@ -70,6 +70,18 @@ pub struct ExportTechnicianAssessmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportTechnicianAssessmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "CustomerInteractions.V2.ExportTechnicianAssessmentResponse",
+        required: &[
+            "technicianId",
+            "jobId",
+            "rating",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -122,6 +134,18 @@ pub struct TechnicianAssessmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianAssessmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "CustomerInteractions.V2.TechnicianAssessmentResponse",
+        required: &[
+            "technicianId",
+            "jobId",
+            "rating",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -51,6 +51,7 @@ impl ExportTechnicianRatings {
         scopes: Some(&["tn.csi.technicianrating:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -210,6 +211,11 @@ impl TechnicianRatingUpdate {
         scopes: Some(&["tn.csi.technicianrating:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -325,6 +331,7 @@ impl TechnicianRatingsGetList {
         scopes: Some(&["tn.csi.technicianrating:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `technicianId`.
     pub fn technician_id(mut self, value: crate::ids::TechnicianId) -> Self {
@@ -518,6 +525,11 @@ impl TechnicianRatingsUpdate {
         scopes: Some(&["tn.csi.technicianrating:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

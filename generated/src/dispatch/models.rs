@@ -52,6 +52,24 @@ pub struct AppointmentAssignmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AppointmentAssignmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.AppointmentAssignmentResponse",
+        required: &[
+            "id",
+            "technicianId",
+            "technicianName",
+            "assignedById",
+            "assignedOn",
+            "status",
+            "isPaused",
+            "jobId",
+            "appointmentId",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -123,6 +141,9 @@ impl rt::WireEnum for AppointmentAssignmentsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AppointmentAssignmentsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -193,6 +214,16 @@ pub struct AppointmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AppointmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.AppointmentResponse",
+        required: &["id", "jobId", "start", "end", "status", "createdOn", "modifiedOn"],
+        nullable: &[
+            "appointmentNumber",
+            "arrivalWindowStart",
+            "arrivalWindowEnd",
+            "specialInstructions",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -273,6 +304,9 @@ impl rt::WireEnum for AppointmentStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AppointmentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -330,6 +364,9 @@ impl rt::WireEnum for ArrivalWindowConfiguration {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ArrivalWindowConfiguration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -367,6 +404,11 @@ pub struct ArrivalWindowConfigurationResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ArrivalWindowConfigurationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.ArrivalWindowConfigurationResponse",
+        required: &["configuration"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -411,6 +453,11 @@ pub struct ArrivalWindowResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ArrivalWindowResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.ArrivalWindowResponse",
+        required: &["id", "start", "duration", "businessUnitIds", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -503,6 +550,11 @@ pub struct BulkDeleteTechnicianShiftResult {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BulkDeleteTechnicianShiftResult {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.Contracts.TechnicianShift.BulkDeleteTechnicianShiftResult",
+        required: &["message", "deletedIds"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -544,6 +596,11 @@ pub struct BusinessHourModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BusinessHourModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.BusinessHourModel",
+        required: &["weekdays", "saturday", "sunday"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -660,6 +717,11 @@ pub struct CapacityResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CapacityResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.CapacityResponse",
+        required: &["timeStamp", "availabilities"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -728,6 +790,22 @@ pub struct CapacityResponseAvailability {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CapacityResponseAvailability {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.CapacityResponseAvailability",
+        required: &[
+            "start",
+            "end",
+            "startUtc",
+            "endUtc",
+            "businessUnitIds",
+            "totalAvailability",
+            "openAvailability",
+            "technicians",
+            "isAvailable",
+            "isExceedingIdealBookingPercentage",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -785,6 +863,11 @@ pub struct CapacityResponseTechnician {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CapacityResponseTechnician {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.CapacityResponseTechnician",
+        required: &["id", "name", "status"],
+        nullable: &["hasRequiredSkills"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -841,6 +924,9 @@ impl rt::WireEnum for CapacityResponseTechnicianStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CapacityResponseTechnicianStatus {
@@ -945,6 +1031,11 @@ pub struct CreateBusinessHourResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateBusinessHourResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.CreateBusinessHourResponse",
+        required: &["weekdays", "saturday", "sunday"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1243,6 +1334,35 @@ pub struct CreateNonJobAppointmentResult {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateNonJobAppointmentResult {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.Contracts.NonJobAppointment.CreateNonJobAppointmentResult",
+        required: &[
+            "id",
+            "technicianId",
+            "start",
+            "name",
+            "duration",
+            "timesheetCodeId",
+            "summary",
+            "clearDispatchBoard",
+            "clearTechnicianView",
+            "removeTechnicianFromCapacityPlanning",
+            "allDay",
+            "showOnTechnicianSchedule",
+            "active",
+            "createdOn",
+            "createdById",
+            "daysOfWeek",
+        ],
+        nullable: &[
+            "repeat",
+            "countOccurrences",
+            "interval",
+            "frequency",
+            "endType",
+            "endOn",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1433,6 +1553,22 @@ pub struct CreateOrUpdateZoneResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateOrUpdateZoneResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.CreateOrUpdateZoneResponse",
+        required: &[
+            "id",
+            "active",
+            "name",
+            "zips",
+            "cities",
+            "territoryNumbers",
+            "locnNumbers",
+            "serviceDaysEnabled",
+            "serviceDaysIds",
+            "businessUnits",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1526,6 +1662,11 @@ pub struct CreateTeamResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateTeamResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.CreateTeamResponse",
+        required: &["id", "active", "createdOn", "modifiedOn", "created"],
+        nullable: &["name", "createdBy"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1725,6 +1866,11 @@ pub struct DeleteNonJobAppointmentResult {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DeleteNonJobAppointmentResult {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.Contracts.NonJobAppointment.DeleteNonJobAppointmentResult",
+        required: &["message", "id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1764,6 +1910,11 @@ pub struct DeleteTechnicianShiftResult {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DeleteTechnicianShiftResult {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.Contracts.TechnicianShift.DeleteTechnicianShiftResult",
+        required: &["message", "id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1803,6 +1954,11 @@ pub struct DeleteTechnicianSkillResult {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DeleteTechnicianSkillResult {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.Contracts.TechnicianSkill.DeleteTechnicianSkillResult",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1873,6 +2029,24 @@ pub struct ExportAppointmentAssignmentsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportAppointmentAssignmentsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.ExportAppointmentAssignmentsResponse",
+        required: &[
+            "id",
+            "technicianId",
+            "technicianName",
+            "assignedById",
+            "assignedOn",
+            "status",
+            "isPaused",
+            "jobId",
+            "appointmentId",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1954,6 +2128,27 @@ pub struct GetNonJobAppointmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GetNonJobAppointmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.GetNonJobAppointmentResponse",
+        required: &[
+            "id",
+            "technicianId",
+            "start",
+            "name",
+            "duration",
+            "timesheetCodeId",
+            "summary",
+            "clearDispatchBoard",
+            "clearTechnicianView",
+            "removeTechnicianFromCapacityPlanning",
+            "allDay",
+            "showOnTechnicianSchedule",
+            "active",
+            "createdOn",
+            "createdById",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2140,6 +2335,11 @@ pub struct GpsPingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GpsPingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.GpsPingResponse",
+        required: &["externalId", "status", "message"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2195,6 +2395,9 @@ impl rt::WireEnum for GpsPingResultStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for GpsPingResultStatus {
@@ -2258,6 +2461,9 @@ impl rt::WireEnum for JobAppointmentAssignmentStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for JobAppointmentAssignmentStatus {
@@ -2348,6 +2554,28 @@ pub struct NonJobAppointmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for NonJobAppointmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.NonJobAppointmentResponse",
+        required: &[
+            "id",
+            "technicianId",
+            "start",
+            "name",
+            "duration",
+            "timesheetCodeId",
+            "summary",
+            "clearDispatchBoard",
+            "clearTechnicianView",
+            "removeTechnicianFromCapacityPlanning",
+            "allDay",
+            "showOnTechnicianSchedule",
+            "active",
+            "createdOn",
+            "modifiedOn",
+            "createdById",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2617,6 +2845,9 @@ impl rt::WireEnum for NonJobAppointmentsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for NonJobAppointmentsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2675,6 +2906,9 @@ impl rt::WireEnum for RepeatEndType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for RepeatEndType {
@@ -2737,6 +2971,9 @@ impl rt::IntEnum for RepeatEndTypeInt32 {
             Self::Unknown(other) => *other,
         }
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl serde::Serialize for RepeatEndTypeInt32 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -2794,6 +3031,9 @@ impl rt::WireEnum for RepeatFrequency {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for RepeatFrequency {
@@ -2860,6 +3100,9 @@ impl rt::IntEnum for RepeatFrequencyInt32 {
             Self::Yearly => 3i64,
             Self::Unknown(other) => *other,
         }
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl serde::Serialize for RepeatFrequencyInt32 {
@@ -2929,6 +3172,9 @@ impl rt::WireEnum for ShiftRepeatType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ShiftRepeatType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2987,6 +3233,9 @@ impl rt::WireEnum for ShiftType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ShiftType {
@@ -3049,6 +3298,9 @@ impl rt::WireEnum for TeamGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TeamGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3102,6 +3354,11 @@ pub struct TeamResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TeamResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.TeamResponse",
+        required: &["id", "active", "createdOn", "modifiedOn"],
+        nullable: &["name", "createdBy"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3145,6 +3402,11 @@ pub struct TechnicianShiftCreateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianShiftCreateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.TechnicianShiftCreateResponse",
+        required: &["created", "technicianShifts"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3213,6 +3475,21 @@ pub struct TechnicianShiftResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianShiftResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.TechnicianShiftResponse",
+        required: &[
+            "id",
+            "shiftType",
+            "title",
+            "active",
+            "technicianId",
+            "start",
+            "end",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["note", "timesheetCodeId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3259,6 +3536,11 @@ pub struct TechnicianShiftUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianShiftUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.TechnicianShiftUpdateResponse",
+        required: &["technicianShifts"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3319,6 +3601,9 @@ impl rt::WireEnum for TechnicianShiftsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TechnicianShiftsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3377,6 +3662,11 @@ pub struct TechnicianSkillResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianSkillResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.TechnicianSkillResponse",
+        required: &["id", "name", "active", "technicianId", "createdOn", "modifiedOn"],
+        nullable: &["jobTypeIds"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3443,6 +3733,9 @@ impl rt::WireEnum for TechnicianSkillsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TechnicianSkillsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3481,6 +3774,11 @@ pub struct TechnicianTrackingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianTrackingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.TechnicianTrackingResponse",
+        required: &["technicianTrackingUrl"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3519,6 +3817,11 @@ pub struct TimeRange {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TimeRange {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.TimeRange",
+        required: &["fromHour", "toHour"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3747,6 +4050,11 @@ pub struct UpdateTechnicianSkillsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UpdateTechnicianSkillsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.UpdateTechnicianSkillsResponse",
+        required: &["updated", "technicianSkills"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3807,6 +4115,9 @@ impl rt::WireEnum for ZoneGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ZoneGetListSort {
@@ -3885,6 +4196,27 @@ pub struct ZoneResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ZoneResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Dispatch.V2.ZoneResponse",
+        required: &[
+            "id",
+            "active",
+            "createdBy",
+            "createdOn",
+            "modifiedOn",
+            "serviceDaysEnabled",
+        ],
+        nullable: &[
+            "name",
+            "zips",
+            "cities",
+            "territoryNumbers",
+            "locnNumbers",
+            "serviceDays",
+            "businessUnits",
+            "technicians",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

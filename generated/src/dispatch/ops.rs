@@ -90,6 +90,11 @@ impl AppointmentAssignmentsAssignTechnicians {
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -154,6 +159,7 @@ impl AppointmentAssignmentsGetList {
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -395,6 +401,7 @@ impl AppointmentAssignmentsUnassignTechnicians {
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -552,6 +559,11 @@ impl ArrivalWindowsActivated {
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -605,6 +617,7 @@ impl ArrivalWindowsCreate {
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -655,6 +668,11 @@ impl ArrivalWindowsGet {
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -706,6 +724,7 @@ impl ArrivalWindowsGetConfiguration {
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -767,6 +786,7 @@ impl ArrivalWindowsGetList {
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -900,6 +920,7 @@ impl ArrivalWindowsUpdate {
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -953,6 +974,7 @@ impl ArrivalWindowsUpdatedConfiguration {
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1047,6 +1069,7 @@ impl BusinessHourCreate {
         scopes: Some(&["tn.dis.businesshours:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1096,6 +1119,7 @@ impl BusinessHourGetList {
         scopes: Some(&["tn.dis.businesshours:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1168,6 +1192,7 @@ impl CapacityGetList {
         scopes: Some(&["tn.dis.capacity:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1247,6 +1272,7 @@ impl ExportAppointmentAssignments {
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -1409,6 +1435,7 @@ impl GpsCreate {
         scopes: Some(&["tn.dis.gpspings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1558,6 +1585,7 @@ impl NonJobAppointmentsCreate {
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1610,6 +1638,11 @@ impl NonJobAppointmentsDelete {
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1664,6 +1697,7 @@ impl NonJobAppointmentsGet {
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1732,6 +1766,7 @@ impl NonJobAppointmentsGetList {
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Unique id of the technician this non-job appointment applies to
     ///
@@ -1990,6 +2025,11 @@ impl NonJobAppointmentsUpdate {
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2114,6 +2154,7 @@ impl TeamCreate {
         scopes: Some(&["tn.dis.teams:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2164,6 +2205,11 @@ impl TeamDelete {
         scopes: Some(&["tn.dis.teams:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2216,6 +2262,11 @@ impl TeamGet {
         scopes: Some(&["tn.dis.teams:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2276,6 +2327,7 @@ impl TeamGetList {
         scopes: Some(&["tn.dis.teams:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2573,6 +2625,7 @@ impl TechnicianShiftsBulkDelete {
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2628,6 +2681,7 @@ impl TechnicianShiftsCreate {
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2680,6 +2734,11 @@ impl TechnicianShiftsDelete {
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2732,6 +2791,11 @@ impl TechnicianShiftsGet {
         scopes: Some(&["tn.dis.technicianshifts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2798,6 +2862,7 @@ impl TechnicianShiftsGetList {
         scopes: Some(&["tn.dis.technicianshifts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// When the Start of shift should be at or after
     ///
@@ -3049,6 +3114,11 @@ impl TechnicianShiftsUpdate {
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3193,6 +3263,11 @@ impl TechnicianSkillsAssignTechnicianSkills {
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3245,6 +3320,11 @@ impl TechnicianSkillsCreateTechnicianSkill {
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3295,6 +3375,11 @@ impl TechnicianSkillsDelete {
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3347,6 +3432,11 @@ impl TechnicianSkillsGet {
         scopes: Some(&["tn.dis.technicianskills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3408,6 +3498,7 @@ impl TechnicianSkillsGetList {
         scopes: Some(&["tn.dis.technicianskills:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Gets or sets the unique Id of the technician the skill must apply to.
     ///
@@ -3646,6 +3737,7 @@ impl TechnicianTrackingGet {
         scopes: Some(&["tn.dis.techniciantracking:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3786,6 +3878,7 @@ impl ZoneCreateZone {
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3836,6 +3929,7 @@ impl ZoneDeleteZone {
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3888,6 +3982,11 @@ impl ZoneGet {
         scopes: Some(&["tn.dis.zones:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3948,6 +4047,7 @@ impl ZoneGetList {
         scopes: Some(&["tn.dis.zones:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4137,6 +4237,7 @@ impl ZoneUpdateZone {
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

@@ -30,6 +30,11 @@ pub struct AttachmentApiModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AttachmentApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.AttachmentApiModel",
+        required: &["type", "url"],
+        nullable: &["alias", "fileName"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -101,6 +106,11 @@ pub struct AttachmentUploadResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AttachmentUploadResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.AttachmentUploadResponse",
+        required: &["path"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -158,6 +168,9 @@ impl rt::WireEnum for CustomFieldDataType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CustomFieldDataType {
@@ -235,6 +248,11 @@ pub struct CustomFieldResponseModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldResponseModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.CustomFieldResponseModel",
+        required: &["id", "typeId"],
+        nullable: &["name", "value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -280,6 +298,11 @@ pub struct CustomFieldTypeModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldTypeModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "LocationEquipment.CustomFieldTypeModel",
+        required: &["id", "name", "dataType", "dataTypeOptions"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -351,6 +374,11 @@ pub struct EquipmentTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EquipmentTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.EquipmentTypeResponse",
+        required: &["id", "name", "active", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -447,6 +475,9 @@ impl rt::WireEnum for EquipmentTypesGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EquipmentTypesGetListSort {
@@ -816,6 +847,42 @@ pub struct InstalledEquipmentDetailedResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InstalledEquipmentDetailedResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.InstalledEquipmentDetailedResponse",
+        required: &[
+            "id",
+            "active",
+            "locationId",
+            "customerId",
+            "name",
+            "createdOn",
+            "modifiedOn",
+            "serialNumber",
+            "memo",
+            "manufacturer",
+            "model",
+            "cost",
+            "status",
+        ],
+        nullable: &[
+            "equipmentId",
+            "invoiceItemId",
+            "type",
+            "installedOn",
+            "barcodeId",
+            "manufacturerWarrantyStart",
+            "manufacturerWarrantyEnd",
+            "serviceProviderWarrantyStart",
+            "serviceProviderWarrantyEnd",
+            "tags",
+            "actualReplacementDate",
+            "manufacturedOn",
+            "predictedReplacementMonths",
+            "predictedReplacementDate",
+            "customFields",
+            "attachments",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -915,6 +982,9 @@ impl rt::WireEnum for InstalledEquipmentGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for InstalledEquipmentGetListSort {
@@ -1020,6 +1090,40 @@ pub struct InstalledEquipmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InstalledEquipmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.InstalledEquipmentResponse",
+        required: &[
+            "id",
+            "active",
+            "locationId",
+            "customerId",
+            "name",
+            "createdOn",
+            "modifiedOn",
+            "serialNumber",
+            "memo",
+            "manufacturer",
+            "model",
+            "cost",
+            "status",
+        ],
+        nullable: &[
+            "equipmentId",
+            "invoiceItemId",
+            "type",
+            "installedOn",
+            "barcodeId",
+            "manufacturerWarrantyStart",
+            "manufacturerWarrantyEnd",
+            "serviceProviderWarrantyStart",
+            "serviceProviderWarrantyEnd",
+            "tags",
+            "actualReplacementDate",
+            "manufacturedOn",
+            "predictedReplacementMonths",
+            "predictedReplacementDate",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1112,6 +1216,9 @@ impl rt::WireEnum for InstalledEquipmentStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InstalledEquipmentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1151,6 +1258,11 @@ pub struct InstalledEquipmentTypeModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InstalledEquipmentTypeModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.InstalledEquipmentTypeModel",
+        required: &["id"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1425,6 +1537,11 @@ pub struct TagResponseModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TagResponseModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.TagResponseModel",
+        required: &["id", "ownerId", "typeId"],
+        nullable: &["typeName", "memo", "color", "textColor", "code"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -103,6 +103,11 @@ impl EquipmentTypesCreate {
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -155,6 +160,11 @@ impl EquipmentTypesGet {
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -217,6 +227,7 @@ impl EquipmentTypesGetList {
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -444,6 +455,12 @@ impl EquipmentTypesUpdate {
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -522,6 +539,7 @@ impl ExportExportInstalledEquipment {
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -753,6 +771,12 @@ impl InstalledEquipmentCreate {
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -810,6 +834,11 @@ impl InstalledEquipmentGet {
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -866,6 +895,11 @@ impl InstalledEquipmentGet2 {
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("302", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Query parameter `path`.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -931,6 +965,7 @@ impl InstalledEquipmentGetCustomFieldTypes {
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `createdBefore`.
     pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {
@@ -1056,6 +1091,7 @@ impl InstalledEquipmentGetList {
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -1291,6 +1327,11 @@ impl InstalledEquipmentPostAttachment {
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("201", &["application/json"]),
+            ("400", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1345,6 +1386,12 @@ impl InstalledEquipmentUpdate {
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

@@ -21,6 +21,11 @@ pub struct FindingAssetUploadResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FindingAssetUploadResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.FindingAssetUploadResponse",
+        required: &["path"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -135,6 +140,11 @@ pub struct FindingAttachmentModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FindingAttachmentModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.FindingAttachmentModel",
+        required: &["id", "fileName", "url", "type"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -186,6 +196,11 @@ pub struct FindingAttachmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FindingAttachmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.FindingAttachmentResponse",
+        required: &["id", "fileName", "url", "type"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -442,6 +457,32 @@ pub struct FindingDetailedResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FindingDetailedResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.FindingDetailedResponse",
+        required: &[
+            "id",
+            "locationId",
+            "urgencyLevel",
+            "archived",
+            "active",
+            "createdBy",
+            "modifiedBy",
+            "createdOn",
+            "modifiedOn",
+            "status",
+        ],
+        nullable: &[
+            "name",
+            "description",
+            "recommendedSolution",
+            "internalNotes",
+            "installedEquipmentId",
+            "sourceJobId",
+            "attachments",
+            "linkedEstimateIds",
+            "linkedJobIds",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -541,6 +582,28 @@ pub struct FindingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FindingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "EquipmentSystems.V2.FindingResponse",
+        required: &[
+            "id",
+            "locationId",
+            "urgencyLevel",
+            "archived",
+            "active",
+            "createdBy",
+            "modifiedBy",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "name",
+            "description",
+            "recommendedSolution",
+            "internalNotes",
+            "installedEquipmentId",
+            "sourceJobId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -630,6 +693,9 @@ impl rt::WireEnum for FindingStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for FindingStatus {
@@ -781,6 +847,9 @@ impl rt::WireEnum for FindingUrgencyLevel {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for FindingUrgencyLevel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -833,6 +902,9 @@ impl rt::WireEnum for FindingsGetFindingAttachmentsSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for FindingsGetFindingAttachmentsSort {
@@ -894,6 +966,9 @@ impl rt::WireEnum for FindingsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for FindingsGetListSort {

@@ -61,6 +61,11 @@ impl FindingAssetsGet {
         scopes: Some(&["tn.fdgs.assets:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("302", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Query parameter `path`.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -116,6 +121,7 @@ impl FindingAssetsPostAttachment {
         scopes: Some(&["tn.fdgs.assets:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -336,6 +342,7 @@ impl FindingsCreate {
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -387,6 +394,12 @@ impl FindingsCreateFindingAttachment {
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -441,6 +454,7 @@ impl FindingsDeleteFindingAttachment {
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -494,6 +508,11 @@ impl FindingsGet {
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -547,6 +566,11 @@ impl FindingsGetFindingAttachment {
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -607,6 +631,11 @@ impl FindingsGetFindingAttachments {
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -776,6 +805,7 @@ impl FindingsGetList {
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1009,6 +1039,11 @@ impl FindingsUpdate {
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1064,6 +1099,12 @@ impl FindingsUpdateFindingAttachment {
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

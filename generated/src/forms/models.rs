@@ -19,6 +19,11 @@ pub struct AttachmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AttachmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.V2.AttachmentResponse",
+        required: &["fileName"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -67,6 +72,11 @@ pub struct CheckboxFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CheckboxFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.CheckboxFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name", "values", "options"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -119,6 +129,11 @@ pub struct DateFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DateFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.DateFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -172,6 +187,11 @@ pub struct DropdownFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DropdownFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.DropdownFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name", "options", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -220,6 +240,11 @@ pub struct FormAttachment {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FormAttachment {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Client.Contracts.FormAttachment",
+        required: &["fileName", "createdFrom", "originalFileName", "thumbnail"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -267,6 +292,11 @@ pub struct FormFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FormFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.FormFieldApiDto",
+        required: &["id", "name", "type", "comment", "attachments"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -309,6 +339,11 @@ pub struct FormOwner {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FormOwner {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.FormOwner",
+        required: &["type", "id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -414,6 +449,9 @@ impl rt::WireEnum for FormOwnerType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for FormOwnerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -467,6 +505,20 @@ pub struct FormResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FormResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.V2.FormResponse",
+        required: &[
+            "id",
+            "active",
+            "published",
+            "hasConditionalLogic",
+            "hasTriggers",
+            "createdById",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -519,6 +571,11 @@ pub struct FormSectionApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FormSectionApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.FormSectionApiDto",
+        required: &["id", "name", "type", "description", "units"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -690,6 +747,11 @@ pub struct FormStaticElementApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FormStaticElementApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.FormStaticElementApiDto",
+        required: &["id", "name", "type"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -752,6 +814,9 @@ impl rt::WireEnum for FormSubmissionGetFormSubmissionsSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for FormSubmissionGetFormSubmissionsSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -803,6 +868,11 @@ pub struct FormSubmissionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for FormSubmissionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.V2.FormSubmissionResponse",
+        required: &["id", "formId", "submittedOn", "createdById", "status"],
+        nullable: &["formName", "owners", "units"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -991,6 +1061,11 @@ pub struct NumberFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for NumberFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.NumberFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1090,6 +1165,9 @@ impl rt::WireEnum for OwnerType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for OwnerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1135,6 +1213,11 @@ pub struct PictureFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PictureFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.PictureFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1187,6 +1270,11 @@ pub struct RadioFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RadioFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.RadioFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name", "options", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1243,6 +1331,20 @@ pub struct SignatureFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SignatureFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.SignatureFieldApiDto",
+        required: &[
+            "type",
+            "comment",
+            "attachments",
+            "id",
+            "name",
+            "value",
+            "isRefused",
+            "refusalReason",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1308,6 +1410,9 @@ impl rt::WireEnum for StatusField {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for StatusField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1355,6 +1460,11 @@ pub struct StoplightFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for StoplightFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.StoplightFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1418,6 +1528,9 @@ impl rt::WireEnum for StoplightValue {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for StoplightValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1477,6 +1590,9 @@ impl rt::WireEnum for SubmissionStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for SubmissionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1524,6 +1640,11 @@ pub struct TextFieldApiDto {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TextFieldApiDto {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Forms.Contracts.FormSubmissions.TextFieldApiDto",
+        required: &["type", "comment", "attachments", "id", "name", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

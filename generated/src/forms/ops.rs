@@ -75,6 +75,7 @@ impl FormGetForms {
         scopes: Some(&["tn.frm.forms:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `hasConditionalLogic`.
     pub fn has_conditional_logic(mut self, value: bool) -> Self {
@@ -321,6 +322,7 @@ impl FormSubmissionGetFormSubmissions {
         scopes: Some(&["tn.frm.submissions:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Form Ids (comma separated Ids)
     ///
@@ -581,6 +583,7 @@ impl JobsCreateAttachment {
         scopes: Some(&["tn.frm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -634,6 +637,11 @@ impl JobsGet {
         scopes: Some(&["tn.frm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/octet-stream"]),
+            ("400", &["application/json"]),
+            ("404", &[]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -692,6 +700,7 @@ impl JobsGetJobAttachments {
         scopes: Some(&["tn.frm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `createdBefore`.
     pub fn created_before(mut self, value: impl Into<rt::DateTime>) -> Self {

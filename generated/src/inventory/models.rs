@@ -85,6 +85,11 @@ pub struct AddressResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AddressResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.AddressResponse",
+        required: &[],
+        nullable: &["street", "unit", "city", "state", "zip", "country"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -150,6 +155,9 @@ impl rt::WireEnum for AdjustmentsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AdjustmentsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -196,6 +204,11 @@ pub struct BatchResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BatchResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.BatchResponse",
+        required: &["id"],
+        nullable: &["number", "name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1400,6 +1413,9 @@ impl rt::WireEnum for CustomFieldDataType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CustomFieldDataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1494,6 +1510,11 @@ pub struct CustomFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.CustomFieldResponse",
+        required: &["typeId", "name", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1548,6 +1569,11 @@ pub struct CustomFieldTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.CustomFieldTypeResponse",
+        required: &["id", "name", "dataType", "createdOn", "modifiedOn"],
+        nullable: &["dataTypeOptions"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1675,6 +1701,36 @@ pub struct ExportAdjustmentsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportAdjustmentsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.ExportAdjustmentsResponse",
+        required: &[
+            "id",
+            "active",
+            "number",
+            "referenceNumber",
+            "type",
+            "inventoryLocationId",
+            "memo",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "syncStatus",
+            "externalData",
+            "items",
+            "customFields",
+        ],
+        nullable: &[
+            "businessUnitId",
+            "projectId",
+            "invoiceId",
+            "createdById",
+            "batchId",
+            "batch",
+            "canceledReason",
+            "canceledById",
+            "dateCanceled",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1815,6 +1871,41 @@ pub struct ExportPurchaseOrdersResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportPurchaseOrdersResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.ExportPurchaseOrdersResponse",
+        required: &[
+            "id",
+            "number",
+            "status",
+            "typeId",
+            "vendorId",
+            "shipTo",
+            "vendorDocumentNumber",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "total",
+            "tax",
+            "shipping",
+            "summary",
+            "items",
+            "customFields",
+        ],
+        nullable: &[
+            "invoiceId",
+            "jobId",
+            "projectId",
+            "technicianId",
+            "businessUnitId",
+            "inventoryLocationId",
+            "batchId",
+            "budgetCodeId",
+            "requiredOn",
+            "sentOn",
+            "receivedOn",
+            "createdById",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1975,6 +2066,45 @@ pub struct ExportReturnsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportReturnsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.ExportReturnsResponse",
+        required: &[
+            "id",
+            "active",
+            "number",
+            "referenceNumber",
+            "status",
+            "returnTypeId",
+            "vendorId",
+            "businessUnitId",
+            "memo",
+            "returnAmount",
+            "taxAmount",
+            "shippingAmount",
+            "returnDate",
+            "createdOn",
+            "modifiedOn",
+            "syncStatus",
+            "items",
+            "customFields",
+            "externalData",
+        ],
+        nullable: &[
+            "purchaseOrderId",
+            "jobId",
+            "projectId",
+            "budgetCodeId",
+            "inventoryLocationId",
+            "createdById",
+            "returnedOn",
+            "creditReceivedOn",
+            "batchId",
+            "batch",
+            "canceledById",
+            "canceledReason",
+            "dateCanceled",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2130,6 +2260,42 @@ pub struct ExportTransfersResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportTransfersResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.ExportTransfersResponse",
+        required: &[
+            "id",
+            "transferType",
+            "status",
+            "number",
+            "referenceNumber",
+            "fromLocationId",
+            "toLocationId",
+            "memo",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "syncStatus",
+            "active",
+            "items",
+            "customFields",
+        ],
+        nullable: &[
+            "createdById",
+            "pickedDate",
+            "receivedDate",
+            "batchId",
+            "batch",
+            "dateRequired",
+            "jobId",
+            "invoiceId",
+            "canceledById",
+            "canceledReason",
+            "dateCanceled",
+            "pickedById",
+            "receivedById",
+            "externalData",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2223,6 +2389,11 @@ pub struct ExternalDataModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExternalDataModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.ExternalDataModel",
+        required: &["key", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2293,6 +2464,9 @@ impl rt::WireEnum for ExternalDataPatchMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ExternalDataPatchMode {
@@ -2414,6 +2588,11 @@ pub struct GlAccountResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GlAccountResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.GLAccountResponse",
+        required: &[],
+        nullable: &["name", "number", "type", "detailType"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2495,6 +2674,23 @@ pub struct InventoryAdjustmentItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryAdjustmentItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryAdjustmentItemResponse",
+        required: &[
+            "id",
+            "skuId",
+            "description",
+            "createdOn",
+            "modifiedOn",
+            "name",
+            "code",
+            "quantity",
+            "cost",
+            "totalCost",
+            "active",
+        ],
+        nullable: &["createdById", "budgetCodeId", "serialNumbers"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2616,6 +2812,36 @@ pub struct InventoryAdjustmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryAdjustmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryAdjustmentResponse",
+        required: &[
+            "id",
+            "active",
+            "number",
+            "referenceNumber",
+            "type",
+            "inventoryLocationId",
+            "memo",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "syncStatus",
+            "externalData",
+            "items",
+            "customFields",
+        ],
+        nullable: &[
+            "businessUnitId",
+            "projectId",
+            "invoiceId",
+            "createdById",
+            "batchId",
+            "batch",
+            "canceledReason",
+            "canceledById",
+            "dateCanceled",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2691,6 +2917,9 @@ impl rt::WireEnum for InventoryLandedCostMethod {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for InventoryLandedCostMethod {
@@ -2770,6 +2999,9 @@ impl rt::WireEnum for InventoryReasonTransactionCanceled {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for InventoryReasonTransactionCanceled {
@@ -2855,6 +3087,29 @@ pub struct InventoryReceiptItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryReceiptItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryReceiptItemResponse",
+        required: &[
+            "id",
+            "skuId",
+            "name",
+            "code",
+            "description",
+            "quantity",
+            "cost",
+            "purchaseOrderItemId",
+        ],
+        nullable: &[
+            "generalLedgerAccount",
+            "costOfSaleAccount",
+            "assetAccount",
+            "budgetCodeId",
+            "allocatedShipping",
+            "allocatedTax",
+            "allocatedOtherCosts",
+            "fullyLandedUnitCost",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2990,6 +3245,41 @@ pub struct InventoryReceiptResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryReceiptResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryReceiptResponse",
+        required: &[
+            "id",
+            "active",
+            "number",
+            "vendorInvoiceNumber",
+            "memo",
+            "purchaseOrderId",
+            "vendorId",
+            "inventoryLocationId",
+            "shipToDescription",
+            "receiptAmount",
+            "taxAmount",
+            "shippingAmount",
+            "createdOn",
+            "modifiedOn",
+            "syncStatus",
+            "landedCostMethod",
+            "items",
+            "customFields",
+        ],
+        nullable: &[
+            "createdById",
+            "billId",
+            "jobId",
+            "businessUnitId",
+            "technicianId",
+            "shipTo",
+            "receivedOn",
+            "batchId",
+            "budgetCodeId",
+            "otherAmount",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3104,6 +3394,30 @@ pub struct InventoryReturnItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryReturnItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryReturnItemResponse",
+        required: &[
+            "id",
+            "skuId",
+            "description",
+            "createdOn",
+            "modifiedOn",
+            "name",
+            "code",
+            "quantity",
+            "cost",
+            "active",
+        ],
+        nullable: &[
+            "generalLedgerAccount",
+            "costOfSaleAccount",
+            "assetAccount",
+            "serialNumbers",
+            "createdById",
+            "receiptItemId",
+            "budgetCodeId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3255,6 +3569,45 @@ pub struct InventoryReturnResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryReturnResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryReturnResponse",
+        required: &[
+            "id",
+            "active",
+            "number",
+            "referenceNumber",
+            "status",
+            "returnTypeId",
+            "vendorId",
+            "businessUnitId",
+            "memo",
+            "returnAmount",
+            "taxAmount",
+            "shippingAmount",
+            "returnDate",
+            "createdOn",
+            "modifiedOn",
+            "syncStatus",
+            "items",
+            "customFields",
+            "externalData",
+        ],
+        nullable: &[
+            "purchaseOrderId",
+            "jobId",
+            "projectId",
+            "budgetCodeId",
+            "inventoryLocationId",
+            "createdById",
+            "returnedOn",
+            "creditReceivedOn",
+            "batchId",
+            "batch",
+            "canceledById",
+            "canceledReason",
+            "dateCanceled",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3348,6 +3701,9 @@ impl rt::WireEnum for InventoryReturnStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for InventoryReturnStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3418,6 +3774,20 @@ pub struct InventoryTemplateItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryTemplateItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryTemplateItemResponse",
+        required: &[
+            "id",
+            "skuId",
+            "code",
+            "name",
+            "skuType",
+            "minQuantity",
+            "maxQuantity",
+            "isConsignment",
+        ],
+        nullable: &["description", "memo", "unitOfMeasure"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3491,6 +3861,19 @@ pub struct InventoryTemplateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryTemplateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryTemplateResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "type",
+            "createdOn",
+            "modifiedOn",
+            "isConsignment",
+        ],
+        nullable: &["locationIds", "items"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3580,6 +3963,24 @@ pub struct InventoryTransferItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryTransferItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryTransferItemResponse",
+        required: &[
+            "id",
+            "skuId",
+            "description",
+            "createdOn",
+            "modifiedOn",
+            "name",
+            "code",
+            "quantity",
+            "quantityPicked",
+            "cost",
+            "totalCost",
+            "active",
+        ],
+        nullable: &["serialNumbers", "createdById", "budgetCodeId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3720,6 +4121,42 @@ pub struct InventoryTransferResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InventoryTransferResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.InventoryTransferResponse",
+        required: &[
+            "id",
+            "transferType",
+            "status",
+            "number",
+            "referenceNumber",
+            "fromLocationId",
+            "toLocationId",
+            "memo",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "syncStatus",
+            "active",
+            "items",
+            "customFields",
+        ],
+        nullable: &[
+            "createdById",
+            "pickedDate",
+            "receivedDate",
+            "batchId",
+            "batch",
+            "dateRequired",
+            "jobId",
+            "invoiceId",
+            "canceledById",
+            "canceledReason",
+            "dateCanceled",
+            "pickedById",
+            "receivedById",
+            "externalData",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3808,6 +4245,20 @@ pub struct ListReturnTypesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ListReturnTypesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.ListReturnTypesResponse",
+        required: &[
+            "id",
+            "automaticallyReceiveVendorCredit",
+            "includeInSalesTax",
+            "active",
+            "isDefault",
+            "isDefaultForConsignment",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3876,6 +4327,9 @@ impl rt::WireEnum for LogicalOperator {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for LogicalOperator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3934,6 +4388,9 @@ impl rt::WireEnum for PoApprovalRejectionReason {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PoApprovalRejectionReason {
@@ -4056,6 +4513,9 @@ impl rt::WireEnum for PurchaseOrderCancellationReason {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PurchaseOrderCancellationReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4136,6 +4596,9 @@ impl rt::WireEnum for PurchaseOrderDeliveryOption {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PurchaseOrderDeliveryOption {
@@ -4225,6 +4688,28 @@ pub struct PurchaseOrderItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PurchaseOrderItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.PurchaseOrderItemResponse",
+        required: &[
+            "id",
+            "skuId",
+            "description",
+            "createdOn",
+            "modifiedOn",
+            "skuName",
+            "skuCode",
+            "skuType",
+            "vendorPartNumber",
+            "quantity",
+            "quantityReceived",
+            "cost",
+            "total",
+            "serialNumbers",
+            "status",
+            "chargeable",
+        ],
+        nullable: &["budgetCodeId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4289,6 +4774,11 @@ pub struct PurchaseOrderMarkupResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PurchaseOrderMarkupResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.Markups.PurchaseOrderMarkupResponse",
+        required: &["createdOn", "modifiedOn", "from", "to", "percent", "id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4417,6 +4907,37 @@ pub struct PurchaseOrderRequestResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PurchaseOrderRequestResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.PurchaseOrderRequestResponse",
+        required: &[
+            "id",
+            "requestNumber",
+            "requestStatus",
+            "typeId",
+            "vendorId",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "total",
+            "tax",
+            "shipping",
+            "items",
+        ],
+        nullable: &[
+            "invoiceId",
+            "jobId",
+            "projectId",
+            "technicianId",
+            "shipTo",
+            "businessUnitId",
+            "inventoryLocationId",
+            "batchId",
+            "vendorDocumentNumber",
+            "requiredOn",
+            "summary",
+            "customFields",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4497,6 +5018,9 @@ impl rt::WireEnum for PurchaseOrderRequestStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PurchaseOrderRequestStatus {
@@ -4619,6 +5143,41 @@ pub struct PurchaseOrderResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PurchaseOrderResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.PurchaseOrderResponse",
+        required: &[
+            "id",
+            "number",
+            "status",
+            "typeId",
+            "vendorId",
+            "shipTo",
+            "vendorDocumentNumber",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "total",
+            "tax",
+            "shipping",
+            "summary",
+            "items",
+            "customFields",
+        ],
+        nullable: &[
+            "invoiceId",
+            "jobId",
+            "projectId",
+            "technicianId",
+            "businessUnitId",
+            "inventoryLocationId",
+            "batchId",
+            "budgetCodeId",
+            "requiredOn",
+            "sentOn",
+            "receivedOn",
+            "createdById",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4739,6 +5298,26 @@ pub struct PurchaseOrderTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PurchaseOrderTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.PurchaseOrderTypeResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "automaticallyReceive",
+            "displayToTechnician",
+            "impactToTechnicianPayroll",
+            "allowTechniciansToSendPo",
+            "defaultRequiredDateDaysOffset",
+            "skipWeekends",
+            "excludeTaxFromJobCosting",
+            "landedCostMethod",
+            "includeTaxInFullyLandedCost",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4822,6 +5401,9 @@ impl rt::WireEnum for PurchaseOrderTypesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PurchaseOrderTypesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4883,6 +5465,9 @@ impl rt::WireEnum for PurchaseOrdersGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PurchaseOrdersGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4943,6 +5528,9 @@ impl rt::WireEnum for PurchaseOrdersGetRequestsSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PurchaseOrdersGetRequestsSort {
@@ -5008,6 +5596,9 @@ impl rt::WireEnum for PurchaseOrdersMarkupGetSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PurchaseOrdersMarkupGetSort {
@@ -5080,6 +5671,9 @@ impl rt::WireEnum for ReceiptCancellationReason {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ReceiptCancellationReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5140,6 +5734,9 @@ impl rt::WireEnum for ReceiptsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ReceiptsGetListSort {
@@ -5409,6 +6006,9 @@ impl rt::WireEnum for ReturnCancellationReason {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ReturnCancellationReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5470,6 +6070,9 @@ impl rt::WireEnum for ReturnsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ReturnsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5513,6 +6116,11 @@ pub struct SerialNumberResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SerialNumberResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.SerialNumberResponse",
+        required: &["id", "number"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5573,6 +6181,9 @@ impl rt::WireEnum for SyncStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for SyncStatus {
@@ -5652,6 +6263,9 @@ impl rt::WireEnum for TransfersGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TransfersGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5720,6 +6334,20 @@ pub struct TruckResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TruckResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.TruckResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "memo",
+            "technicianIds",
+            "createdOn",
+            "modifiedOn",
+            "externalData",
+        ],
+        nullable: &["warehouseId", "inventoryTemplateId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5789,6 +6417,9 @@ impl rt::WireEnum for TrucksGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TrucksGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5846,6 +6477,21 @@ pub struct UnitOfMeasureModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UnitOfMeasureModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.UnitOfMeasureModel",
+        required: &[
+            "name",
+            "skuId",
+            "skuType",
+            "quantity",
+            "id",
+            "unitOfMeasureBaseId",
+            "skuCode",
+            "isUsedForPurchasing",
+            "vendors",
+        ],
+        nullable: &["newSkuConversionBatchId", "oldSkuConversionBatchId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5906,6 +6552,17 @@ pub struct UnitOfMeasureVendorModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UnitOfMeasureVendorModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.UnitOfMeasureVendorModel",
+        required: &[
+            "id",
+            "procurementVendorId",
+            "vendorPartNumber",
+            "vendorDefaultUnit",
+            "active",
+        ],
+        nullable: &["cost"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7105,6 +7762,11 @@ pub struct VendorContactInfoResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for VendorContactInfoResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.VendorContactInfoResponse",
+        required: &["firstName", "lastName", "phone", "email", "fax"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7190,6 +7852,25 @@ pub struct VendorResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for VendorResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.VendorResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "isTruckReplenishment",
+            "isMobileCreationRestricted",
+            "memo",
+            "deliveryOption",
+            "defaultTaxRate",
+            "contactInfo",
+            "address",
+            "createdOn",
+            "modifiedOn",
+            "externalData",
+        ],
+        nullable: &["customFields"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7265,6 +7946,9 @@ impl rt::WireEnum for VendorsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for VendorsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -7327,6 +8011,19 @@ pub struct WarehouseResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for WarehouseResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Inventory.V2.WarehouseResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "address",
+            "createdOn",
+            "modifiedOn",
+            "externalData",
+        ],
+        nullable: &["inventoryTemplateId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7393,6 +8090,9 @@ impl rt::WireEnum for WarehousesGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for WarehousesGetListSort {

@@ -129,6 +129,7 @@ impl AdjustmentsGetList {
         scopes: Some(&["tn.inv.adjustments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -493,6 +494,11 @@ impl AdjustmentsUpdate {
         scopes: Some(&["tn.inv.adjustments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -546,6 +552,7 @@ impl AdjustmentsUpdateCustomFields {
         scopes: Some(&["tn.inv.adjustments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -664,6 +671,7 @@ impl ExportAdjustments {
         scopes: Some(&["tn.inv.adjustments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -777,6 +785,7 @@ impl ExportPurchaseOrders {
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -894,6 +903,7 @@ impl ExportReturns {
         scopes: Some(&["tn.inv.returns:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1007,6 +1017,7 @@ impl ExportTransfers {
         scopes: Some(&["tn.inv.transfers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1162,6 +1173,7 @@ impl InventoryTemplatesGetList {
         scopes: Some(&["tn.inv.inventorytemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1433,6 +1445,7 @@ impl PurchaseOrderTypesCreate {
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1491,6 +1504,7 @@ impl PurchaseOrderTypesGetList {
         scopes: Some(&["tn.inv.purchaseordertypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -1693,6 +1707,12 @@ impl PurchaseOrderTypesUpdate {
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1907,6 +1927,11 @@ impl PurchaseOrdersApproveRequest {
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1960,6 +1985,11 @@ impl PurchaseOrdersCancel {
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2013,6 +2043,7 @@ impl PurchaseOrdersCreate {
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2063,6 +2094,11 @@ impl PurchaseOrdersGetById {
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2133,6 +2169,7 @@ impl PurchaseOrdersGetList {
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2443,6 +2480,7 @@ impl PurchaseOrdersGetRequests {
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -2723,6 +2761,11 @@ impl PurchaseOrdersRejectRequest {
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2777,6 +2820,11 @@ impl PurchaseOrdersUpdate {
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2925,6 +2973,7 @@ impl PurchaseOrdersMarkupCreate {
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2977,6 +3026,11 @@ impl PurchaseOrdersMarkupDelete {
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3037,6 +3091,7 @@ impl PurchaseOrdersMarkupGet {
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -3239,6 +3294,11 @@ impl PurchaseOrdersMarkupGetById {
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3292,6 +3352,11 @@ impl PurchaseOrdersMarkupUpdate {
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3442,6 +3507,11 @@ impl ReceiptsCancelReceipts {
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Query parameter `id`.
     pub fn id2(mut self, value: i64) -> Self {
@@ -3501,6 +3571,11 @@ impl ReceiptsCreateReceipt {
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3573,6 +3648,7 @@ impl ReceiptsGetList {
         scopes: Some(&["tn.inv.receipts:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -3914,6 +3990,7 @@ impl ReceiptsUpdateCustomFields {
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4032,6 +4109,7 @@ impl ReturnTypesCreate {
         scopes: Some(&["tn.inv.returntypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4091,6 +4169,7 @@ impl ReturnTypesGetList {
         scopes: Some(&["tn.inv.returntypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Filter by name
     ///
@@ -4284,6 +4363,12 @@ impl ReturnTypesUpdate {
         scopes: Some(&["tn.inv.returntypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4452,6 +4537,11 @@ impl ReturnsCancel {
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4505,6 +4595,11 @@ impl ReturnsCreateReturn {
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4580,6 +4675,7 @@ impl ReturnsGetList {
         scopes: Some(&["tn.inv.returns:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -4946,6 +5042,12 @@ impl ReturnsUpdate {
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4999,6 +5101,7 @@ impl ReturnsUpdateCustomFields {
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5154,6 +5257,7 @@ impl TransfersGetList {
         scopes: Some(&["tn.inv.transfers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -5502,6 +5606,11 @@ impl TransfersUpdate {
         scopes: Some(&["tn.inv.transfers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5555,6 +5664,7 @@ impl TransfersUpdateCustomFields {
         scopes: Some(&["tn.inv.transfers:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5673,6 +5783,7 @@ impl TrucksCreate {
         scopes: Some(&["tn.inv.trucks:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5735,6 +5846,7 @@ impl TrucksGetList {
         scopes: Some(&["tn.inv.trucks:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -5967,6 +6079,11 @@ impl TrucksUpdate {
         scopes: Some(&["tn.inv.trucks:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6137,6 +6254,7 @@ impl VendorsCreate {
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6190,6 +6308,11 @@ impl VendorsGetById {
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -6275,6 +6398,7 @@ impl VendorsGetCustomFieldTypes {
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6472,6 +6596,7 @@ impl VendorsGetList {
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Ids to filter by
     ///
@@ -6715,6 +6840,11 @@ impl VendorsUpdate {
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6768,6 +6898,7 @@ impl VendorsUpdateCustomFields {
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6886,6 +7017,7 @@ impl WarehousesGetList {
         scopes: Some(&["tn.inv.warehouses:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -7123,6 +7255,11 @@ impl WarehousesUpdate {
         scopes: Some(&["tn.inv.warehouses:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

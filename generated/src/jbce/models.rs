@@ -34,6 +34,11 @@ pub struct CallReasonResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CallReasonResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jbce.V2.CallReasonResponse",
+        required: &["id", "name", "isLead", "active", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -98,6 +103,9 @@ impl rt::WireEnum for CallReasonsGetSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CallReasonsGetSort {

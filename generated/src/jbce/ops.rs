@@ -65,6 +65,7 @@ impl CallReasonsGet {
         scopes: Some(&["tn.jbce.callreasons:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///

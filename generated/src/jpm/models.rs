@@ -124,6 +124,11 @@ pub struct AppointmentHoldReason {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AppointmentHoldReason {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.AppointmentHoldReason",
+        required: &["appointmentId", "reasonId", "name", "text"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -345,6 +350,30 @@ pub struct AppointmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AppointmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.AppointmentResponse",
+        required: &[
+            "id",
+            "jobId",
+            "start",
+            "end",
+            "status",
+            "createdOn",
+            "modifiedOn",
+            "customerId",
+            "unused",
+            "createdById",
+            "isConfirmed",
+            "active",
+        ],
+        nullable: &[
+            "appointmentNumber",
+            "arrivalWindowStart",
+            "arrivalWindowEnd",
+            "specialInstructions",
+            "appointmentSummaries",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -433,6 +462,9 @@ impl rt::WireEnum for AppointmentStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AppointmentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -488,6 +520,18 @@ pub struct AppointmentSummaryApiModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AppointmentSummaryApiModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.AppointmentSummaryApiModel",
+        required: &[
+            "createdOn",
+            "jobAppointmentId",
+            "jobId",
+            "modifiedOn",
+            "notes",
+            "technicianId",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -553,6 +597,9 @@ impl rt::WireEnum for AppointmentsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AppointmentsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -609,6 +656,11 @@ pub struct BudgetCodeMatchResult {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BudgetCodeMatchResult {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.BudgetCodeMatchResult",
+        required: &["code", "isValid", "budgetCodes"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -653,6 +705,11 @@ pub struct BudgetCodeModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BudgetCodeModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.BudgetCodeModel",
+        required: &["id", "code", "description", "segments"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -731,6 +788,11 @@ pub struct BudgetCodeSegmentModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BudgetCodeSegmentModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.BudgetCodeSegmentModel",
+        required: &["segmentId"],
+        nullable: &["segmentItemId", "code", "description", "path"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -801,6 +863,11 @@ pub struct CancelReasonResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CancelReasonResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.CancelReasonResponse",
+        required: &["jobId", "reasonId", "name", "text"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -840,6 +907,11 @@ pub struct CreateBudgetCodeBatchResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateBudgetCodeBatchResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.CreateBudgetCodeBatchResponse",
+        required: &["codes"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -876,6 +948,11 @@ pub struct CreateBudgetCodeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CreateBudgetCodeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.CreateBudgetCodeResponse",
+        required: &["code"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1400,6 +1477,9 @@ impl rt::WireEnum for CustomFieldDataType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CustomFieldDataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1483,6 +1563,11 @@ pub struct CustomFieldTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.CustomFieldTypeResponse",
+        required: &["id", "name", "dataType", "createdOn", "modifiedOn"],
+        nullable: &["dataTypeOptions"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1541,6 +1626,9 @@ impl rt::WireEnum for CustomFieldsUpdateMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CustomFieldsUpdateMode {
@@ -1643,6 +1731,30 @@ pub struct ExportAppointmentsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportAppointmentsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportAppointmentsResponse",
+        required: &[
+            "id",
+            "jobId",
+            "start",
+            "end",
+            "status",
+            "createdOn",
+            "modifiedOn",
+            "customerId",
+            "unused",
+            "createdById",
+            "isConfirmed",
+            "active",
+        ],
+        nullable: &[
+            "appointmentSummaries",
+            "appointmentNumber",
+            "arrivalWindowStart",
+            "arrivalWindowEnd",
+            "specialInstructions",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1714,6 +1826,11 @@ pub struct ExportJobCanceledLogResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportJobCanceledLogResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportJobCanceledLogResponse",
+        required: &["id", "jobId", "reasonId", "createdOn", "createdById", "active"],
+        nullable: &["memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1769,6 +1886,11 @@ pub struct ExportJobHistoryEntry {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportJobHistoryEntry {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportJobHistoryEntry",
+        required: &["id", "eventType", "date", "usedSchedulingTool"],
+        nullable: &["employeeId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1813,6 +1935,11 @@ pub struct ExportJobHistoryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportJobHistoryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportJobHistoryResponse",
+        required: &["jobId", "history"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1872,6 +1999,20 @@ pub struct ExportJobNotesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportJobNotesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportJobNotesResponse",
+        required: &[
+            "id",
+            "active",
+            "text",
+            "isPinned",
+            "createdById",
+            "createdOn",
+            "modifiedOn",
+            "jobId",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2036,6 +2177,53 @@ pub struct ExportJobsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportJobsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportJobsResponse",
+        required: &[
+            "customFields",
+            "externalData",
+            "id",
+            "jobNumber",
+            "customerId",
+            "locationId",
+            "jobStatus",
+            "businessUnitId",
+            "jobTypeId",
+            "priority",
+            "campaignId",
+            "appointmentCount",
+            "firstAppointmentId",
+            "lastAppointmentId",
+            "noCharge",
+            "notificationsEnabled",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "tagTypeIds",
+            "customerPo",
+            "invoiceId",
+            "estimateIds",
+            "equipmentIds",
+            "active",
+        ],
+        nullable: &[
+            "summary",
+            "summaryOfWork",
+            "projectId",
+            "completedOn",
+            "recallForId",
+            "warrantyId",
+            "jobGeneratedLeadSource",
+            "leadCallId",
+            "partnerLeadCallId",
+            "bookingId",
+            "soldById",
+            "membershipId",
+            "total",
+            "createdFromEstimateId",
+            "isAutoDispatched",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2135,6 +2323,20 @@ pub struct ExportProjectNotesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportProjectNotesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportProjectNotesResponse",
+        required: &[
+            "id",
+            "active",
+            "text",
+            "isPinned",
+            "createdById",
+            "createdOn",
+            "modifiedOn",
+            "projectId",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2242,6 +2444,35 @@ pub struct ExportProjectsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportProjectsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExportProjectsResponse",
+        required: &[
+            "id",
+            "number",
+            "customerId",
+            "locationId",
+            "projectManagerIds",
+            "businessUnitIds",
+            "createdOn",
+            "customFields",
+            "externalData",
+            "jobIds",
+            "active",
+        ],
+        nullable: &[
+            "name",
+            "summary",
+            "status",
+            "statusId",
+            "subStatus",
+            "subStatusId",
+            "projectTypeId",
+            "startDate",
+            "targetCompletionDate",
+            "actualCompletionDate",
+            "modifiedOn",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2328,6 +2559,11 @@ pub struct ExternalDataModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExternalDataModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ExternalDataModel",
+        required: &["key", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2398,6 +2634,9 @@ impl rt::WireEnum for ExternalDataPatchMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ExternalDataPatchMode {
@@ -2541,6 +2780,11 @@ pub struct HoldReasonResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for HoldReasonResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.HoldReasonResponse",
+        required: &["jobId", "reasonId", "name", "text", "appointmentHoldReasons"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2615,6 +2859,9 @@ impl rt::WireEnum for JobAppointmentStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JobAppointmentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2679,6 +2926,19 @@ pub struct JobBookedLogResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobBookedLogResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobBookedLogResponse",
+        required: &[
+            "id",
+            "jobId",
+            "jobAppointmentId",
+            "start",
+            "createdOn",
+            "createdById",
+            "active",
+        ],
+        nullable: &["arrivalWindowStart", "arrivalWindowEnd"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2736,6 +2996,11 @@ pub struct JobCancelReasonResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobCancelReasonResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobCancelReasonResponse",
+        required: &["id", "name", "active", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2800,6 +3065,9 @@ impl rt::WireEnum for JobCancelReasonsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JobCancelReasonsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2858,6 +3126,11 @@ pub struct JobCanceledLogResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobCanceledLogResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobCanceledLogResponse",
+        required: &["id", "jobId", "reasonId", "createdOn", "createdById", "active"],
+        nullable: &["memo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3133,6 +3406,11 @@ pub struct JobEquipmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobEquipmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobEquipmentResponse",
+        required: &["equipmentIds"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3171,6 +3449,11 @@ pub struct JobGeneratedLeadSource {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobGeneratedLeadSource {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.Base.JobGeneratedLeadSource",
+        required: &[],
+        nullable: &["jobId", "employeeId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3238,6 +3521,11 @@ pub struct JobHistoryItemModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobHistoryItemModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.Jobs.JobHistoryItemModel",
+        required: &["id", "eventType", "date", "usedSchedulingTool", "memo"],
+        nullable: &["employeeId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3278,6 +3566,11 @@ pub struct JobHistoryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobHistoryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobHistoryResponse",
+        required: &[],
+        nullable: &["history"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3327,6 +3620,11 @@ pub struct JobHoldReasonResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobHoldReasonResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobHoldReasonResponse",
+        required: &["id", "name", "active", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3390,6 +3688,9 @@ impl rt::WireEnum for JobHoldReasonsGetSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for JobHoldReasonsGetSort {
@@ -3578,6 +3879,52 @@ pub struct JobResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobResponse",
+        required: &[
+            "id",
+            "jobNumber",
+            "customerId",
+            "locationId",
+            "jobStatus",
+            "businessUnitId",
+            "jobTypeId",
+            "priority",
+            "campaignId",
+            "appointmentCount",
+            "firstAppointmentId",
+            "lastAppointmentId",
+            "noCharge",
+            "notificationsEnabled",
+            "createdOn",
+            "createdById",
+            "modifiedOn",
+            "tagTypeIds",
+            "customerPo",
+            "invoiceId",
+            "estimateIds",
+            "equipmentIds",
+            "customFields",
+            "externalData",
+        ],
+        nullable: &[
+            "projectId",
+            "completedOn",
+            "recallForId",
+            "warrantyId",
+            "jobGeneratedLeadSource",
+            "leadCallId",
+            "partnerLeadCallId",
+            "bookingId",
+            "soldById",
+            "membershipId",
+            "total",
+            "createdFromEstimateId",
+            "isAutoDispatched",
+            "summary",
+            "summaryOfWork",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3688,6 +4035,9 @@ impl rt::WireEnum for JobStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JobStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3793,6 +4143,30 @@ pub struct JobTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.JobTypeResponse",
+        required: &[
+            "id",
+            "name",
+            "businessUnitIds",
+            "skills",
+            "tagTypeIds",
+            "priority",
+            "duration",
+            "class",
+            "summary",
+            "noCharge",
+            "invoiceSignaturesRequired",
+            "modifiedOn",
+            "createdOn",
+            "externalData",
+            "active",
+            "isSmartDispatched",
+            "defaultEstimateSoldAction",
+            "customFieldTypeIds",
+        ],
+        nullable: &["soldThreshold", "enforceRecurringServiceEventSelection"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3882,6 +4256,9 @@ impl rt::WireEnum for JobsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JobsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3952,6 +4329,9 @@ impl rt::WireEnum for JobsJobSchedulingTool {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for JobsJobSchedulingTool {
@@ -4024,6 +4404,9 @@ impl rt::WireEnum for JpmJobSchedulingTool {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JpmJobSchedulingTool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4061,6 +4444,11 @@ pub struct ListSegmentsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ListSegmentsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.ListSegmentsResponse",
+        required: &["data"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4097,6 +4485,11 @@ pub struct MatchBudgetCodesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MatchBudgetCodesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.MatchBudgetCodesResponse",
+        required: &["matches"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4146,6 +4539,11 @@ pub struct NoteResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for NoteResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.NoteResponse",
+        required: &["text", "isPinned", "createdById", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4280,6 +4678,34 @@ pub struct ProjectResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProjectResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ProjectResponse",
+        required: &[
+            "id",
+            "number",
+            "customerId",
+            "locationId",
+            "projectManagerIds",
+            "businessUnitIds",
+            "createdOn",
+            "customFields",
+            "externalData",
+            "jobIds",
+        ],
+        nullable: &[
+            "name",
+            "summary",
+            "status",
+            "statusId",
+            "subStatus",
+            "subStatusId",
+            "projectTypeId",
+            "startDate",
+            "targetCompletionDate",
+            "actualCompletionDate",
+            "modifiedOn",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4346,6 +4772,11 @@ pub struct ProjectStatusResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProjectStatusResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ProjectStatusResponse",
+        required: &["id", "name", "order", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4417,6 +4848,9 @@ impl rt::WireEnum for ProjectStatusesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ProjectStatusesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4470,6 +4904,11 @@ pub struct ProjectSubStatusResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProjectSubStatusResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ProjectSubStatusResponse",
+        required: &["id", "name", "statusId", "order", "modifiedOn", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4547,6 +4986,9 @@ impl rt::WireEnum for ProjectSubStatusesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ProjectSubStatusesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4596,6 +5038,11 @@ pub struct ProjectTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProjectTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.V2.ProjectTypeResponse",
+        required: &["id", "name", "description"],
+        nullable: &["createdById"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4666,6 +5113,9 @@ impl rt::WireEnum for ProjectsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ProjectsGetListSort {
@@ -4746,6 +5196,9 @@ impl rt::WireEnum for SegmentItemCostCategory {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for SegmentItemCostCategory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4795,6 +5248,11 @@ pub struct SegmentItemModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SegmentItemModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.SegmentItemModel",
+        required: &["id", "code", "description", "path", "isActive"],
+        nullable: &["parentId", "costCategory"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4847,6 +5305,11 @@ pub struct SegmentModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SegmentModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Jpm.BudgetCodes.SegmentModel",
+        required: &["id", "name", "type", "structure", "isActive", "isRequired"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4910,6 +5373,9 @@ impl rt::WireEnum for SegmentStructure {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for SegmentStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4972,6 +5438,9 @@ impl rt::WireEnum for SegmentType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for SegmentType {

@@ -211,6 +211,11 @@ impl AppointmentsAdd {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -261,6 +266,12 @@ impl AppointmentsConfirm {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -313,6 +324,12 @@ impl AppointmentsDelete {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -365,6 +382,11 @@ impl AppointmentsGet {
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -435,6 +457,7 @@ impl AppointmentsGetList {
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -719,6 +742,12 @@ impl AppointmentsHold {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -772,6 +801,12 @@ impl AppointmentsRemoveConfirmation {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -824,6 +859,12 @@ impl AppointmentsRemoveHold {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -877,6 +918,12 @@ impl AppointmentsReschedule {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -931,6 +978,11 @@ impl AppointmentsSetSummary {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -985,6 +1037,12 @@ impl AppointmentsUpdateSpecialInstructions {
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1263,6 +1321,7 @@ impl BudgetCodesCreateBudgetCode {
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1316,6 +1375,7 @@ impl BudgetCodesCreateBudgetCodePartial {
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1368,6 +1428,7 @@ impl BudgetCodesCreateBudgetCodesBatch {
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1421,6 +1482,7 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1480,6 +1542,7 @@ impl BudgetCodesListCompanyBudgetCodes {
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -1614,6 +1677,7 @@ impl BudgetCodesListCompanySegmentItemChildren {
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1721,6 +1785,7 @@ impl BudgetCodesListCompanySegmentItems {
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1825,6 +1890,7 @@ impl BudgetCodesListCompanySegments {
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1901,6 +1967,7 @@ impl BudgetCodesListProjectBudgetCodes {
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -2036,6 +2103,7 @@ impl BudgetCodesListProjectSegmentItemChildren {
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -2145,6 +2213,7 @@ impl BudgetCodesListProjectSegmentItems {
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -2251,6 +2320,7 @@ impl BudgetCodesListProjectSegments {
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -2321,6 +2391,7 @@ impl BudgetCodesMatchCompanyBudgetCodes {
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2375,6 +2446,7 @@ impl BudgetCodesMatchProjectBudgetCodes {
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2535,6 +2607,7 @@ impl ExportAppointments {
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// What kind of items should be returned (all items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -2657,6 +2730,7 @@ impl ExportJobCancelReasons {
         scopes: Some(&["tn.jpm.jobcanceledlogs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2772,6 +2846,7 @@ impl ExportJobHistory {
         scopes: Some(&["tn.jpm.jobhistory:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2885,6 +2960,7 @@ impl ExportJobNotes {
         scopes: Some(&["tn.jpm.jobnotes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2998,6 +3074,7 @@ impl ExportJobs {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3108,6 +3185,7 @@ impl ExportProjectNotes {
         scopes: Some(&["tn.jpm.projectnotes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3221,6 +3299,7 @@ impl ExportProjects {
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3374,6 +3453,7 @@ impl JobCancelReasonsGetList {
         scopes: Some(&["tn.jpm.jobcancelreasons:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3655,6 +3735,11 @@ impl JobEquipmentAttach {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3709,6 +3794,12 @@ impl JobEquipmentDetach {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("204", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3762,6 +3853,12 @@ impl JobEquipmentDetachBulk {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("204", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3815,6 +3912,11 @@ impl JobEquipmentGet {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3908,6 +4010,7 @@ impl JobHoldReasonsGet {
         scopes: Some(&["tn.jpm.jobholdreasons:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4189,6 +4292,7 @@ impl JobTypesCreate {
         scopes: Some(&["tn.jpm.jobtypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4240,6 +4344,11 @@ impl JobTypesGet {
         scopes: Some(&["tn.jpm.jobtypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -4317,6 +4426,7 @@ impl JobTypesGetList {
         scopes: Some(&["tn.jpm.jobtypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Filters by job type name
     ///
@@ -4567,6 +4677,7 @@ impl JobTypesUpdate {
         scopes: Some(&["tn.jpm.jobtypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4876,6 +4987,11 @@ impl JobsCancel {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4929,6 +5045,7 @@ impl JobsCreate {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4980,6 +5097,11 @@ impl JobsCreateNote {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5034,6 +5156,11 @@ impl JobsGet {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -5096,6 +5223,11 @@ impl JobsGetBookedLog {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5148,6 +5280,7 @@ impl JobsGetCancelReasons {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5207,6 +5340,7 @@ impl JobsGetCustomFieldTypes {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5390,6 +5524,11 @@ impl JobsGetHistory {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5442,6 +5581,7 @@ impl JobsGetHoldReasons {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -5497,6 +5637,11 @@ impl JobsGetJobCanceledLogs {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5643,6 +5788,7 @@ impl JobsGetList {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6109,6 +6255,11 @@ impl JobsGetNotes {
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6211,6 +6362,7 @@ impl JobsRemoveCancellation {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6264,6 +6416,11 @@ impl JobsUpdate {
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6363,6 +6520,11 @@ impl ProjectStatusesGet {
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6424,6 +6586,7 @@ impl ProjectStatusesGetList {
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Filters by project status name
     ///
@@ -6687,6 +6850,11 @@ impl ProjectSubStatusesGet {
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -6750,6 +6918,7 @@ impl ProjectSubStatusesGetList {
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Filters by project sub status name
     ///
@@ -7023,6 +7192,11 @@ impl ProjectTypesGet {
         scopes: Some(&["tn.jpm.projecttypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7077,6 +7251,7 @@ impl ProjectTypesGetList {
         scopes: Some(&["tn.jpm.projecttypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7353,6 +7528,7 @@ impl ProjectsAttachJob {
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7405,6 +7581,7 @@ impl ProjectsCreate {
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7456,6 +7633,11 @@ impl ProjectsCreateNote {
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7509,6 +7691,7 @@ impl ProjectsDetachJob {
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -7562,6 +7745,11 @@ impl ProjectsGet {
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -7631,6 +7819,7 @@ impl ProjectsGetCustomFieldTypes {
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7841,6 +8030,7 @@ impl ProjectsGetList {
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -8215,6 +8405,11 @@ impl ProjectsGetNotes {
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -8318,6 +8513,11 @@ impl ProjectsUpdate {
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

@@ -42,6 +42,9 @@ impl rt::WireEnum for CampaignCategoriesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CampaignCategoriesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,6 +105,11 @@ pub struct CampaignCategoryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignCategoryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.V2.CampaignCategoryResponse",
+        required: &["id", "name", "active", "type", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -160,6 +168,9 @@ impl rt::WireEnum for CampaignCategoryType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CampaignCategoryType {
@@ -232,6 +243,11 @@ pub struct CampaignCostResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignCostResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.V2.CampaignCostResponse",
+        required: &["id", "year", "month", "dailyCost", "campaignId"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -292,6 +308,9 @@ impl rt::WireEnum for CampaignCostsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CampaignCostsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -333,6 +352,11 @@ pub struct CampaignCostsSummaryItem {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignCostsSummaryItem {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.V2.CampaignCostsSummaryItem",
+        required: &["campaignId", "campaignName"],
+        nullable: &["totalCost"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -371,6 +395,11 @@ pub struct CampaignCostsSummaryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignCostsSummaryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.V2.CampaignCostsSummaryResponse",
+        required: &["items"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -431,6 +460,20 @@ pub struct CampaignResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.V2.CampaignResponse",
+        required: &["id", "name", "modifiedOn", "createdOn", "active"],
+        nullable: &[
+            "isDefaultCampaign",
+            "category",
+            "source",
+            "otherSource",
+            "businessUnit",
+            "medium",
+            "otherMedium",
+            "campaignPhoneNumbers",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -483,6 +526,11 @@ pub struct CampaignResponseCategory {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignResponseCategory {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.V2.CampaignResponseCategory",
+        required: &["id", "name", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -642,6 +690,9 @@ impl rt::WireEnum for CampaignsGetCostsSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CampaignsGetCostsSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -706,6 +757,9 @@ impl rt::WireEnum for CampaignsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CampaignsGetListSort {
@@ -779,6 +833,11 @@ pub struct EmailChannelCostResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmailChannelCostResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.V2.EmailChannelCostResponse",
+        required: &[],
+        nullable: &["totalCost"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

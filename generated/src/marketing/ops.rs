@@ -100,6 +100,7 @@ impl CampaignCategoriesCreate {
         scopes: Some(&["tn.mrk.categories:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -150,6 +151,7 @@ impl CampaignCategoriesGet {
         scopes: Some(&["tn.mrk.categories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -209,6 +211,7 @@ impl CampaignCategoriesGetList {
         scopes: Some(&["tn.mrk.categories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -402,6 +405,7 @@ impl CampaignCategoriesUpdate {
         scopes: Some(&["tn.mrk.categories:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -484,6 +488,7 @@ impl CampaignCostSummaryGet {
         scopes: Some(&["tn.mrk.campaigncostsummary:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -614,6 +619,7 @@ impl CampaignCostsCreate {
         scopes: Some(&["tn.mrk.costs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -664,6 +670,7 @@ impl CampaignCostsGet {
         scopes: Some(&["tn.mrk.costs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -722,6 +729,7 @@ impl CampaignCostsGetList {
         scopes: Some(&["tn.mrk.costs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -867,6 +875,7 @@ impl CampaignCostsUpdate {
         scopes: Some(&["tn.mrk.costs:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1015,6 +1024,7 @@ impl CampaignsCreate {
         scopes: Some(&["tn.mrk.campaigns:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1065,6 +1075,7 @@ impl CampaignsGet {
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1123,6 +1134,7 @@ impl CampaignsGetCosts {
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1269,6 +1281,7 @@ impl CampaignsGetList {
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1491,6 +1504,7 @@ impl CampaignsUpdate {
         scopes: Some(&["tn.mrk.campaigns:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1573,6 +1587,7 @@ impl EmailChannelCostGet {
         scopes: Some(&["tn.mrk.emailchannelcost:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

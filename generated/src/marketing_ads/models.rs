@@ -22,6 +22,11 @@ pub struct AdGroup {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AdGroup {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.Performance.AdGroup",
+        required: &["id", "name"],
+        nullable: &["status"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -95,6 +100,30 @@ pub struct Attribution {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Attribution {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.AttributedLeads.Attribution",
+        required: &[
+            "utmSource",
+            "utmMedium",
+            "utmCampaign",
+            "landingPageUrl",
+            "referrerUrl",
+            "clickId",
+            "gbraid",
+            "wbraid",
+            "originalCampaign",
+            "adGroupId",
+            "adGroupName",
+            "keywordId",
+            "keywordName",
+        ],
+        nullable: &[
+            "stCampaignId",
+            "attributionOverwriteType",
+            "attributionOverwriteId",
+            "overwrittenBookingJobId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -149,6 +178,11 @@ pub struct Booking {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Booking {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.AttributedLeads.Booking",
+        required: &[],
+        nullable: &["id"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -197,6 +231,18 @@ pub struct Call {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Call {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.AttributedLeads.Call",
+        required: &[
+            "duration",
+            "type",
+            "source",
+            "callerNumber",
+            "trackingNumber",
+            "excusedReason",
+        ],
+        nullable: &["id"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -249,6 +295,11 @@ pub struct Campaign {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Campaign {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.Performance.Campaign",
+        required: &["name", "category", "launchDate", "status"],
+        nullable: &["id", "externalId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -298,6 +349,17 @@ pub struct CapacityAwarenessWarning {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CapacityAwarenessWarning {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Client.CapacityAwarenessWarning",
+        required: &[
+            "campaignName",
+            "warningType",
+            "businessUnits",
+            "lookaheadWindow",
+            "thresholdValue",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -344,6 +406,11 @@ pub struct CapacityAwarenessWarningQueryResult {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CapacityAwarenessWarningQueryResult {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.CapacityAwarenessWarningQueryResult",
+        required: &["tenantId", "tenantName", "totalCount", "data"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -469,6 +536,11 @@ pub struct Customer {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Customer {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.AttributedLeads.Customer",
+        required: &["name"],
+        nullable: &["id"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -524,6 +596,17 @@ pub struct DigitalStats {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DigitalStats {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.Performance.DigitalStats",
+        required: &["impressions", "clicks", "averageCPC", "conversions", "cost"],
+        nullable: &[
+            "impressionShare",
+            "allConversions",
+            "clickRate",
+            "costPerConversion",
+            "conversionRate",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -590,6 +673,9 @@ impl rt::WireEnum for EntityType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EntityType {
@@ -690,6 +776,20 @@ pub struct GetAttributedLeadsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GetAttributedLeadsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.AttributedLeads.GetAttributedLeadsResponse",
+        required: &[
+            "dateTime",
+            "leadType",
+            "attribution",
+            "job",
+            "customer",
+            "call",
+            "leadForm",
+            "booking",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -743,6 +843,11 @@ pub struct GetPerformanceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GetPerformanceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.Performance.GetPerformanceResponse",
+        required: &["campaign", "adGroup", "keyword", "digitalStats", "leadStats"],
+        nullable: &["returnOnInvestment"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -786,6 +891,11 @@ pub struct Job {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Job {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.AttributedLeads.Job",
+        required: &["name"],
+        nullable: &["id"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -827,6 +937,11 @@ pub struct Keyword {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Keyword {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.Performance.Keyword",
+        required: &["id", "name"],
+        nullable: &["status"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -869,6 +984,11 @@ pub struct LeadForm {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LeadForm {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.AttributedLeads.LeadForm",
+        required: &["leadStatus", "notes"],
+        nullable: &["leadNumber"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -927,6 +1047,21 @@ pub struct LeadStats {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LeadStats {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Ads.Contracts.Performance.LeadStats",
+        required: &[
+            "leads",
+            "leadCalls",
+            "onlineBooking",
+            "manualBooking",
+            "bookedJobs",
+            "ranJobs",
+            "soldJobs",
+            "revenue",
+            "potentialRevenue",
+        ],
+        nullable: &["bookingRate", "avgTicket"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -999,6 +1134,9 @@ impl rt::WireEnum for LeadType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for LeadType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1065,6 +1203,9 @@ impl rt::IntEnum for LeadTypeInt32 {
             Self::Unknown(other) => *other,
         }
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl serde::Serialize for LeadTypeInt32 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -1118,6 +1259,9 @@ impl rt::WireEnum for PerformanceSegmentationType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PerformanceSegmentationType {
@@ -1177,6 +1321,9 @@ impl rt::WireEnum for Status {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for Status {

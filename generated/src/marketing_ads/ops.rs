@@ -63,6 +63,7 @@ impl AttributedLeadsGet {
         scopes: Some(&["tn.mads.attributedleads:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Gets or sets the type of lead for filtering purposes. Possible values are:
     /// LeadType.Call
@@ -212,6 +213,7 @@ impl CapacityAwarenessWarningGet {
         scopes: Some(&["tn.mads.capacitywarnings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -293,6 +295,7 @@ impl ExternalCallAttributionsCreate {
         scopes: Some(&["tn.mads.externalcallattributions:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -386,6 +389,7 @@ impl PerformanceGet {
         scopes: Some(&["tn.mads.performance:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -525,6 +529,7 @@ impl ScheduledJobAttributionsCreate {
         scopes: Some(&["tn.mads.jobattributions:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -603,6 +608,7 @@ impl WebBookingAttributionsCreate {
         scopes: Some(&["tn.mads.webbookingattributions:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -684,6 +690,7 @@ impl WebLeadFormAttributionsCreate {
         scopes: Some(&["tn.mads.webleadformattributions:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

@@ -52,6 +52,9 @@ impl rt::IntEnum for JobStatus {
             Self::Unknown(other) => *other,
         }
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl serde::Serialize for JobStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -102,6 +105,9 @@ impl rt::IntEnum for PulledReviewRecommendationStatus {
             Self::V1 => 1i64,
             Self::Unknown(other) => *other,
         }
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl serde::Serialize for PulledReviewRecommendationStatus {
@@ -158,6 +164,9 @@ impl rt::IntEnum for ResponseType {
             Self::V2 => 2i64,
             Self::Unknown(other) => *other,
         }
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl serde::Serialize for ResponseType {
@@ -234,6 +243,9 @@ impl rt::IntEnum for ReviewMatchConfidenceLevel {
             Self::V6 => 6i64,
             Self::Unknown(other) => *other,
         }
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl serde::Serialize for ReviewMatchConfidenceLevel {
@@ -319,6 +331,33 @@ pub struct ReviewReport {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ReviewReport {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewReport",
+        required: &[],
+        nullable: &[
+            "address",
+            "platform",
+            "authorEmail",
+            "authorName",
+            "review",
+            "reviewResponse",
+            "rating",
+            "jobId",
+            "verifiedByUserId",
+            "verifiedOn",
+            "isAutoVerified",
+            "businessUnitId",
+            "completedDate",
+            "customerName",
+            "customerId",
+            "dispatchedDate",
+            "jobTypeName",
+            "technicianFullName",
+            "technicianId",
+            "externalId",
+            "internalId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -406,6 +445,9 @@ impl rt::IntEnum for ReviewUpdatedStatus {
             Self::Unknown(other) => *other,
         }
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl serde::Serialize for ReviewUpdatedStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -461,6 +503,9 @@ impl rt::IntEnum for ReviewsReportType {
             Self::V2 => 2i64,
             Self::Unknown(other) => *other,
         }
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl serde::Serialize for ReviewsReportType {

@@ -95,6 +95,7 @@ impl ReviewsReviews {
         scopes: Some(&["tn.mrep.reviews:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["text/plain", "application/json", "text/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {

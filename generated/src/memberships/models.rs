@@ -40,6 +40,9 @@ impl rt::WireEnum for CustomFieldDataType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CustomFieldDataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -84,6 +87,11 @@ pub struct CustomFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.CustomFieldResponse",
+        required: &["typeId", "name"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -138,6 +146,11 @@ pub struct CustomFieldTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.CustomFieldTypeResponse",
+        required: &["id", "name", "dataType", "createdOn", "modifiedOn"],
+        nullable: &["dataTypeOptions"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -291,6 +304,50 @@ pub struct CustomerMembershipResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerMembershipResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.CustomerMembershipResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "followUpOn",
+            "billingFrequency",
+            "status",
+            "followUpStatus",
+            "active",
+            "initialDeferredRevenue",
+            "businessUnitId",
+            "customerId",
+            "membershipTypeId",
+            "customFields",
+        ],
+        nullable: &[
+            "createdById",
+            "cancellationDate",
+            "from",
+            "nextScheduledBillDate",
+            "to",
+            "renewalBillingFrequency",
+            "duration",
+            "renewalDuration",
+            "activatedById",
+            "activatedFromId",
+            "billingTemplateId",
+            "cancellationBalanceInvoiceId",
+            "cancellationInvoiceId",
+            "followUpCustomStatusId",
+            "locationId",
+            "paymentMethodId",
+            "paymentTypeId",
+            "recurringLocationId",
+            "renewalMembershipTaskId",
+            "renewedById",
+            "soldById",
+            "customerPo",
+            "importId",
+            "memo",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -387,6 +444,11 @@ pub struct CustomerMembershipStatusChangeItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerMembershipStatusChangeItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.CustomerMembershipStatusChangeItemResponse",
+        required: &["id", "oldStatus", "newStatus", "createdOn"],
+        nullable: &["note", "createdById"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -679,6 +741,9 @@ impl rt::WireEnum for DefaultSortingFields {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for DefaultSortingFields {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -737,6 +802,9 @@ impl rt::WireEnum for DiscountMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for DiscountMode {
@@ -887,6 +955,50 @@ pub struct ExportCustomerMembershipResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportCustomerMembershipResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.ExportCustomerMembershipResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "followUpOn",
+            "billingFrequency",
+            "status",
+            "followUpStatus",
+            "active",
+            "initialDeferredRevenue",
+            "businessUnitId",
+            "customerId",
+            "membershipTypeId",
+            "customFields",
+        ],
+        nullable: &[
+            "createdById",
+            "cancellationDate",
+            "from",
+            "nextScheduledBillDate",
+            "to",
+            "renewalBillingFrequency",
+            "duration",
+            "renewalDuration",
+            "activatedById",
+            "activatedFromId",
+            "billingTemplateId",
+            "cancellationBalanceInvoiceId",
+            "cancellationInvoiceId",
+            "followUpCustomStatusId",
+            "locationId",
+            "paymentMethodId",
+            "paymentTypeId",
+            "recurringLocationId",
+            "renewalMembershipTaskId",
+            "renewedById",
+            "soldById",
+            "customerPo",
+            "importId",
+            "memo",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -986,6 +1098,11 @@ pub struct ExportCustomerMembershipStatusChangesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportCustomerMembershipStatusChangesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.ExportCustomerMembershipStatusChangesResponse",
+        required: &["id", "oldStatus", "newStatus", "createdOn", "membershipId"],
+        nullable: &["note", "createdById"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1056,6 +1173,19 @@ pub struct ExportInvoiceTemplateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportInvoiceTemplateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.ExportInvoiceTemplateResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "total",
+            "isSettingsTemplate",
+            "items",
+        ],
+        nullable: &["name", "createdById", "importId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1142,6 +1272,25 @@ pub struct ExportLocationRecurringServiceEventResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportLocationRecurringServiceEventResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.ExportLocationRecurringServiceEventResponse",
+        required: &[
+            "id",
+            "locationRecurringServiceId",
+            "status",
+            "date",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "locationRecurringServiceName",
+            "membershipId",
+            "membershipName",
+            "jobId",
+            "createdById",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1308,6 +1457,49 @@ pub struct ExportLocationRecurringServiceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportLocationRecurringServiceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.ExportLocationRecurringServiceResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "createdOn",
+            "modifiedOn",
+            "locationId",
+            "recurringServiceTypeId",
+            "durationType",
+            "durationLength",
+            "firstVisitComplete",
+            "allocation",
+            "priority",
+            "recurrenceType",
+            "recurrenceInterval",
+            "recurrenceMonths",
+            "recurrenceDaysOfWeek",
+            "recurrenceWeek",
+            "recurrenceDaysOfMonth",
+            "tagTypeIds",
+        ],
+        nullable: &[
+            "createdById",
+            "importId",
+            "membershipId",
+            "from",
+            "to",
+            "memo",
+            "invoiceTemplateId",
+            "invoiceTemplateForFollowingYearsId",
+            "activatedFromId",
+            "businessUnitId",
+            "jobTypeId",
+            "campaignId",
+            "jobSummary",
+            "recurrenceDayOfNthWeek",
+            "jobStartTime",
+            "estimatedPayrollCost",
+            "preferredTechnicianIds",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1456,6 +1648,33 @@ pub struct ExportMembershipTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportMembershipTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.ExportMembershipTypeResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "discount",
+            "name",
+            "active",
+            "discountMode",
+            "locationTarget",
+            "revenueRecognitionMode",
+            "autoCalculateInvoiceTemplates",
+            "useMembershipPricingTable",
+            "showMembershipSavings",
+        ],
+        nullable: &[
+            "createdById",
+            "importId",
+            "billingTemplateId",
+            "durationBilling",
+            "discounts",
+            "recurringServices",
+            "tagTypeIds",
+            "displayName",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1567,6 +1786,31 @@ pub struct ExportRecurringServiceTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportRecurringServiceTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.ExportRecurringServiceTypeResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "recurrenceType",
+            "recurrenceInterval",
+            "recurrenceMonths",
+            "durationType",
+            "durationLength",
+            "priority",
+        ],
+        nullable: &[
+            "createdById",
+            "invoiceTemplateId",
+            "businessUnitId",
+            "jobTypeId",
+            "campaignId",
+            "jobSummary",
+            "name",
+            "importId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1762,6 +2006,11 @@ pub struct InvoiceTemplateItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InvoiceTemplateItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.InvoiceTemplateItemResponse",
+        required: &["id", "skuId", "skuType", "quantity", "unitPrice", "isAddOn"],
+        nullable: &["importId", "workflowActionItemId", "description", "cost", "hours"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1926,6 +2175,19 @@ pub struct InvoiceTemplateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for InvoiceTemplateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.InvoiceTemplateResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "total",
+            "isSettingsTemplate",
+            "items",
+        ],
+        nullable: &["name", "createdById", "importId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2064,6 +2326,24 @@ pub struct LocationRecurringServiceEventResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationRecurringServiceEventResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.LocationRecurringServiceEventResponse",
+        required: &[
+            "id",
+            "locationRecurringServiceId",
+            "status",
+            "date",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "locationRecurringServiceName",
+            "membershipId",
+            "membershipName",
+            "jobId",
+            "createdById",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2229,6 +2509,49 @@ pub struct LocationRecurringServiceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationRecurringServiceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.LocationRecurringServiceResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "createdOn",
+            "modifiedOn",
+            "locationId",
+            "recurringServiceTypeId",
+            "durationType",
+            "durationLength",
+            "firstVisitComplete",
+            "allocation",
+            "priority",
+            "recurrenceType",
+            "recurrenceInterval",
+            "recurrenceMonths",
+            "recurrenceDaysOfWeek",
+            "recurrenceWeek",
+            "recurrenceDaysOfMonth",
+            "tagTypeIds",
+        ],
+        nullable: &[
+            "createdById",
+            "importId",
+            "membershipId",
+            "from",
+            "to",
+            "memo",
+            "invoiceTemplateId",
+            "invoiceTemplateForFollowingYearsId",
+            "activatedFromId",
+            "businessUnitId",
+            "jobTypeId",
+            "campaignId",
+            "jobSummary",
+            "recurrenceDayOfNthWeek",
+            "jobStartTime",
+            "estimatedPayrollCost",
+            "preferredTechnicianIds",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2617,6 +2940,9 @@ impl rt::WireEnum for MembershipLocationTarget {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for MembershipLocationTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2687,6 +3013,9 @@ impl rt::WireEnum for MembershipRecurrenceType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for MembershipRecurrenceType {
@@ -2815,6 +3144,11 @@ pub struct MembershipSaleInvoiceCreateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipSaleInvoiceCreateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipSaleInvoiceCreateResponse",
+        required: &["invoiceId", "customerMembershipId"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2882,6 +3216,9 @@ impl rt::WireEnum for MembershipStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for MembershipStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2923,6 +3260,11 @@ pub struct MembershipTypeDiscountEntry {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeDiscountEntry {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipTypeDiscountEntry",
+        required: &["targetId", "discount"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2973,6 +3315,11 @@ pub struct MembershipTypeDiscountItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeDiscountItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipTypeDiscountItemResponse",
+        required: &["targetId", "discount", "id", "createdOn"],
+        nullable: &["createdById"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3026,6 +3373,11 @@ pub struct MembershipTypeDurationBillingEntry {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeDurationBillingEntry {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipTypeDurationBillingEntry",
+        required: &["billingFrequency", "salePrice", "billingPrice", "renewalPrice"],
+        nullable: &["duration"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3094,6 +3446,19 @@ pub struct MembershipTypeDurationBillingItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeDurationBillingItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipTypeDurationBillingItemResponse",
+        required: &[
+            "billingFrequency",
+            "salePrice",
+            "billingPrice",
+            "renewalPrice",
+            "id",
+            "active",
+            "createdOn",
+        ],
+        nullable: &["duration", "importId", "createdById"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3152,6 +3517,17 @@ pub struct MembershipTypeRecurringServiceEntry {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeRecurringServiceEntry {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipTypeRecurringServiceEntry",
+        required: &[
+            "membershipTypeId",
+            "recurringServiceTypeId",
+            "offset",
+            "offsetType",
+            "allocation",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3219,6 +3595,19 @@ pub struct MembershipTypeRecurringServiceItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeRecurringServiceItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipTypeRecurringServiceItemResponse",
+        required: &[
+            "membershipTypeId",
+            "recurringServiceTypeId",
+            "offset",
+            "offsetType",
+            "allocation",
+            "id",
+            "createdOn",
+        ],
+        nullable: &["importId", "createdById"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3336,6 +3725,33 @@ pub struct MembershipTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.MembershipTypeResponse",
+        required: &[
+            "name",
+            "active",
+            "discountMode",
+            "locationTarget",
+            "revenueRecognitionMode",
+            "autoCalculateInvoiceTemplates",
+            "useMembershipPricingTable",
+            "showMembershipSavings",
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "discount",
+        ],
+        nullable: &[
+            "displayName",
+            "createdById",
+            "importId",
+            "billingTemplateId",
+            "durationBilling",
+            "discounts",
+            "recurringServices",
+            "tagTypeIds",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3420,6 +3836,9 @@ impl rt::WireEnum for MembershipsSkuType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for MembershipsSkuType {
@@ -3518,6 +3937,9 @@ impl rt::WireEnum for Month {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3572,6 +3994,9 @@ impl rt::WireEnum for OffsetType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for OffsetType {
@@ -3639,6 +4064,9 @@ impl rt::WireEnum for OpportunityStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for OpportunityStatus {
@@ -3726,6 +4154,9 @@ impl rt::WireEnum for Priority {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for Priority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3784,6 +4215,9 @@ impl rt::WireEnum for RecurringServiceAction {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for RecurringServiceAction {
@@ -3874,6 +4308,31 @@ pub struct RecurringServiceTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RecurringServiceTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.V2.RecurringServiceTypeResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "recurrenceType",
+            "recurrenceInterval",
+            "recurrenceMonths",
+            "durationType",
+            "durationLength",
+            "priority",
+        ],
+        nullable: &[
+            "createdById",
+            "invoiceTemplateId",
+            "businessUnitId",
+            "jobTypeId",
+            "campaignId",
+            "jobSummary",
+            "name",
+            "importId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3955,6 +4414,9 @@ impl rt::WireEnum for RecurringServiceTypesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for RecurringServiceTypesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4010,6 +4472,9 @@ impl rt::WireEnum for RevenueRecognitionMode {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for RevenueRecognitionMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4064,6 +4529,9 @@ impl rt::WireEnum for ServiceRecurrenceDuration {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ServiceRecurrenceDuration {
@@ -4131,6 +4599,9 @@ impl rt::WireEnum for ServiceRecurrenceType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ServiceRecurrenceType {
@@ -4209,6 +4680,9 @@ impl rt::WireEnum for WeekDay {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for WeekDay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4279,6 +4753,9 @@ impl rt::WireEnum for WeekOfMonth {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for WeekOfMonth {

@@ -140,6 +140,7 @@ impl CustomerMembershipsCreate {
         scopes: Some(&["tn.mem.memberships:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -194,6 +195,11 @@ impl CustomerMembershipsGet {
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -253,6 +259,7 @@ impl CustomerMembershipsGetCustomFields {
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -452,6 +459,7 @@ impl CustomerMembershipsGetList {
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -706,6 +714,11 @@ impl CustomerMembershipsGetStatusChanges {
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -768,6 +781,11 @@ impl CustomerMembershipsUpdate {
         scopes: Some(&["tn.mem.memberships:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -928,6 +946,7 @@ impl ExportInvoiceTemplates {
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1046,6 +1065,7 @@ impl ExportLocationRecurringServiceEvents {
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1171,6 +1191,7 @@ impl ExportLocationRecurringServices {
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1296,6 +1317,7 @@ impl ExportMembershipStatusChanges {
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1421,6 +1443,7 @@ impl ExportMembershipTypes {
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1538,6 +1561,7 @@ impl ExportMemberships {
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1658,6 +1682,7 @@ impl ExportRecurringServiceTypes {
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1858,6 +1883,7 @@ impl InvoiceTemplatesCreate {
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1908,6 +1934,11 @@ impl InvoiceTemplatesGet {
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1960,6 +1991,7 @@ impl InvoiceTemplatesGetList {
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2015,6 +2047,11 @@ impl InvoiceTemplatesUpdate {
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2157,6 +2194,7 @@ impl LocationRecurringServiceEventsGetList {
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2396,6 +2434,11 @@ impl LocationRecurringServiceEventsMarkComplete {
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2450,6 +2493,11 @@ impl LocationRecurringServiceEventsMarkIncomplete {
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2572,6 +2620,11 @@ impl LocationRecurringServicesGet {
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2640,6 +2693,7 @@ impl LocationRecurringServicesGetList {
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2892,6 +2946,11 @@ impl LocationRecurringServicesUpdate {
         scopes: Some(&["tn.mem.recurringservices:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3043,6 +3102,11 @@ impl MembershipTypesGet {
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3095,6 +3159,11 @@ impl MembershipTypesGetDiscountsList {
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3155,6 +3224,11 @@ impl MembershipTypesGetDurationBillingList {
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -3240,6 +3314,7 @@ impl MembershipTypesGetList {
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -3501,6 +3576,11 @@ impl MembershipTypesGetRecurringServiceItems {
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3614,6 +3694,11 @@ impl RecurringServiceTypesGet {
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3680,6 +3765,7 @@ impl RecurringServiceTypesGetList {
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

@@ -36,6 +36,9 @@ impl rt::WireEnum for EmployeeType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for EmployeeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -274,6 +277,56 @@ pub struct GrossPayItemExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GrossPayItemExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.GrossPayItems.GrossPayItemExportResponse",
+        required: &[
+            "payrollId",
+            "date",
+            "amount",
+            "grossPayItemType",
+            "jobId",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "id",
+            "employeeId",
+            "employeeType",
+            "businessUnitName",
+            "employeePayrollId",
+            "activity",
+            "activityCodeId",
+            "activityCode",
+            "amountAdjustment",
+            "payoutBusinessUnitName",
+            "startedOn",
+            "endedOn",
+            "paidDurationHours",
+            "paidTimeType",
+            "sourceEntityId",
+            "jobNumber",
+            "jobTypeName",
+            "projectNumber",
+            "projectId",
+            "invoiceId",
+            "invoiceNumber",
+            "invoiceItemId",
+            "customerId",
+            "customerName",
+            "locationId",
+            "locationName",
+            "locationAddress",
+            "locationZip",
+            "zoneName",
+            "taxZoneName",
+            "laborTypeId",
+            "laborTypeCode",
+            "budgetCodeId",
+            "isPrevailingWageJob",
+            "memo",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -479,6 +532,55 @@ pub struct GrossPayItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for GrossPayItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.GrossPayItems.GrossPayItemResponse",
+        required: &[
+            "payrollId",
+            "date",
+            "amount",
+            "grossPayItemType",
+            "jobId",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "id",
+            "employeeId",
+            "employeeType",
+            "businessUnitName",
+            "employeePayrollId",
+            "activity",
+            "activityCodeId",
+            "activityCode",
+            "amountAdjustment",
+            "payoutBusinessUnitName",
+            "startedOn",
+            "endedOn",
+            "paidDurationHours",
+            "paidTimeType",
+            "sourceEntityId",
+            "jobNumber",
+            "jobTypeName",
+            "projectNumber",
+            "projectId",
+            "invoiceId",
+            "invoiceNumber",
+            "invoiceItemId",
+            "customerId",
+            "customerName",
+            "locationId",
+            "locationName",
+            "locationAddress",
+            "locationZip",
+            "zoneName",
+            "taxZoneName",
+            "laborTypeId",
+            "laborTypeCode",
+            "budgetCodeId",
+            "isPrevailingWageJob",
+            "memo",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -587,6 +689,9 @@ impl rt::WireEnum for GrossPayItemType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for GrossPayItemType {
@@ -717,6 +822,19 @@ pub struct JobSplitExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobSplitExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.JobSplits.JobSplitExportResponse",
+        required: &[
+            "id",
+            "jobId",
+            "technicianId",
+            "split",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -775,6 +893,11 @@ pub struct JobSplitResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobSplitResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.JobSplits.JobSplitResponse",
+        required: &["id", "jobId", "technicianId", "split", "createdOn", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -840,6 +963,9 @@ impl rt::WireEnum for JobSplitsGetListByJobsSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JobSplitsGetListByJobsSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -900,6 +1026,9 @@ impl rt::WireEnum for JobSplitsGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for JobSplitsGetListSort {
@@ -969,6 +1098,19 @@ pub struct JobTimesheetExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobTimesheetExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.Timesheets.JobTimesheetExportResponse",
+        required: &[
+            "id",
+            "jobId",
+            "appointmentId",
+            "technicianId",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["dispatchedOn", "arrivedOn", "canceledOn", "doneOn"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1046,6 +1188,19 @@ pub struct JobTimesheetResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobTimesheetResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.Timesheets.JobTimesheetResponse",
+        required: &[
+            "id",
+            "jobId",
+            "appointmentId",
+            "technicianId",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["dispatchedOn", "arrivedOn", "canceledOn", "doneOn"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1112,6 +1267,9 @@ impl rt::WireEnum for LocationLaborTypeGetListByLocationsSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for LocationLaborTypeGetListByLocationsSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1165,6 +1323,18 @@ pub struct LocationLaborTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LocationLaborTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.LocationLaborTypes.LocationLaborTypeResponse",
+        required: &[
+            "locationId",
+            "hourlyRate",
+            "laborTypeName",
+            "laborTypeCode",
+            "createdOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1231,6 +1401,20 @@ pub struct NonJobTimesheetResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for NonJobTimesheetResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.Timesheets.NonJobTimesheetResponse",
+        required: &[
+            "id",
+            "employeeId",
+            "employeeType",
+            "timesheetCodeId",
+            "startedOn",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["endedOn"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1301,6 +1485,9 @@ impl rt::WireEnum for PaidTimeType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PaidTimeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1360,6 +1547,20 @@ pub struct PayrollActivityCodeExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollActivityCodeExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollActivityCodes.PayrollActivityCodeExportResponse",
+        required: &[
+            "id",
+            "name",
+            "code",
+            "earningCategory",
+            "createdOn",
+            "modifiedOn",
+            "isDiscretionary",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1425,6 +1626,20 @@ pub struct PayrollActivityCodeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollActivityCodeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollActivityCodes.PayrollActivityCodeResponse",
+        required: &[
+            "id",
+            "name",
+            "code",
+            "earningCategory",
+            "createdOn",
+            "modifiedOn",
+            "isDiscretionary",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1621,6 +1836,21 @@ pub struct PayrollAdjustmentExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollAdjustmentExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollAdjustments.PayrollAdjustmentExportResponse",
+        required: &[
+            "id",
+            "employeeType",
+            "employeeId",
+            "postedOn",
+            "amount",
+            "type",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["memo", "activityCodeId", "invoiceId", "hours", "rate", "quantity"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1714,6 +1944,21 @@ pub struct PayrollAdjustmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollAdjustmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollAdjustments.PayrollAdjustmentResponse",
+        required: &[
+            "id",
+            "employeeType",
+            "employeeId",
+            "postedOn",
+            "amount",
+            "type",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["memo", "activityCodeId", "invoiceId", "hours", "rate", "quantity"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1810,6 +2055,9 @@ impl rt::WireEnum for PayrollAdjustmentType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PayrollAdjustmentType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1854,6 +2102,11 @@ pub struct PayrollCustomFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollCustomFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollSettings.PayrollCustomFieldResponse",
+        required: &["typeId"],
+        nullable: &["name", "value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1944,6 +2197,9 @@ impl rt::WireEnum for PayrollEarningCategory {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PayrollEarningCategory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2012,6 +2268,21 @@ pub struct PayrollResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.Payrolls.PayrollResponse",
+        required: &[
+            "id",
+            "startedOn",
+            "endedOn",
+            "employeeId",
+            "employeeType",
+            "status",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["burdenRate", "managerApprovedOn"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2092,6 +2363,25 @@ pub struct PayrollSettingsExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollSettingsExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollSettings.PayrollSettingsExportResponse",
+        required: &[
+            "employeeId",
+            "employeeType",
+            "hourlyRate",
+            "isIncludedInPayroll",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "externalPayrollId",
+            "managerId",
+            "payrollBusinessUnitId",
+            "hireDate",
+            "customFields",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2173,6 +2463,25 @@ pub struct PayrollSettingsListResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollSettingsListResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollSettings.PayrollSettingsListResponse",
+        required: &[
+            "employeeId",
+            "employeeType",
+            "hourlyRate",
+            "isIncludedInPayroll",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "externalPayrollId",
+            "managerId",
+            "payrollBusinessUnitId",
+            "hireDate",
+            "customFields",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2254,6 +2563,25 @@ pub struct PayrollSettingsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollSettingsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollSettings.PayrollSettingsResponse",
+        required: &[
+            "employeeId",
+            "employeeType",
+            "hourlyRate",
+            "isIncludedInPayroll",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[
+            "externalPayrollId",
+            "managerId",
+            "payrollBusinessUnitId",
+            "hireDate",
+            "customFields",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2410,6 +2738,11 @@ pub struct PayrollSettingsUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PayrollSettingsUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.PayrollSettings.PayrollSettingsUpdateResponse",
+        required: &["employeeId"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2476,6 +2809,9 @@ impl rt::WireEnum for PayrollStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PayrollStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2534,6 +2870,9 @@ impl rt::WireEnum for TimesheetCodeEmployeeType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TimesheetCodeEmployeeType {
@@ -2597,6 +2936,20 @@ pub struct TimesheetCodeExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TimesheetCodeExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.TimesheetCodes.TimesheetCodeExportResponse",
+        required: &[
+            "id",
+            "code",
+            "type",
+            "applicableEmployeeType",
+            "rateInfo",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["description"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2648,6 +3001,11 @@ pub struct TimesheetCodeRateInfoResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TimesheetCodeRateInfoResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.TimesheetCodes.TimesheetCodeRateInfoResponse",
+        required: &["hourlyRate", "rateMultiplier"],
+        nullable: &["customHourlyRate"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2711,6 +3069,20 @@ pub struct TimesheetCodeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TimesheetCodeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Payroll.V2.TimesheetCodes.TimesheetCodeResponse",
+        required: &[
+            "id",
+            "code",
+            "type",
+            "applicableEmployeeType",
+            "rateInfo",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &["description"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2781,6 +3153,9 @@ impl rt::WireEnum for TimesheetCodeType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TimesheetCodeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2842,6 +3217,9 @@ impl rt::WireEnum for TimesheetCodesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TimesheetCodesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2896,6 +3274,9 @@ impl rt::WireEnum for TimesheetHourlyRateType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TimesheetHourlyRateType {
@@ -2958,6 +3339,9 @@ impl rt::WireEnum for TimesheetsGetJobTimesheetsByJobsSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TimesheetsGetJobTimesheetsByJobsSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3019,6 +3403,9 @@ impl rt::WireEnum for TimesheetsGetJobTimesheetsSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TimesheetsGetJobTimesheetsSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3079,6 +3466,9 @@ impl rt::WireEnum for TimesheetsGetNonJobTimesheetsSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TimesheetsGetNonJobTimesheetsSort {

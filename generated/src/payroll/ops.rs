@@ -69,6 +69,11 @@ impl ActivityCodesGet {
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -129,6 +134,7 @@ impl ActivityCodesGetList {
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -429,6 +435,7 @@ impl ExportActivityCodes {
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -549,6 +556,7 @@ impl ExportGrossPayItems {
         scopes: Some(&["tn.prl.grosspayitems:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -662,6 +670,7 @@ impl ExportJobSplits {
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -775,6 +784,7 @@ impl ExportPayrollAdjustments {
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -892,6 +902,7 @@ impl ExportPayrollSettings {
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1009,6 +1020,7 @@ impl ExportTimesheetCodes {
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1124,6 +1136,7 @@ impl ExportTimesheets {
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1318,6 +1331,11 @@ impl GrossPayItemsCreate {
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1368,6 +1386,7 @@ impl GrossPayItemsDelete {
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1433,6 +1452,7 @@ impl GrossPayItemsGetList {
         scopes: Some(&["tn.prl.grosspayitems:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1665,6 +1685,11 @@ impl GrossPayItemsUpdate {
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1782,6 +1807,11 @@ impl JobSplitsGetList {
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1982,6 +2012,11 @@ impl JobSplitsGetListByJobs {
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -2223,6 +2258,11 @@ impl LocationLaborTypeGetListByLocations {
         scopes: Some(&["tn.prl.locations:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// Returns location rates for the specified location IDs
     ///
@@ -2449,6 +2489,11 @@ impl PayrollAdjustmentsCreate {
         scopes: Some(&["tn.prl.payrolladjustments:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2500,6 +2545,11 @@ impl PayrollAdjustmentsGet {
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The employee type\
     /// Values: \[Technician, Employee\]
@@ -2572,6 +2622,7 @@ impl PayrollAdjustmentsGetList {
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2890,6 +2941,11 @@ impl PayrollSettingsGetEmployeePayrollSettings {
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2950,6 +3006,11 @@ impl PayrollSettingsGetPayrollSettingsList {
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The type of employee\
     /// Values: \[Technician, Employee\]
@@ -3146,6 +3207,11 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3199,6 +3265,11 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         scopes: Some(&["tn.prl.payrollsettings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3255,6 +3326,11 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         scopes: Some(&["tn.prl.payrollsettings:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3417,6 +3493,11 @@ impl PayrollsGetEmployeePayrolls {
         scopes: Some(&["tn.prl.employees:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3648,6 +3729,11 @@ impl PayrollsGetList {
         scopes: Some(&["tn.prl.payrolls:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The type of employee\
     /// Values: \[Technician, Employee\]
@@ -3885,6 +3971,11 @@ impl PayrollsGetTechnicianPayrolls {
         scopes: Some(&["tn.prl.technicians:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4148,6 +4239,11 @@ impl TimesheetCodesGet {
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -4208,6 +4304,7 @@ impl TimesheetCodesGetList {
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -4505,6 +4602,7 @@ impl TimesheetsGetJobTimesheets {
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4739,6 +4837,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -4979,6 +5078,7 @@ impl TimesheetsGetNonJobTimesheets {
         scopes: Some(&["tn.prl.nonjobtimesheets:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///

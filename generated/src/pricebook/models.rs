@@ -38,6 +38,9 @@ impl rt::WireEnum for CategoriesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CategoriesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -247,6 +250,30 @@ pub struct CategoryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CategoryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.CategoryResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "position",
+            "categoryType",
+            "hideInMobile",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "description",
+            "image",
+            "parentId",
+            "subcategories",
+            "businessUnitIds",
+            "skuImages",
+            "skuVideos",
+            "source",
+            "externalId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -316,6 +343,9 @@ impl rt::WireEnum for CategoryType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for CategoryType {
@@ -489,6 +519,11 @@ pub struct ClientSpecificPricingExceptionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSpecificPricingExceptionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ClientSpecificPricingExceptionResponse",
+        required: &["skuId", "skuType", "value", "valueType"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -530,6 +565,11 @@ pub struct ClientSpecificPricingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSpecificPricingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ClientSpecificPricingResponse",
+        required: &["id", "exceptions"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -571,6 +611,11 @@ pub struct CostTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CostTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.CostTypeResponse",
+        required: &["id"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -610,6 +655,11 @@ pub struct CustomIdMappingModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomIdMappingModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.CustomIdMappingModel",
+        required: &["customId", "id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -687,6 +737,11 @@ pub struct DimensionsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DimensionsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.DimensionsResponse",
+        required: &[],
+        nullable: &["height", "width", "depth"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1515,6 +1570,9 @@ impl rt::WireEnum for DiscountAndFeesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for DiscountAndFeesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1623,6 +1681,37 @@ pub struct DiscountAndFeesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DiscountAndFeesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.DiscountAndFeesResponse",
+        required: &[
+            "id",
+            "type",
+            "code",
+            "description",
+            "amountType",
+            "amount",
+            "limit",
+            "taxable",
+            "hours",
+            "active",
+            "bonus",
+            "commissionBonus",
+            "paysCommission",
+            "excludeFromPayroll",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "displayName",
+            "categories",
+            "assets",
+            "account",
+            "crossSaleGroup",
+            "externalData",
+            "budgetCostCode",
+            "budgetCostType",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3333,6 +3422,9 @@ impl rt::WireEnum for EquipmentGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for EquipmentGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3431,6 +3523,11 @@ pub struct EquipmentRecommendationResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EquipmentRecommendationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.EquipmentRecommendationResponse",
+        required: &["skuId", "type"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3485,6 +3582,9 @@ impl rt::WireEnum for EquipmentRecommendationType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EquipmentRecommendationType {
@@ -3667,6 +3767,61 @@ pub struct EquipmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EquipmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.EquipmentResponse",
+        required: &[
+            "id",
+            "code",
+            "description",
+            "active",
+            "price",
+            "memberPrice",
+            "addOnPrice",
+            "addOnMemberPrice",
+            "manufacturerWarranty",
+            "serviceProviderWarranty",
+            "categories",
+            "assets",
+            "recommendations",
+            "upgrades",
+            "equipmentMaterials",
+            "paysCommission",
+            "bonus",
+            "commissionBonus",
+            "hours",
+            "taxable",
+            "cost",
+            "isInventory",
+            "modifiedOn",
+            "isConfigurableEquipment",
+            "displayInAmount",
+            "createdOn",
+        ],
+        nullable: &[
+            "displayName",
+            "manufacturer",
+            "model",
+            "primaryVendor",
+            "otherVendors",
+            "account",
+            "costOfSaleAccount",
+            "assetAccount",
+            "crossSaleGroup",
+            "unitOfMeasure",
+            "source",
+            "externalId",
+            "externalData",
+            "variationsOrConfigurableEquipment",
+            "typeId",
+            "generalLedgerAccountId",
+            "defaultAssetUrl",
+            "dimensions",
+            "budgetCostCode",
+            "budgetCostType",
+            "isCostLocked",
+            "isPriceLocked",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4229,6 +4384,30 @@ pub struct ExportCategoryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportCategoryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ExportCategoryResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "position",
+            "categoryType",
+            "hideInMobile",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "description",
+            "image",
+            "parentId",
+            "subcategories",
+            "businessUnitIds",
+            "skuImages",
+            "skuVideos",
+            "source",
+            "externalId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4425,6 +4604,61 @@ pub struct ExportEquipmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportEquipmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ExportEquipmentResponse",
+        required: &[
+            "id",
+            "code",
+            "description",
+            "active",
+            "price",
+            "memberPrice",
+            "addOnPrice",
+            "addOnMemberPrice",
+            "manufacturerWarranty",
+            "serviceProviderWarranty",
+            "categories",
+            "assets",
+            "recommendations",
+            "upgrades",
+            "equipmentMaterials",
+            "paysCommission",
+            "bonus",
+            "commissionBonus",
+            "hours",
+            "taxable",
+            "cost",
+            "isInventory",
+            "modifiedOn",
+            "isConfigurableEquipment",
+            "displayInAmount",
+            "createdOn",
+        ],
+        nullable: &[
+            "displayName",
+            "manufacturer",
+            "model",
+            "primaryVendor",
+            "otherVendors",
+            "account",
+            "costOfSaleAccount",
+            "assetAccount",
+            "crossSaleGroup",
+            "unitOfMeasure",
+            "source",
+            "externalId",
+            "externalData",
+            "variationsOrConfigurableEquipment",
+            "typeId",
+            "generalLedgerAccountId",
+            "defaultAssetUrl",
+            "dimensions",
+            "budgetCostCode",
+            "budgetCostType",
+            "isCostLocked",
+            "isPriceLocked",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4657,6 +4891,60 @@ pub struct ExportMaterialResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportMaterialResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ExportMaterialResponse",
+        required: &[
+            "id",
+            "code",
+            "description",
+            "cost",
+            "active",
+            "price",
+            "memberPrice",
+            "addOnPrice",
+            "addOnMemberPrice",
+            "hours",
+            "bonus",
+            "commissionBonus",
+            "paysCommission",
+            "deductAsJobCost",
+            "isInventory",
+            "categories",
+            "assets",
+            "modifiedOn",
+            "isConfigurableMaterial",
+            "chargeableByDefault",
+            "createdById",
+            "createdOn",
+            "displayInAmount",
+            "isOtherDirectCost",
+        ],
+        nullable: &[
+            "displayName",
+            "unitOfMeasure",
+            "account",
+            "costOfSaleAccount",
+            "assetAccount",
+            "taxable",
+            "primaryVendor",
+            "otherVendors",
+            "source",
+            "externalId",
+            "externalData",
+            "variationsOrConfigurableMaterials",
+            "businessUnitId",
+            "generalLedgerAccountId",
+            "costTypeId",
+            "defaultAssetUrl",
+            "budgetCostCode",
+            "budgetCostType",
+            "isCostLocked",
+            "isPriceLocked",
+            "isChemical",
+            "epaNumber",
+            "activeIngredients",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4850,6 +5138,49 @@ pub struct ExportServiceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportServiceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ExportServiceResponse",
+        required: &[
+            "id",
+            "code",
+            "description",
+            "categories",
+            "price",
+            "memberPrice",
+            "addOnPrice",
+            "addOnMemberPrice",
+            "taxable",
+            "hours",
+            "recommendations",
+            "upgrades",
+            "assets",
+            "serviceMaterials",
+            "serviceEquipment",
+            "active",
+            "paysCommission",
+            "bonus",
+            "commissionBonus",
+            "modifiedOn",
+            "cost",
+            "createdOn",
+            "soldByCommission",
+        ],
+        nullable: &[
+            "displayName",
+            "warranty",
+            "account",
+            "isLabor",
+            "crossSaleGroup",
+            "source",
+            "externalId",
+            "externalData",
+            "businessUnitId",
+            "defaultAssetUrl",
+            "budgetCostCode",
+            "budgetCostType",
+            "isPriceLocked",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4950,6 +5281,11 @@ pub struct ExternalDataModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExternalDataModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ExternalDataModel",
+        required: &["key", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5020,6 +5356,9 @@ impl rt::WireEnum for ExternalDataPatchMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ExternalDataPatchMode {
@@ -5132,6 +5471,11 @@ pub struct ImageUploadResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ImageUploadResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ImageUploadResponse",
+        required: &["path"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5199,6 +5543,9 @@ impl rt::WireEnum for MarkupType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for MarkupType {
@@ -6695,6 +7042,60 @@ pub struct MaterialResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MaterialResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.MaterialResponse",
+        required: &[
+            "id",
+            "code",
+            "description",
+            "cost",
+            "active",
+            "price",
+            "memberPrice",
+            "addOnPrice",
+            "addOnMemberPrice",
+            "hours",
+            "bonus",
+            "commissionBonus",
+            "paysCommission",
+            "deductAsJobCost",
+            "isInventory",
+            "categories",
+            "assets",
+            "modifiedOn",
+            "isConfigurableMaterial",
+            "chargeableByDefault",
+            "createdById",
+            "createdOn",
+            "displayInAmount",
+            "isOtherDirectCost",
+        ],
+        nullable: &[
+            "displayName",
+            "unitOfMeasure",
+            "account",
+            "costOfSaleAccount",
+            "assetAccount",
+            "taxable",
+            "primaryVendor",
+            "otherVendors",
+            "source",
+            "externalId",
+            "externalData",
+            "variationsOrConfigurableMaterials",
+            "businessUnitId",
+            "generalLedgerAccountId",
+            "costTypeId",
+            "defaultAssetUrl",
+            "budgetCostCode",
+            "budgetCostType",
+            "isCostLocked",
+            "isPriceLocked",
+            "isChemical",
+            "epaNumber",
+            "activeIngredients",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7244,6 +7645,9 @@ impl rt::WireEnum for MaterialsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for MaterialsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -7317,6 +7721,11 @@ pub struct MaterialsMarkupResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MaterialsMarkupResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.MaterialsMarkupResponse",
+        required: &["id", "from", "to", "percent"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7374,6 +7783,9 @@ impl rt::WireEnum for PriceModifierAmountType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PriceModifierAmountType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -7428,6 +7840,9 @@ impl rt::WireEnum for PriceModifierType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for PriceModifierType {
@@ -7517,6 +7932,11 @@ pub struct PricebookBulkCreateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for PricebookBulkCreateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.PricebookBulkCreateResponse",
+        required: &[],
+        nullable: &["services", "equipment", "materials", "discountAndFees"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8672,6 +9092,51 @@ pub struct ServiceGetResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ServiceGetResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ServiceGetResponse",
+        required: &[
+            "id",
+            "code",
+            "description",
+            "categories",
+            "price",
+            "memberPrice",
+            "addOnPrice",
+            "addOnMemberPrice",
+            "taxable",
+            "hours",
+            "recommendations",
+            "upgrades",
+            "assets",
+            "serviceMaterials",
+            "serviceEquipment",
+            "active",
+            "paysCommission",
+            "bonus",
+            "commissionBonus",
+            "modifiedOn",
+            "cost",
+            "createdOn",
+            "soldByCommission",
+        ],
+        nullable: &[
+            "displayName",
+            "warranty",
+            "account",
+            "isLabor",
+            "crossSaleGroup",
+            "source",
+            "externalId",
+            "externalData",
+            "businessUnitId",
+            "defaultAssetUrl",
+            "budgetCostCode",
+            "budgetCostType",
+            "isPriceLocked",
+            "calculatedPrice",
+            "useStaticPrices",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8883,6 +9348,49 @@ pub struct ServiceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ServiceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.ServiceResponse",
+        required: &[
+            "id",
+            "code",
+            "description",
+            "categories",
+            "price",
+            "memberPrice",
+            "addOnPrice",
+            "addOnMemberPrice",
+            "taxable",
+            "hours",
+            "recommendations",
+            "upgrades",
+            "assets",
+            "serviceMaterials",
+            "serviceEquipment",
+            "active",
+            "paysCommission",
+            "bonus",
+            "commissionBonus",
+            "modifiedOn",
+            "cost",
+            "createdOn",
+            "soldByCommission",
+        ],
+        nullable: &[
+            "displayName",
+            "warranty",
+            "account",
+            "isLabor",
+            "crossSaleGroup",
+            "source",
+            "externalId",
+            "externalData",
+            "businessUnitId",
+            "defaultAssetUrl",
+            "budgetCostCode",
+            "budgetCostType",
+            "isPriceLocked",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9314,6 +9822,9 @@ impl rt::WireEnum for ServicesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ServicesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9410,6 +9921,11 @@ pub struct SkuAssetResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SkuAssetResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.SkuAssetResponse",
+        required: &["isDefault", "type", "url"],
+        nullable: &["alias", "fileName"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9480,6 +9996,9 @@ impl rt::WireEnum for SkuAssetType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for SkuAssetType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -9524,6 +10043,11 @@ pub struct SkuCategoryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SkuCategoryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.SkuCategoryResponse",
+        required: &["id", "name", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9626,6 +10150,11 @@ pub struct SkuLinkResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SkuLinkResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.SkuLinkResponse",
+        required: &["skuId", "quantity"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9792,6 +10321,11 @@ pub struct SkuVendorResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SkuVendorResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.SkuVendorResponse",
+        required: &["id", "vendorName", "vendorId", "cost", "active"],
+        nullable: &["memo", "vendorPart", "primarySubAccount", "otherSubAccounts"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9858,6 +10392,11 @@ pub struct SkuVendorSubAccountResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SkuVendorSubAccountResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.SkuVendorSubAccountResponse",
+        required: &["id", "cost", "accountName"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9929,6 +10468,11 @@ pub struct SkuWarrantyResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SkuWarrantyResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Pricebook.V2.SkuWarrantyResponse",
+        required: &["duration"],
+        nullable: &["description"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9970,6 +10514,11 @@ pub struct UpdateClientSpecificPricingExceptionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UpdateClientSpecificPricingExceptionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.UpdateClientSpecificPricingExceptionResponse",
+        required: &["skuId", "value", "valueType"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10027,6 +10576,11 @@ pub struct UpdateClientSpecificPricingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UpdateClientSpecificPricingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.UpdateClientSpecificPricingResponse",
+        required: &["exceptions"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -114,6 +114,7 @@ impl CategoriesCreate {
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -164,6 +165,11 @@ impl CategoriesDelete {
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("204", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -216,6 +222,11 @@ impl CategoriesGet {
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -277,6 +288,7 @@ impl CategoriesGetList {
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -478,6 +490,11 @@ impl CategoriesUpdate {
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -579,6 +596,7 @@ impl ClientSpecificPricingGetAllRateSheets {
         scopes: Some(&["tn.pb.csp:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
     ///
@@ -708,6 +726,7 @@ impl ClientSpecificPricingUpdateRateSheet {
         scopes: Some(&["tn.pb.csp:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -860,6 +879,7 @@ impl DiscountAndFeesCreate {
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -910,6 +930,11 @@ impl DiscountAndFeesDelete {
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("204", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -963,6 +988,11 @@ impl DiscountAndFeesGet {
         scopes: Some(&["tn.pb.discountsandfees:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -1038,6 +1068,7 @@ impl DiscountAndFeesGetList {
         scopes: Some(&["tn.pb.discountsandfees:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1292,6 +1323,11 @@ impl DiscountAndFeesUpdate {
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1440,6 +1476,7 @@ impl EquipmentCreate {
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1490,6 +1527,11 @@ impl EquipmentDelete {
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("204", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1543,6 +1585,11 @@ impl EquipmentGet {
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -1618,6 +1665,7 @@ impl EquipmentGetList {
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1861,6 +1909,11 @@ impl EquipmentUpdate {
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1980,6 +2033,7 @@ impl ExportCategories {
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2093,6 +2147,7 @@ impl ExportEquipment {
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2206,6 +2261,7 @@ impl ExportMaterials {
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2319,6 +2375,7 @@ impl ExportServices {
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2469,6 +2526,11 @@ impl ImagesGet {
         scopes: Some(&["tn.pb.images:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("302", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The storage path of the pricebook image to retrieve, as returned by other pricebook API endpoints.
     /// The path is case sensitive and must begin with "Images/".
@@ -2527,6 +2589,7 @@ impl ImagesPost {
         scopes: Some(&["tn.pb.images:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2682,6 +2745,7 @@ impl MaterialsCreate {
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2732,6 +2796,11 @@ impl MaterialsDelete {
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("204", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2785,6 +2854,11 @@ impl MaterialsGet {
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -2846,6 +2920,7 @@ impl MaterialsGetCostTypes {
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2910,6 +2985,7 @@ impl MaterialsGetList {
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Allows filtering by Is Other Direct Cost
     ///
@@ -3172,6 +3248,11 @@ impl MaterialsUpdate {
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3295,6 +3376,7 @@ impl MaterialsMarkupCreate {
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3352,6 +3434,11 @@ impl MaterialsMarkupGet {
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3412,6 +3499,7 @@ impl MaterialsMarkupGetList {
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -3508,6 +3596,11 @@ impl MaterialsMarkupUpdate {
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3607,6 +3700,7 @@ impl PricebookBulkCreate {
         scopes: Some(&["tn.pb.pricebook:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3657,6 +3751,7 @@ impl PricebookBulkUpdate {
         scopes: Some(&["tn.pb.pricebook:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3801,6 +3896,7 @@ impl ServicesCreate {
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("201", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3851,6 +3947,11 @@ impl ServicesDelete {
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("204", &[]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -3905,6 +4006,11 @@ impl ServicesGet {
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// If true, the prices will be calculated based on the current dynamic pricing rules.
     ///
@@ -3989,6 +4095,7 @@ impl ServicesGetList {
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// If true, the prices will be calculated based on the current dynamic pricing rules.
     ///
@@ -4240,6 +4347,11 @@ impl ServicesUpdate {
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {

@@ -48,6 +48,9 @@ impl rt::WireEnum for DataType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for DataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,6 +107,11 @@ pub struct DynamicSetResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DynamicSetResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.DynamicSetResponse",
+        required: &["page", "pageSize", "hasMore", "data", "fields"],
+        nullable: &["totalCount"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -173,6 +181,11 @@ pub struct HeaderField {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for HeaderField {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.HeaderField",
+        required: &["name", "label"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -218,6 +231,11 @@ pub struct ParameterPossibleValues {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ParameterPossibleValues {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.ParameterPossibleValues",
+        required: &["fields"],
+        nullable: &["dynamicSetId", "values"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -260,6 +278,11 @@ pub struct ReportCategoryListItem {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ReportCategoryListItem {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.ReportCategoryListItem",
+        required: &["id", "name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -357,6 +380,11 @@ pub struct ReportDataResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ReportDataResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.ReportDataResponse",
+        required: &["page", "pageSize", "hasMore", "data", "fields"],
+        nullable: &["totalCount"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -429,6 +457,11 @@ pub struct ReportField {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ReportField {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.ReportField",
+        required: &["name", "label", "dataType"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -478,6 +511,11 @@ pub struct ReportListItem {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ReportListItem {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.ReportListItem",
+        required: &["id", "name"],
+        nullable: &["description"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -532,6 +570,11 @@ pub struct ReportParameter {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ReportParameter {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.ReportParameter",
+        required: &["name", "label", "dataType", "isArray", "isRequired"],
+        nullable: &["acceptValues"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -589,6 +632,11 @@ pub struct ReportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ReportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Reporting.V2.ReportResponse",
+        required: &["id", "name", "modifiedOn", "parameters", "fields"],
+        nullable: &["description"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -58,6 +58,11 @@ impl DynamicValueSetsGetDynamicSet {
         scopes: Some(&["tn.rpr.dynamicvaluesets:r"]),
         limit: None,
         maintenance_conflicts: true,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -195,6 +200,7 @@ impl ReportCategoriesGetCategories {
         scopes: Some(&["tn.rpr.reportcategories:r"]),
         limit: None,
         maintenance_conflicts: true,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -376,6 +382,11 @@ impl ReportCategoryReportsGet {
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: None,
         maintenance_conflicts: true,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -434,6 +445,11 @@ impl ReportCategoryReportsGetData {
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: Some(rt::RateLimit::new(5u32, std::time::Duration::from_secs(60u64))),
         maintenance_conflicts: true,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -547,6 +563,11 @@ impl ReportCategoryReportsGetReports {
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: None,
         maintenance_conflicts: true,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///

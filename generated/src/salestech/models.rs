@@ -570,6 +570,32 @@ pub struct EstimateItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EstimateItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.EstimateItemResponse",
+        required: &[
+            "id",
+            "sku",
+            "skuAccount",
+            "description",
+            "qty",
+            "unitRate",
+            "total",
+            "unitCost",
+            "totalCost",
+            "itemGroupName",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "membershipTypeId",
+            "itemGroupRootId",
+            "chargeable",
+            "invoiceItemId",
+            "budgetCodeId",
+            "membershipBillingFrequency",
+            "membershipDuration",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -670,6 +696,33 @@ pub struct EstimateItemUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EstimateItemUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.EstimateItemUpdateResponse",
+        required: &[
+            "id",
+            "sku",
+            "skuAccount",
+            "description",
+            "qty",
+            "unitRate",
+            "total",
+            "unitCost",
+            "totalCost",
+            "itemGroupName",
+            "createdOn",
+            "modifiedOn",
+            "estimateId",
+        ],
+        nullable: &[
+            "membershipTypeId",
+            "itemGroupRootId",
+            "chargeable",
+            "invoiceItemId",
+            "budgetCodeId",
+            "membershipBillingFrequency",
+            "membershipDuration",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -762,6 +815,9 @@ impl rt::WireEnum for EstimateMembershipBillingFrequency {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EstimateMembershipBillingFrequency {
@@ -857,6 +913,41 @@ pub struct EstimateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EstimateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.EstimateResponse",
+        required: &[
+            "id",
+            "reviewStatus",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "subtotal",
+            "tax",
+            "isRecommended",
+            "isChangeOrder",
+        ],
+        nullable: &[
+            "jobId",
+            "projectId",
+            "locationId",
+            "customerId",
+            "name",
+            "jobNumber",
+            "status",
+            "summary",
+            "soldOn",
+            "soldBy",
+            "items",
+            "externalLinks",
+            "businessUnitId",
+            "businessUnitName",
+            "budgetCodeId",
+            "proposalTagName",
+            "depositAmount",
+            "depositPercent",
+            "requireDepositOnSignature",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -948,6 +1039,9 @@ impl rt::WireEnum for EstimateReviewStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for EstimateReviewStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1007,6 +1101,9 @@ impl rt::WireEnum for EstimateStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for EstimateStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1057,6 +1154,11 @@ pub struct EstimateStatusChangesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EstimateStatusChangesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.EstimateStatusChangesResponse",
+        required: &["id", "createdOn"],
+        nullable: &["oldStatus", "newStatus", "createdById"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1099,6 +1201,11 @@ pub struct EstimateStatusModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EstimateStatusModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.EstimateStatusModel",
+        required: &["value", "name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1342,6 +1449,31 @@ pub struct EstimateTemplateItemResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EstimateTemplateItemResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.EstimateTemplateItemResponse",
+        required: &[
+            "id",
+            "skuId",
+            "skuType",
+            "quantity",
+            "unitPrice",
+            "totalPrice",
+            "isAddOn",
+            "unitCost",
+            "order",
+        ],
+        nullable: &[
+            "skuName",
+            "description",
+            "chargeable",
+            "allowDiscounts",
+            "memo",
+            "parentItemId",
+            "itemGroupParentId",
+            "itemGroupName",
+            "projectLabels",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1413,6 +1545,9 @@ impl rt::WireEnum for EstimateTemplateMode {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for EstimateTemplateMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1472,6 +1607,22 @@ pub struct EstimateTemplateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EstimateTemplateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.EstimateTemplateResponse",
+        required: &[
+            "id",
+            "name",
+            "internalName",
+            "mode",
+            "active",
+            "totalCost",
+            "totalPrice",
+            "createdOn",
+            "modifiedOn",
+            "items",
+        ],
+        nullable: &["summary", "businessUnitId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1576,6 +1727,41 @@ pub struct ExportEstimatesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportEstimatesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ExportEstimatesResponse",
+        required: &[
+            "id",
+            "reviewStatus",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "subtotal",
+            "tax",
+            "isRecommended",
+            "isChangeOrder",
+        ],
+        nullable: &[
+            "jobId",
+            "projectId",
+            "locationId",
+            "customerId",
+            "name",
+            "jobNumber",
+            "status",
+            "summary",
+            "soldOn",
+            "soldBy",
+            "items",
+            "externalLinks",
+            "businessUnitId",
+            "businessUnitName",
+            "budgetCodeId",
+            "proposalTagName",
+            "depositAmount",
+            "depositPercent",
+            "requireDepositOnSignature",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1669,6 +1855,11 @@ pub struct ExternalLinkResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExternalLinkResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ExternalLinkResponse",
+        required: &["name", "url"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1723,6 +1914,9 @@ impl rt::WireEnum for ProposalBehaviorType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ProposalBehaviorType {
@@ -1799,6 +1993,11 @@ pub struct ProposalTemplateAssignmentResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProposalTemplateAssignmentResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ProposalTemplateAssignmentResponse",
+        required: &["proposalTypeOptionId", "estimateTemplateId", "order"],
+        nullable: &["estimateTemplateName"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1862,6 +2061,21 @@ pub struct ProposalTemplateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProposalTemplateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ProposalTemplateResponse",
+        required: &[
+            "id",
+            "name",
+            "active",
+            "status",
+            "proposalTypeId",
+            "businessUnitIds",
+            "estimateAssignments",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["description", "proposalTypeName"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1926,6 +2140,9 @@ impl rt::WireEnum for ProposalTemplateStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ProposalTemplateStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1981,6 +2198,9 @@ impl rt::WireEnum for ProposalTypeOptionEstimateType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ProposalTypeOptionEstimateType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2026,6 +2246,11 @@ pub struct ProposalTypeOptionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProposalTypeOptionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ProposalTypeOptionResponse",
+        required: &["id", "name", "order", "estimateType"],
+        nullable: &["color"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2078,6 +2303,19 @@ pub struct ProposalTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProposalTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ProposalTypeResponse",
+        required: &[
+            "id",
+            "name",
+            "type",
+            "active",
+            "isSystemDefault",
+            "isDefault",
+            "options",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2120,6 +2358,11 @@ pub struct ProposalTypesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ProposalTypesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.ProposalTypesResponse",
+        required: &["data"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2187,6 +2430,20 @@ pub struct SkuModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SkuModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Estimates.V2.SkuModel",
+        required: &[
+            "id",
+            "name",
+            "displayName",
+            "type",
+            "soldHours",
+            "generalLedgerAccountId",
+            "generalLedgerAccountName",
+            "modifiedOn",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -113,6 +113,7 @@ impl EstimateTemplatesCreate {
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -163,6 +164,7 @@ impl EstimateTemplatesDelete {
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -220,6 +222,7 @@ impl EstimateTemplatesGet {
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Values: \[True, Any, False\]
     ///
@@ -377,6 +380,7 @@ impl EstimateTemplatesGetById {
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -430,6 +434,7 @@ impl EstimateTemplatesUpdate {
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -648,6 +653,7 @@ impl EstimatesCreate {
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -699,6 +705,7 @@ impl EstimatesDeleteItem {
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -751,6 +758,7 @@ impl EstimatesDismiss {
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -803,6 +811,7 @@ impl EstimatesGet {
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -865,6 +874,7 @@ impl EstimatesGetItems {
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `estimateId`.
     pub fn estimate_id(mut self, value: crate::ids::EstimateId) -> Self {
@@ -1093,6 +1103,7 @@ impl EstimatesGetList {
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `jobId`.
     pub fn job_id(mut self, value: crate::ids::JobId) -> Self {
@@ -1373,6 +1384,7 @@ impl EstimatesPutItem {
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1427,6 +1439,7 @@ impl EstimatesSell {
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1480,6 +1493,7 @@ impl EstimatesUnsell {
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1533,6 +1547,7 @@ impl EstimatesUpdate {
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1626,6 +1641,7 @@ impl EstimatesExportEstimates {
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1739,6 +1755,7 @@ impl EstimatesExportEstimatesAsyncLegacy {
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1879,6 +1896,11 @@ impl EstimatesStatusGetEstimateStatusChanges {
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2025,6 +2047,7 @@ impl ProposalTemplatesCreate {
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2075,6 +2098,7 @@ impl ProposalTemplatesDelete {
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2133,6 +2157,7 @@ impl ProposalTemplatesGet {
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Values: \[True, Any, False\]
     ///
@@ -2298,6 +2323,7 @@ impl ProposalTemplatesGetById {
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2351,6 +2377,7 @@ impl ProposalTemplatesUpdate {
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2427,6 +2454,7 @@ impl ProposalTypesGet {
         scopes: Some(&["tn.sal.proposaltypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Values: \[True, Any, False\]
     ///

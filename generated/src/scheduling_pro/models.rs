@@ -32,6 +32,11 @@ pub struct Address {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Address {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.Address",
+        required: &[],
+        nullable: &["street", "unit", "city", "state", "zip", "country"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -137,6 +142,31 @@ pub struct Customer {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for Customer {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.Customer",
+        required: &["isNewCustomer", "isNewLocation", "address"],
+        nullable: &[
+            "id",
+            "firstName",
+            "lastName",
+            "email",
+            "phone",
+            "locationId",
+            "browserName",
+            "browserVersion",
+            "cpuArchitecture",
+            "deviceModel",
+            "deviceType",
+            "deviceVendor",
+            "engineName",
+            "engineVersion",
+            "ipAddress",
+            "isBot",
+            "osName",
+            "osVersion",
+            "userAgent",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -219,6 +249,21 @@ pub struct MilestoneFrequencyCount {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MilestoneFrequencyCount {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.MilestoneFrequencyCount",
+        required: &[
+            "opened",
+            "zipcode",
+            "interacted",
+            "issue",
+            "schedule",
+            "customer",
+            "details",
+            "booked",
+            "abandoned",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -276,6 +321,11 @@ pub struct RouterPerformanceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RouterPerformanceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.RouterPerformanceResponse",
+        required: &["id", "openedCount", "interactedCount", "sessionCountBySchedulerId"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -321,6 +371,11 @@ pub struct RouterSchedulerSessionPerformance {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RouterSchedulerSessionPerformance {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.RouterSchedulerSessionPerformance",
+        required: &["openedCount"],
+        nullable: &["schedulerId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -467,6 +522,49 @@ pub struct RouterSessionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for RouterSessionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.RouterSessionResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "lastCheckinDate",
+            "customer",
+            "sourceTracking",
+        ],
+        nullable: &[
+            "sessionOutcome",
+            "schedulerId",
+            "jobId",
+            "bookingId",
+            "leadId",
+            "gbpName",
+            "timeslotStart",
+            "timeslotEnd",
+            "category",
+            "jobTypeId",
+            "businessUnitId",
+            "zoneId",
+            "customerResponses",
+            "notes",
+            "mobileNotificationOptIn",
+            "blockerType",
+            "blockerToBookAdditionalData",
+            "lastStep",
+            "dispatchFeeQuoted",
+            "isLocationTakeover",
+            "customOptIn",
+            "marketingOptIn",
+            "membershipInterest",
+            "paymentInfoCaptured",
+            "externalId",
+            "recurringServiceId",
+            "campaignName",
+            "linearNavigationEnabled",
+            "aiModeEnabled",
+            "previousSessionId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -561,6 +659,9 @@ impl rt::WireEnum for SchedulerMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for SchedulerMode {
@@ -693,6 +794,33 @@ pub struct SchedulerPerformanceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SchedulerPerformanceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.SchedulerPerformanceResponse",
+        required: &[
+            "id",
+            "schedulerName",
+            "brandName",
+            "schedulerCompletionRate",
+            "openedCompletionRate",
+            "totalCustomerContactsCaptured",
+            "totalJobsCreated",
+            "totalBookingsCreated",
+            "totalAbandonedSessionsSentToBookings",
+            "totalAbandonedSessionsSentToLeads",
+            "totalBookingsRecoveredFromAbandonedSessionsRecoveryLink",
+            "totalJobsRecoveredFromAbandonedSessionsRecoveryLink",
+            "totalBookingsRecoveredFromAbandonedSessionsAiAgent",
+            "totalJobsRecoveredFromAbandonedSessionsAiAgent",
+            "totalSmsSentToRecoverAbandonedSessionRecoveryLink",
+            "totalSmsSentToRecoverAbandonedSessionAiAgent",
+            "totalBookingsRecoveredFromAbandonedSessions",
+            "totalJobsRecoveredFromAbandonedSessions",
+            "totalMembershipInterest",
+            "totalSessions",
+            "milestoneFrequencyCount",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -811,6 +939,22 @@ pub struct SchedulerResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SchedulerResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.SchedulerResponse",
+        required: &[
+            "id",
+            "name",
+            "companyName",
+            "createdOn",
+            "modifiedOn",
+            "schedulerStatus",
+            "dataApiKey",
+            "isDefault",
+            "mode",
+            "quickLaunchLink",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -965,6 +1109,49 @@ pub struct SchedulerSessionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SchedulerSessionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.SchedulerSessionResponse",
+        required: &[
+            "id",
+            "createdOn",
+            "modifiedOn",
+            "lastCheckinDate",
+            "customer",
+            "sourceTracking",
+        ],
+        nullable: &[
+            "sessionOutcome",
+            "schedulerId",
+            "jobId",
+            "bookingId",
+            "leadId",
+            "gbpName",
+            "timeslotStart",
+            "timeslotEnd",
+            "category",
+            "jobTypeId",
+            "businessUnitId",
+            "zoneId",
+            "customerResponses",
+            "notes",
+            "mobileNotificationOptIn",
+            "blockerType",
+            "blockerToBookAdditionalData",
+            "lastStep",
+            "dispatchFeeQuoted",
+            "isLocationTakeover",
+            "customOptIn",
+            "marketingOptIn",
+            "membershipInterest",
+            "paymentInfoCaptured",
+            "externalId",
+            "recurringServiceId",
+            "campaignName",
+            "linearNavigationEnabled",
+            "aiModeEnabled",
+            "previousSessionId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1092,6 +1279,30 @@ pub struct SourceTracking {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SourceTracking {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "SchedulingPro.V2.SourceTracking",
+        required: &[],
+        nullable: &[
+            "isRWGSession",
+            "campaignId",
+            "landingPageUrl",
+            "gclid",
+            "fbclid",
+            "msclkid",
+            "utmSource",
+            "utmMedium",
+            "utmCampaign",
+            "utmAdgroup",
+            "utmTerm",
+            "utmContent",
+            "googleAnalyticsClientId",
+            "bookedFrom",
+            "sourcedFromMarketingPro",
+            "gbraid",
+            "wbraid",
+            "marketingSource",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

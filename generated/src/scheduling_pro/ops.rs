@@ -77,6 +77,11 @@ impl RouterRouterPerformance {
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -138,6 +143,11 @@ impl RouterRouterSessions {
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -388,6 +398,11 @@ impl SchedulerSchedulerPerformance {
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -451,6 +466,11 @@ impl SchedulerSchedulerSessions {
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -635,6 +655,11 @@ impl SchedulerSchedulers {
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Return items created before certain date/time (in UTC)
     ///

@@ -40,6 +40,9 @@ impl rt::WireEnum for AgreementOrigin {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AgreementOrigin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -118,6 +121,9 @@ impl rt::WireEnum for AgreementStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for AgreementStatus {
@@ -198,6 +204,9 @@ impl rt::WireEnum for BillingScheduleType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for BillingScheduleType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -257,6 +266,9 @@ impl rt::WireEnum for CancellationInvoiceMode {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CancellationInvoiceMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -301,6 +313,11 @@ pub struct CustomFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "ServiceAgreements.V2.CustomFieldResponse",
+        required: &["typeId", "name"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -471,6 +488,53 @@ pub struct ExportServiceAgreementResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportServiceAgreementResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "ServiceAgreements.V2.ExportServiceAgreementResponse",
+        required: &[
+            "id",
+            "name",
+            "createdOn",
+            "modifiedOn",
+            "templateFields",
+            "customerId",
+            "businessUnitId",
+            "status",
+            "locationIds",
+            "origin",
+            "importedDeferredAmount",
+            "importedRecognizedAmount",
+            "autoRenew",
+            "laborSurcharge",
+            "materialSurcharge",
+            "customFields",
+            "active",
+        ],
+        nullable: &[
+            "createdById",
+            "modifiedById",
+            "summary",
+            "importId",
+            "durationMonths",
+            "renewalAgreementId",
+            "startDate",
+            "endDate",
+            "billingSchedule",
+            "paymentTermId",
+            "paymentMethodId",
+            "estimatedTravelCost",
+            "estimatedLaborCost",
+            "estimatedMaterialCost",
+            "laborMarkupPercentage",
+            "materialMarkupPercentage",
+            "totalAgreementPrice",
+            "estimatedGrossMarginAmount",
+            "estimatedGrossMarginPercentage",
+            "rateSheetId",
+            "accountManagerId",
+            "soldById",
+            "tagTypeIds",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -604,6 +668,9 @@ impl rt::WireEnum for PricingStrategyType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for PricingStrategyType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -662,6 +729,9 @@ impl rt::WireEnum for RevenueRecognitionMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for RevenueRecognitionMode {
@@ -829,6 +899,52 @@ pub struct ServiceAgreementResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ServiceAgreementResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "ServiceAgreements.V2.ServiceAgreementResponse",
+        required: &[
+            "id",
+            "name",
+            "createdOn",
+            "modifiedOn",
+            "templateFields",
+            "customerId",
+            "businessUnitId",
+            "status",
+            "locationIds",
+            "origin",
+            "importedDeferredAmount",
+            "importedRecognizedAmount",
+            "autoRenew",
+            "laborSurcharge",
+            "materialSurcharge",
+            "customFields",
+        ],
+        nullable: &[
+            "createdById",
+            "modifiedById",
+            "summary",
+            "importId",
+            "durationMonths",
+            "renewalAgreementId",
+            "startDate",
+            "endDate",
+            "billingSchedule",
+            "paymentTermId",
+            "paymentMethodId",
+            "estimatedTravelCost",
+            "estimatedLaborCost",
+            "estimatedMaterialCost",
+            "laborMarkupPercentage",
+            "materialMarkupPercentage",
+            "totalAgreementPrice",
+            "estimatedGrossMarginAmount",
+            "estimatedGrossMarginPercentage",
+            "rateSheetId",
+            "accountManagerId",
+            "soldById",
+            "tagTypeIds",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1013,6 +1129,33 @@ pub struct ServiceAgreementTemplateFieldsResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ServiceAgreementTemplateFieldsResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "ServiceAgreements.V2.ServiceAgreementTemplateFieldsResponse",
+        required: &["originalTemplateId", "revenueRecognitionMode", "billingServiceId"],
+        nullable: &[
+            "generalLedgerAccountId",
+            "invoiceCancellationMode",
+            "billingScheduleType",
+            "negativeLiabilityServiceId",
+            "positiveIncomeServiceId",
+            "defaultLaborCostPerHour",
+            "defaultExtraTravelCostPerHour",
+            "defaultPricingStrategy",
+            "defaultTargetMarginValue",
+            "defaultTargetMarginValueType",
+            "defaultFlatPrice",
+            "defaultMarkupPercentage",
+            "defaultSurcharge",
+            "defaultLaborMarkupPercentage",
+            "defaultMaterialMarkupPercentage",
+            "defaultLaborSurcharge",
+            "defaultMaterialSurcharge",
+            "defaultRateSheetId",
+            "defaultCampaignId",
+            "defaultDocumentTemplateId",
+            "defaultAutoRenew",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1134,6 +1277,9 @@ impl rt::WireEnum for ServiceAgreementsGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ServiceAgreementsGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1188,6 +1334,9 @@ impl rt::WireEnum for TargetMarginValueType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TargetMarginValueType {

@@ -51,6 +51,7 @@ impl ExportServiceAgreements {
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -216,6 +217,11 @@ impl ServiceAgreementsGet {
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -279,6 +285,7 @@ impl ServiceAgreementsGetList {
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

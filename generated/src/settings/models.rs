@@ -44,6 +44,9 @@ impl rt::WireEnum for AccountAction {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AccountAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,6 +99,11 @@ pub struct AccountActionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AccountActionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.AccountActionResponse",
+        required: &["status"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -145,6 +153,9 @@ impl rt::WireEnum for AccountActionStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for AccountActionStatus {
@@ -205,6 +216,9 @@ impl rt::WireEnum for AccountCreationMethod {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for AccountCreationMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -260,6 +274,20 @@ pub struct BusinessUnitAddressResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BusinessUnitAddressResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.BusinessUnitAddressResponse",
+        required: &["isManualCoordinates", "isMilitary"],
+        nullable: &[
+            "street",
+            "unit",
+            "city",
+            "state",
+            "zip",
+            "country",
+            "latitude",
+            "longitude",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -390,6 +418,34 @@ pub struct BusinessUnitResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BusinessUnitResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.BusinessUnitResponse",
+        required: &["id", "active", "name", "createdOn", "modifiedOn"],
+        nullable: &[
+            "officialName",
+            "email",
+            "currency",
+            "phoneNumber",
+            "invoiceHeader",
+            "invoiceMessage",
+            "defaultTaxRate",
+            "authorizationParagraph",
+            "acknowledgementParagraph",
+            "address",
+            "materialSku",
+            "quickbooksClass",
+            "accountCode",
+            "franchiseId",
+            "conceptCode",
+            "corporateContractNumber",
+            "trade",
+            "division",
+            "tagTypeIds",
+            "tenant",
+            "externalData",
+            "certifiedSentriconSpecialistCode",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -468,6 +524,11 @@ pub struct BusinessUnitTenantResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BusinessUnitTenantResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.BusinessUnitTenantResponse",
+        required: &["id", "name", "modifiedOn"],
+        nullable: &["accountCode", "franchiseId", "conceptCode"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -704,6 +765,11 @@ pub struct EmployeeAddressResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmployeeAddressResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.EmployeeAddressResponse",
+        required: &[],
+        nullable: &["street", "unit", "country", "city", "state", "zip"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -898,6 +964,11 @@ pub struct EmployeeCreateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmployeeCreateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.EmployeeCreateResponse",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -966,6 +1037,11 @@ pub struct EmployeeCustomFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmployeeCustomFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.EmployeeCustomFieldResponse",
+        required: &["typeId"],
+        nullable: &["name", "value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1006,6 +1082,11 @@ pub struct EmployeePermissionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmployeePermissionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.EmployeePermissionResponse",
+        required: &["id"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1129,6 +1210,9 @@ impl rt::WireEnum for EmployeePosition {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for EmployeePosition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1240,6 +1324,38 @@ pub struct EmployeeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmployeeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.EmployeeResponse",
+        required: &[
+            "id",
+            "userId",
+            "name",
+            "role",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "agentId",
+            "hourlyRate",
+        ],
+        nullable: &[
+            "firstName",
+            "lastName",
+            "managerId",
+            "roleIds",
+            "businessUnitId",
+            "email",
+            "phoneNumber",
+            "loginName",
+            "aadUserId",
+            "accountLocked",
+            "home",
+            "startDate",
+            "terminationDate",
+            "overtimeProfileId",
+            "customFields",
+            "permissions",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1317,6 +1433,9 @@ impl rt::WireEnum for EmployeeType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EmployeeType {
@@ -1480,6 +1599,11 @@ pub struct EmployeeUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for EmployeeUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.EmployeeUpdateResponse",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1601,6 +1725,9 @@ impl rt::WireEnum for EmployeeUserRole {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EmployeeUserRole {
@@ -1724,6 +1851,34 @@ pub struct ExportBusinessUnitResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportBusinessUnitResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.ExportBusinessUnitResponse",
+        required: &["id", "active", "name", "createdOn", "modifiedOn"],
+        nullable: &[
+            "officialName",
+            "email",
+            "currency",
+            "phoneNumber",
+            "invoiceHeader",
+            "invoiceMessage",
+            "defaultTaxRate",
+            "authorizationParagraph",
+            "acknowledgementParagraph",
+            "address",
+            "materialSku",
+            "quickbooksClass",
+            "accountCode",
+            "franchiseId",
+            "conceptCode",
+            "corporateContractNumber",
+            "trade",
+            "division",
+            "tagTypeIds",
+            "tenant",
+            "externalData",
+            "certifiedSentriconSpecialistCode",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1866,6 +2021,38 @@ pub struct ExportEmployeeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportEmployeeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.ExportEmployeeResponse",
+        required: &[
+            "id",
+            "userId",
+            "name",
+            "role",
+            "createdOn",
+            "modifiedOn",
+            "active",
+            "agentId",
+            "hourlyRate",
+        ],
+        nullable: &[
+            "customFields",
+            "permissions",
+            "firstName",
+            "lastName",
+            "managerId",
+            "roleIds",
+            "businessUnitId",
+            "email",
+            "phoneNumber",
+            "loginName",
+            "aadUserId",
+            "accountLocked",
+            "home",
+            "startDate",
+            "terminationDate",
+            "overtimeProfileId",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1963,6 +2150,22 @@ pub struct ExportTagTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportTagTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.ExportTagTypeResponse",
+        required: &[
+            "id",
+            "name",
+            "color",
+            "code",
+            "isConversionOpportunity",
+            "allowToUseOnTimesheetActivity",
+            "isVisibleOnDispatchBoard",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["importance"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2148,6 +2351,58 @@ pub struct ExportTechnicianResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportTechnicianResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.ExportTechnicianResponse",
+        required: &[
+            "id",
+            "userId",
+            "name",
+            "createdOn",
+            "modifiedOn",
+            "dailyGoal",
+            "isManagedTech",
+            "active",
+            "burdenRate",
+            "commissionRate",
+            "hourlyRate",
+            "soldByRate",
+            "status",
+        ],
+        nullable: &[
+            "roleIds",
+            "businessUnitId",
+            "mainZoneId",
+            "zoneIds",
+            "email",
+            "phoneNumber",
+            "loginName",
+            "home",
+            "licenseType",
+            "customFields",
+            "aadUserId",
+            "team",
+            "jobFilter",
+            "permissions",
+            "accountLocked",
+            "currentValue",
+            "firstName",
+            "lastName",
+            "jobId",
+            "mobilePhone",
+            "outboundCallerId",
+            "payrollId",
+            "payrollProfileId",
+            "appoitmentId",
+            "shiftStart",
+            "shiftEnd",
+            "startDate",
+            "skills",
+            "positions",
+            "location",
+            "bio",
+            "memo",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2232,6 +2487,11 @@ pub struct ExternalDataModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExternalDataModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.ExternalDataModel",
+        required: &["key", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2286,6 +2546,9 @@ impl rt::WireEnum for ExternalDataPatchMode {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ExternalDataPatchMode {
@@ -2411,6 +2674,18 @@ pub struct IntacctBusinessUnitMappingResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for IntacctBusinessUnitMappingResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Accounting.V2.Integrations.Intacct.IntacctBusinessUnitMappingResponse",
+        required: &["id", "active"],
+        nullable: &[
+            "name",
+            "tradeName",
+            "intacctLocationName",
+            "intacctLocationId",
+            "intacctDepartment",
+            "intacctClass",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2524,6 +2799,9 @@ impl rt::WireEnum for JobFilter {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JobFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2587,6 +2865,9 @@ impl rt::WireEnum for JobHistoryDateFilter {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for JobHistoryDateFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2645,6 +2926,9 @@ impl rt::WireEnum for LicenseType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for LicenseType {
@@ -2711,6 +2995,9 @@ impl rt::WireEnum for RequestedEmployeeTypeArg {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for RequestedEmployeeTypeArg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2765,6 +3052,9 @@ impl rt::WireEnum for TagImportance {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TagImportance {
@@ -2840,6 +3130,22 @@ pub struct TagTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TagTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TagTypeResponse",
+        required: &[
+            "id",
+            "name",
+            "color",
+            "code",
+            "isConversionOpportunity",
+            "allowToUseOnTimesheetActivity",
+            "isVisibleOnDispatchBoard",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["importance"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2952,6 +3258,21 @@ pub struct TechnicianAddressResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianAddressResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianAddressResponse",
+        required: &[],
+        nullable: &[
+            "street",
+            "unit",
+            "country",
+            "city",
+            "state",
+            "zip",
+            "streetAddress",
+            "latitude",
+            "longitude",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3229,6 +3550,11 @@ pub struct TechnicianCreateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianCreateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianCreateResponse",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3297,6 +3623,11 @@ pub struct TechnicianCustomFieldResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianCustomFieldResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianCustomFieldResponse",
+        required: &["typeId"],
+        nullable: &["name", "value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3357,6 +3688,9 @@ impl rt::WireEnum for TechnicianLicenseType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TechnicianLicenseType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3399,6 +3733,11 @@ pub struct TechnicianLocationResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianLocationResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianLocationResponse",
+        required: &[],
+        nullable: &["latitude", "longitude", "coordinatesUpdatedOn"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3439,6 +3778,11 @@ pub struct TechnicianPermissionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianPermissionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianPermissionResponse",
+        required: &["id"],
+        nullable: &["value"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3525,6 +3869,9 @@ impl rt::WireEnum for TechnicianPosition {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TechnicianPosition {
@@ -3696,6 +4043,58 @@ pub struct TechnicianResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianResponse",
+        required: &[
+            "id",
+            "userId",
+            "name",
+            "createdOn",
+            "modifiedOn",
+            "dailyGoal",
+            "isManagedTech",
+            "active",
+            "burdenRate",
+            "commissionRate",
+            "hourlyRate",
+            "soldByRate",
+            "status",
+        ],
+        nullable: &[
+            "roleIds",
+            "businessUnitId",
+            "mainZoneId",
+            "zoneIds",
+            "email",
+            "phoneNumber",
+            "loginName",
+            "home",
+            "licenseType",
+            "customFields",
+            "aadUserId",
+            "team",
+            "jobFilter",
+            "permissions",
+            "accountLocked",
+            "currentValue",
+            "firstName",
+            "lastName",
+            "jobId",
+            "mobilePhone",
+            "outboundCallerId",
+            "payrollId",
+            "payrollProfileId",
+            "appoitmentId",
+            "shiftStart",
+            "shiftEnd",
+            "startDate",
+            "skills",
+            "positions",
+            "location",
+            "bio",
+            "memo",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3780,6 +4179,11 @@ pub struct TechnicianSkillResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianSkillResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianSkillResponse",
+        required: &["id"],
+        nullable: &["name"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3842,6 +4246,9 @@ impl rt::WireEnum for TechnicianStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TechnicianStatus {
@@ -4091,6 +4498,11 @@ pub struct TechnicianUpdateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TechnicianUpdateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.TechnicianUpdateResponse",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4239,6 +4651,11 @@ pub struct UserRoleResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for UserRoleResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TenantSettings.V2.UserRoleResponse",
+        required: &["id", "active", "name", "createdOn", "employeeType"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -90,6 +90,11 @@ impl BusinessUnitsGet {
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Query parameter `externalDataApplicationGuid`.
     pub fn external_data_application_guid(mut self, value: rt::Uuid) -> Self {
@@ -159,6 +164,7 @@ impl BusinessUnitsGetList {
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -373,6 +379,11 @@ impl BusinessUnitsUpdate {
         scopes: Some(&["tn.stt.businessunits:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -521,6 +532,7 @@ impl EmployeesAccountActions {
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -574,6 +586,7 @@ impl EmployeesCreate {
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -624,6 +637,11 @@ impl EmployeesGet {
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -687,6 +705,7 @@ impl EmployeesGetList {
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -909,6 +928,11 @@ impl EmployeesUpdate {
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1028,6 +1052,7 @@ impl ExportBusinessUnits {
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1141,6 +1166,7 @@ impl ExportEmployees {
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1254,6 +1280,7 @@ impl ExportTagTypes {
         scopes: Some(&["tn.stt.tagtypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1367,6 +1394,7 @@ impl ExportTechnicians {
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1515,6 +1543,7 @@ impl IntacctBusinessUnitMappingsGet {
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
@@ -1680,6 +1709,7 @@ impl TagTypesCreate {
         scopes: Some(&["tn.stt.tagtypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -1738,6 +1768,7 @@ impl TagTypesGetList {
         scopes: Some(&["tn.stt.tagtypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1911,6 +1942,11 @@ impl TagTypesUpdate {
         scopes: Some(&["tn.stt.tagtypes:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2061,6 +2097,7 @@ impl TechniciansAccountActions {
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2114,6 +2151,7 @@ impl TechniciansCreate {
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2164,6 +2202,11 @@ impl TechniciansGet {
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2226,6 +2269,7 @@ impl TechniciansGetList {
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2442,6 +2486,11 @@ impl TechniciansUpdate {
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -2536,6 +2585,7 @@ impl UserRolesGetList {
         scopes: Some(&["tn.stt.userroles:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

@@ -20,6 +20,11 @@ pub struct ClientSideBusinessUnitResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideBusinessUnitResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideBusinessUnitResponse",
+        required: &["name", "value"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -71,6 +76,20 @@ pub struct ClientSideDataResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideDataResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideDataResponse",
+        required: &[
+            "employees",
+            "businessUnits",
+            "taskPriorities",
+            "taskResolutionTypes",
+            "taskStatuses",
+            "taskTypes",
+            "taskSources",
+            "taskResolutions",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -118,6 +137,11 @@ pub struct ClientSideEmployeeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideEmployeeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideEmployeeResponse",
+        required: &["id", "name", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -156,6 +180,11 @@ pub struct ClientSideTaskPriorityResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideTaskPriorityResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideTaskPriorityResponse",
+        required: &["name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -200,6 +229,11 @@ pub struct ClientSideTaskResolutionResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideTaskResolutionResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideTaskResolutionResponse",
+        required: &["id", "name", "type", "active", "excludedTaskTypeIds"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -240,6 +274,11 @@ pub struct ClientSideTaskResolutionTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideTaskResolutionTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideTaskResolutionTypeResponse",
+        required: &["name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -280,6 +319,11 @@ pub struct ClientSideTaskSourceResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideTaskSourceResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideTaskSourceResponse",
+        required: &["id", "name", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -318,6 +362,11 @@ pub struct ClientSideTaskStatusResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideTaskStatusResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideTaskStatusResponse",
+        required: &["name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -363,6 +412,11 @@ pub struct ClientSideTaskTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ClientSideTaskTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.ClientSideTaskTypeResponse",
+        required: &["id", "name", "active", "excludedTaskResolutionIds"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -426,6 +480,20 @@ pub struct SubTaskGet {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SubTaskGet {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.Contracts.ApiModels.Tasks.SubTaskGet",
+        required: &[
+            "active",
+            "isClosed",
+            "name",
+            "createdOn",
+            "subtaskNumber",
+            "isViewed",
+            "assignedDateTime",
+            "comments",
+        ],
+        nullable: &["assignedToId", "reportedById", "closedOn", "dueDateTime"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -475,6 +543,11 @@ pub struct SubTasksInfo {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SubTasksInfo {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.Contracts.ApiModels.Tasks.SubTasksInfo",
+        required: &["count", "subTasks"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -565,6 +638,20 @@ pub struct SubtaskCreateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SubtaskCreateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.SubtaskCreateResponse",
+        required: &[
+            "isClosed",
+            "name",
+            "assignedToId",
+            "parentTaskId",
+            "subtaskNumber",
+            "isViewed",
+            "assignedDateTime",
+            "createdOn",
+        ],
+        nullable: &["dueDateTime"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -611,6 +698,11 @@ pub struct TaskAttachment {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TaskAttachment {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.Contracts.ApiModels.Tasks.TaskAttachment",
+        required: &["url", "filename"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -654,6 +746,11 @@ pub struct TaskAttachmentGroup {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TaskAttachmentGroup {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.Contracts.ApiModels.Tasks.TaskAttachmentGroup",
+        required: &["createdOn", "createdBy", "count", "files"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -697,6 +794,11 @@ pub struct TaskComment {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TaskComment {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.Contracts.ApiModels.Tasks.TaskComment",
+        required: &["employeeId", "comment", "createdOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -972,6 +1074,40 @@ pub struct TaskCreateResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TaskCreateResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.TaskCreateResponse",
+        required: &[
+            "reportedById",
+            "assignedToId",
+            "isClosed",
+            "name",
+            "businessUnitId",
+            "employeeTaskTypeId",
+            "employeeTaskSourceId",
+            "reportedDate",
+            "priority",
+            "id",
+            "taskNumber",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "status",
+            "employeeTaskResolutionId",
+            "completeBy",
+            "startedOn",
+            "involvedEmployeeIdList",
+            "customerId",
+            "jobId",
+            "projectId",
+            "description",
+            "customerName",
+            "jobNumber",
+            "refundIssued",
+            "descriptionModifiedOn",
+            "descriptionModifiedBy",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1104,6 +1240,44 @@ pub struct TaskGetResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TaskGetResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "TaskManagement.V2.TaskGetResponse",
+        required: &[
+            "reportedById",
+            "assignedToId",
+            "active",
+            "isClosed",
+            "status",
+            "businessUnitId",
+            "employeeTaskTypeId",
+            "employeeTaskSourceId",
+            "employeeTaskResolutionId",
+            "reportedOn",
+            "id",
+            "taskNumber",
+            "createdOn",
+        ],
+        nullable: &[
+            "closedOn",
+            "name",
+            "completeBy",
+            "involvedEmployeeIdList",
+            "customerId",
+            "jobId",
+            "projectId",
+            "description",
+            "priority",
+            "customerName",
+            "jobNumber",
+            "refundIssued",
+            "descriptionModifiedOn",
+            "descriptionModifiedById",
+            "modifiedOn",
+            "comments",
+            "attachments",
+            "subTasksData",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1202,6 +1376,9 @@ impl rt::WireEnum for TaskPriority {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TaskPriority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1256,6 +1433,9 @@ impl rt::WireEnum for TaskResolutionType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TaskResolutionType {
@@ -1323,6 +1503,9 @@ impl rt::WireEnum for TaskStatus {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TaskStatus {
@@ -1392,6 +1575,9 @@ impl rt::WireEnum for TasksGetTasksSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for TasksGetTasksSort {

@@ -45,6 +45,7 @@ impl ClientSideDataGet {
         scopes: Some(&["tn.tsm.data:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -187,6 +188,7 @@ impl TasksCreate {
         scopes: Some(&["tn.tsm.tasks:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -238,6 +240,7 @@ impl TasksCreateSubtask {
         scopes: Some(&["tn.tsm.tasks:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -292,6 +295,11 @@ impl TasksGetTask {
         scopes: Some(&["tn.tsm.tasks:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// Query parameter `includeSubtasks`.
     pub fn include_subtasks(mut self, value: bool) -> Self {
@@ -380,6 +388,7 @@ impl TasksGetTasks {
         scopes: Some(&["tn.tsm.tasks:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///

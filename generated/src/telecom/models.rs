@@ -97,6 +97,19 @@ pub struct AddressOutput {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for AddressOutput {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "AddressOutput",
+        required: &[
+            "street",
+            "unit",
+            "country",
+            "city",
+            "state",
+            "zip",
+            "streetAddress",
+        ],
+        nullable: &["latitude", "longitude"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -151,6 +164,11 @@ pub struct BundleCallModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BundleCallModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Telecom.Shared.V2.BundleCallModel",
+        required: &["id", "jobNumber", "projectId", "businessUnit", "type", "leadCall"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -202,6 +220,11 @@ pub struct BusinessUnitAddressModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BusinessUnitAddressModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Admin.Shared.BusinessUnitAddressModel",
+        required: &["street", "unit", "city", "state", "zip", "country"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -286,6 +309,33 @@ pub struct BusinessUnitModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BusinessUnitModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Admin.Shared.BusinessUnitModel",
+        required: &[
+            "id",
+            "active",
+            "name",
+            "officialName",
+            "email",
+            "currency",
+            "phoneNumber",
+            "invoiceHeader",
+            "invoiceMessage",
+            "defaultTaxRate",
+            "authorizationParagraph",
+            "acknowledgementParagraph",
+            "address",
+            "materialSku",
+            "quickbooksClass",
+            "accountCode",
+            "franchiseId",
+            "conceptCode",
+            "corporateContractNumber",
+            "tenant",
+            "modifiedOn",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -358,6 +408,19 @@ pub struct BusinessUnitTenantModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for BusinessUnitTenantModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Admin.Shared.BusinessUnitTenantModel",
+        required: &[
+            "id",
+            "name",
+            "quickbooksClass",
+            "accountCode",
+            "franchiseId",
+            "conceptCode",
+            "modifiedOn",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -541,6 +604,30 @@ pub struct CallModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CallModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Telecom.Shared.V2.CallModel",
+        required: &[
+            "id",
+            "receivedOn",
+            "duration",
+            "from",
+            "to",
+            "direction",
+            "reason",
+            "recordingUrl",
+            "voiceMailUrl",
+            "createdBy",
+            "customer",
+            "campaign",
+            "modifiedOn",
+            "agent",
+            "sid",
+            "tags",
+            "createdOn",
+            "active",
+        ],
+        nullable: &["callType"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -631,6 +718,32 @@ pub struct CallModelResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CallModelResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V3.CallModelResponse",
+        required: &[
+            "createdOn",
+            "active",
+            "id",
+            "receivedOn",
+            "duration",
+            "from",
+            "to",
+            "direction",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "callType",
+            "reason",
+            "recordingUrl",
+            "voiceMailUrl",
+            "createdBy",
+            "customer",
+            "campaign",
+            "agent",
+            "sid",
+            "tags",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -695,6 +808,11 @@ pub struct CallResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CallResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V3.CallResponse",
+        required: &["id", "projectId", "leadCall"],
+        nullable: &["jobNumber", "businessUnit", "type"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -764,6 +882,9 @@ impl rt::WireEnum for CallStatus {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CallStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -805,6 +926,11 @@ pub struct CampaignCategoryModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignCategoryModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Core.CampaignCategoryModel",
+        required: &["id", "name", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -867,6 +993,20 @@ pub struct CampaignModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CampaignModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Marketing.Core.CampaignModel",
+        required: &["id", "name", "modifiedOn", "createdOn", "active"],
+        nullable: &[
+            "isDefaultCampaign",
+            "category",
+            "source",
+            "otherSource",
+            "businessUnit",
+            "medium",
+            "otherMedium",
+            "dnis",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -967,6 +1107,11 @@ pub struct ContactOutputModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ContactOutputModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Contacts.Contracts.ContactOutputModel",
+        required: &["type", "value", "memo", "active", "modifiedOn"],
+        nullable: &["id"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1070,6 +1215,27 @@ pub struct CustomerModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.Contracts.Customers.CustomerModel",
+        required: &[
+            "id",
+            "active",
+            "name",
+            "email",
+            "doNotMail",
+            "address",
+            "importId",
+            "doNotService",
+            "type",
+            "contacts",
+            "modifiedOn",
+            "memberships",
+            "customFields",
+            "createdOn",
+            "phoneSettings",
+        ],
+        nullable: &["balance", "mergedToId", "hasActiveMembership", "createdBy"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1126,6 +1292,11 @@ pub struct CustomerPhoneModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for CustomerPhoneModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Crm.Contracts.Customers.CustomerPhoneModel",
+        required: &["phoneNumber", "doNotText"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1181,6 +1352,9 @@ impl rt::WireEnum for CustomerType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for CustomerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1228,6 +1402,11 @@ pub struct DetailedBundleCallModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DetailedBundleCallModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Telecom.Shared.DetailedBundleCallModel",
+        required: &["id", "jobNumber", "projectId", "businessUnit", "type", "leadCall"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1301,6 +1480,28 @@ pub struct DetailedCallModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for DetailedCallModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Telecom.Shared.DetailedCallModel",
+        required: &[
+            "id",
+            "receivedOn",
+            "duration",
+            "from",
+            "to",
+            "direction",
+            "reason",
+            "recordingUrl",
+            "voiceMailUrl",
+            "createdBy",
+            "customer",
+            "campaign",
+            "modifiedOn",
+            "agent",
+            "sid",
+            "tags",
+        ],
+        nullable: &["callType"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1421,6 +1622,35 @@ pub struct ExportCallResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ExportCallResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V2.ExportCallResponse",
+        required: &[
+            "id",
+            "duration",
+            "from",
+            "to",
+            "direction",
+            "status",
+            "createdOn",
+            "modifiedOn",
+            "excuseMemo",
+            "tag",
+            "active",
+        ],
+        nullable: &[
+            "type",
+            "recordingUrl",
+            "voiceMailPath",
+            "reason",
+            "customer",
+            "location",
+            "campaign",
+            "job",
+            "agent",
+            "createdBy",
+            "lead",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1482,6 +1712,11 @@ pub struct JobModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V2.JobModel",
+        required: &["id", "number"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1523,6 +1758,11 @@ pub struct JobTypeModel2 {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for JobTypeModel2 {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "JobTypeModel",
+        required: &["id", "name", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1562,6 +1802,11 @@ pub struct LeadModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for LeadModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V2.LeadModel",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1636,6 +1881,11 @@ pub struct MembershipModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.MembershipModel",
+        required: &["id", "active", "type", "status", "locationId"],
+        nullable: &["from", "to"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1682,6 +1932,11 @@ pub struct MembershipTypeModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for MembershipTypeModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Memberships.MembershipTypeModel",
+        required: &["id", "active", "name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1738,6 +1993,11 @@ pub struct SharedCallAgentModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SharedCallAgentModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Telecom.Shared.CallAgentModel",
+        required: &["id", "name"],
+        nullable: &["externalId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1782,6 +2042,11 @@ pub struct SharedCallReasonModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for SharedCallReasonModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Telecom.Shared.CallReasonModel",
+        required: &["id", "name", "lead", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1823,6 +2088,11 @@ pub struct TagResponseModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TagResponseModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Module.Telecom.Shared.TagResponseModel",
+        required: &["id", "typeName"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1866,6 +2136,11 @@ pub struct TelecomCallAgentModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TelecomCallAgentModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V3.CallAgentModel",
+        required: &["id", "name"],
+        nullable: &["externalId"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1924,6 +2199,9 @@ impl rt::WireEnum for TelecomCallDirection {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TelecomCallDirection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1981,6 +2259,9 @@ impl rt::WireEnum for TelecomCallDirection2 {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TelecomCallDirection2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2026,6 +2307,11 @@ pub struct TelecomCallReasonModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TelecomCallReasonModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V3.CallReasonModel",
+        required: &["id", "name", "lead", "active"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2098,6 +2384,9 @@ impl rt::WireEnum for TelecomCallType {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TelecomCallType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2167,6 +2456,9 @@ impl rt::WireEnum for TelecomCallType2 {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for TelecomCallType2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2210,6 +2502,11 @@ pub struct TelecomJobTypeModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TelecomJobTypeModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V3.JobTypeModel",
+        required: &["id", "name", "modifiedOn"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2252,6 +2549,11 @@ pub struct TelecomNamedModel {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for TelecomNamedModel {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Telecom.V2.NamedModel",
+        required: &["id", "name"],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2308,6 +2610,9 @@ impl rt::WireEnum for V2TelecomCallDirection {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for V2TelecomCallDirection {
@@ -2378,6 +2683,9 @@ impl rt::WireEnum for V2TelecomCallType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for V2TelecomCallType {

@@ -174,6 +174,7 @@ impl CallsCalls {
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -454,6 +455,7 @@ impl CallsGetCalls {
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"])],
     };
     /// Modified before a certain date/time (as date-time in RFC3339), not inclusive
     ///
@@ -669,6 +671,7 @@ impl CallsGetDetails {
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -721,6 +724,7 @@ impl CallsGetRecording {
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/octet-stream"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -773,6 +777,7 @@ impl CallsGetVoiceMail {
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/octet-stream"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -826,6 +831,7 @@ impl CallsUpdate {
         scopes: Some(&["tn.tlc.calls:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -904,6 +910,7 @@ impl ExportCalls {
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\

@@ -76,6 +76,33 @@ pub struct ActivitiesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivitiesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.Activities.ActivitiesResponse",
+        required: &[
+            "id",
+            "employeeId",
+            "activityTypeId",
+            "employeeType",
+            "startTime",
+            "tagTypes",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "endTime",
+            "jobId",
+            "appointmentId",
+            "projectId",
+            "projectLabel",
+            "laborTypeId",
+            "budgetCodeId",
+            "memo",
+            "startCoordinate",
+            "endCoordinate",
+            "modifiedById",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -155,6 +182,9 @@ impl rt::WireEnum for ActivityCategoriesGetListSort {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for ActivityCategoriesGetListSort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -214,6 +244,20 @@ pub struct ActivityCategoriesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityCategoriesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.ActivityCategories.ActivityCategoriesResponse",
+        required: &[
+            "id",
+            "name",
+            "type",
+            "allowEdit",
+            "isDefault",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -279,6 +323,20 @@ pub struct ActivityCategoryExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityCategoryExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.ActivityCategories.ActivityCategoryExportResponse",
+        required: &[
+            "id",
+            "name",
+            "type",
+            "allowEdit",
+            "isDefault",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -344,6 +402,20 @@ pub struct ActivityCategoryResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityCategoryResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.ActivityCategories.ActivityCategoryResponse",
+        required: &[
+            "id",
+            "name",
+            "type",
+            "allowEdit",
+            "isDefault",
+            "createdOn",
+            "modifiedOn",
+            "active",
+        ],
+        nullable: &[],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -424,6 +496,9 @@ impl rt::WireEnum for ActivityCategoryType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ActivityCategoryType {
@@ -653,6 +728,11 @@ pub struct ActivityEntryCoordinate {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityEntryCoordinate {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.Activities.ActivityEntryCoordinate",
+        required: &[],
+        nullable: &["latitude", "longitude"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -748,6 +828,33 @@ pub struct ActivityExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.Activities.ActivityExportResponse",
+        required: &[
+            "id",
+            "employeeId",
+            "employeeType",
+            "activityTypeId",
+            "startTime",
+            "tagTypes",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "endTime",
+            "jobId",
+            "appointmentId",
+            "projectId",
+            "projectLabel",
+            "laborTypeId",
+            "budgetCodeId",
+            "memo",
+            "startCoordinate",
+            "endCoordinate",
+            "modifiedById",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -861,6 +968,33 @@ pub struct ActivityResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.Activities.ActivityResponse",
+        required: &[
+            "id",
+            "employeeId",
+            "employeeType",
+            "activityTypeId",
+            "startTime",
+            "tagTypes",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &[
+            "endTime",
+            "jobId",
+            "appointmentId",
+            "projectId",
+            "projectLabel",
+            "laborTypeId",
+            "budgetCodeId",
+            "memo",
+            "startCoordinate",
+            "endCoordinate",
+            "modifiedById",
+        ],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1008,6 +1142,37 @@ pub struct ActivityTypeExportResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityTypeExportResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.ActivityTypes.ActivityTypeExportResponse",
+        required: &[
+            "id",
+            "code",
+            "categoryId",
+            "icon",
+            "isUsersHomeBusinessUnit",
+            "isTechnicianProfileLaborType",
+            "visibleToRoles",
+            "defaultTagTypeIds",
+            "tagAssociation",
+            "jobAssociation",
+            "projectAssociation",
+            "projectLabelAssociation",
+            "budgetCodeAssociation",
+            "laborTypeAssociation",
+            "memoAssociation",
+            "dontAllowToChangeMemo",
+            "dontAllowToChangeTag",
+            "isArchived",
+            "isDraft",
+            "isDefault",
+            "isInUse",
+            "active",
+            "createdOn",
+            "modifiedOn",
+            "displayedTechnicianStatus",
+        ],
+        nullable: &["description", "businessUnitId", "laborTypeId", "defaultMemo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1172,6 +1337,37 @@ pub struct ActivityTypeResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityTypeResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.ActivityTypes.ActivityTypeResponse",
+        required: &[
+            "id",
+            "code",
+            "categoryId",
+            "icon",
+            "isUsersHomeBusinessUnit",
+            "isTechnicianProfileLaborType",
+            "visibleToRoles",
+            "defaultTagTypeIds",
+            "tagAssociation",
+            "jobAssociation",
+            "projectAssociation",
+            "projectLabelAssociation",
+            "budgetCodeAssociation",
+            "laborTypeAssociation",
+            "memoAssociation",
+            "dontAllowToChangeMemo",
+            "dontAllowToChangeTag",
+            "isArchived",
+            "isDraft",
+            "isDefault",
+            "isInUse",
+            "active",
+            "createdOn",
+            "modifiedOn",
+            "displayedTechnicianStatus",
+        ],
+        nullable: &["description", "businessUnitId", "laborTypeId", "defaultMemo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1267,6 +1463,9 @@ impl rt::WireEnum for ActivityTypesGetListSort {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for ActivityTypesGetListSort {
@@ -1390,6 +1589,36 @@ pub struct ActivityTypesResponse {
     pub unknown_fields: rt::Map<rt::Json>,
 }
 impl rt::ModelFields for ActivityTypesResponse {
+    const SHAPE: rt::ModelShape = rt::ModelShape {
+        schema: "Timesheets.V2.ActivityTypes.ActivityTypesResponse",
+        required: &[
+            "id",
+            "code",
+            "categoryId",
+            "icon",
+            "isUsersHomeBusinessUnit",
+            "isTechnicianProfileLaborType",
+            "visibleToRoles",
+            "defaultTagTypeIds",
+            "tagAssociation",
+            "jobAssociation",
+            "projectAssociation",
+            "projectLabelAssociation",
+            "budgetCodeAssociation",
+            "laborTypeAssociation",
+            "memoAssociation",
+            "dontAllowToChangeMemo",
+            "dontAllowToChangeTag",
+            "isArchived",
+            "isDraft",
+            "isDefault",
+            "isInUse",
+            "active",
+            "createdOn",
+            "modifiedOn",
+        ],
+        nullable: &["description", "businessUnitId", "laborTypeId", "defaultMemo"],
+    };
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1666,6 +1895,9 @@ impl rt::WireEnum for Association {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for Association {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1729,6 +1961,9 @@ impl rt::WireEnum for DisplayedTechnicianStatusDto {
     fn as_wire(&self) -> &str {
         self.as_str()
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 impl std::fmt::Display for DisplayedTechnicianStatusDto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1783,6 +2018,9 @@ impl rt::WireEnum for EmployeeType {
     }
     fn as_wire(&self) -> &str {
         self.as_str()
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
     }
 }
 impl std::fmt::Display for EmployeeType {

@@ -113,6 +113,11 @@ impl ActivitiesControllersCreate {
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -163,6 +168,7 @@ impl ActivitiesControllersDelete {
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &[]), ("400", &["application/json"])],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -215,6 +221,11 @@ impl ActivitiesControllersGet {
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -275,6 +286,11 @@ impl ActivitiesControllersGetList {
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -460,6 +476,11 @@ impl ActivitiesControllersUpdate {
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -558,6 +579,11 @@ impl ActivityCategoriesGet {
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -618,6 +644,11 @@ impl ActivityCategoriesGetList {
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -867,6 +898,11 @@ impl ActivityTypesGet {
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("404", &["application/json"]),
+        ],
     };
     /// The request `send` sends: path, query and body, to look at first.
     pub fn to_request(&self) -> rt::Request {
@@ -927,6 +963,11 @@ impl ActivityTypesGetList {
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[
+            ("200", &["application/json"]),
+            ("400", &["application/json"]),
+            ("409", &["application/json"]),
+        ],
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1179,6 +1220,7 @@ impl ExportActivities {
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1292,6 +1334,7 @@ impl ExportActivityCategories {
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1410,6 +1453,7 @@ impl ExportActivityTypes {
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
         maintenance_conflicts: false,
+        answers: &[("200", &["application/json"]), ("400", &["application/json"])],
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\

@@ -26,6 +26,7 @@ impl Runtime {
             margin: self.inner.margin,
             policy: &self.inner.retry,
             hooks: &self.inner.hooks,
+            replay: self.inner.observing.replay.is_some(),
         };
         let local = &self.inner.tokens;
         let creds = &call.credentials;

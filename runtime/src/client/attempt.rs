@@ -67,10 +67,10 @@ impl Runtime {
                 span: &span,
             };
             let (status, verdict) = match result {
-                Err(e) => (
-                    None,
-                    Verdict::Failed(transport(e).with_operation(op.id), retry::TRANSPORT, None),
-                ),
+                Err(e) => {
+                    let class = failure_class(&e);
+                    (None, Verdict::Failed(e.with_operation(op.id), class, None))
+                }
                 Ok(resp) => {
                     let status = Some(resp.status().as_u16());
                     (
@@ -128,7 +128,7 @@ impl Runtime {
         attempt: u32,
         token: &crate::auth::Token,
         span: &tracing::Span,
-    ) -> Result<Result<reqwest::Response, reqwest::Error>, Error> {
+    ) -> Result<Result<reqwest::Response, Error>, Error> {
         let mut headers = call.headers.clone();
         let info = AttemptInfo {
             operation: call.op,
@@ -142,10 +142,18 @@ impl Runtime {
             .counts
             .requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let result = self
-            .send_once(call, token, headers)?
-            .instrument(span.clone())
-            .await;
+        let request = self.request(call, token, headers)?;
+        let result = match &self.inner.observing.replay {
+            Some(replay) => request
+                .build()
+                .map_err(transport)
+                .and_then(|r| replay.answer_for(&self.inner.api_url, &r)),
+            None => request
+                .send()
+                .instrument(span.clone())
+                .await
+                .map_err(transport),
+        };
         span.record("duration_ms", t0.elapsed().as_millis() as u64);
         Ok(result)
     }
@@ -167,6 +175,13 @@ impl Runtime {
         let code = resp.status().as_u16();
         a.span.record("http.response.status_code", code);
         self.inner.clock.observe(resp.headers());
+        let resp = match self.keep(a.call, resp).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                let class = failure_class(&e);
+                return Verdict::Failed(e.with_operation(op.id), class, None);
+            }
+        };
         if code == 401 {
             let client_id = &a.call.credentials.client_id;
             let current = self
@@ -186,13 +201,40 @@ impl Runtime {
             // Cut off, reset, or too slow while reading: worth another try. Too large
             // stays too large.
             Err(e) => {
-                let class = match e.kind() {
-                    ErrorKind::Transport { .. } => retry::TRANSPORT,
-                    _ => retry::Class::Permanent,
-                };
+                let class = failure_class(&e);
                 Verdict::Failed(e.with_operation(op.id), class, None)
             }
         }
+    }
+
+    /// What the runtime keeps of an answer, when asked: its status and media type
+    /// checked against the document (drift), the exchange written to a recording (the
+    /// answer is then read whole here, and handed on as read).
+    async fn keep(&self, call: &Call, resp: reqwest::Response) -> Result<reqwest::Response, Error> {
+        let observing = &self.inner.observing;
+        if let Some(drift) = &observing.drift {
+            let media = resp.headers().get(reqwest::header::CONTENT_TYPE);
+            drift.answer(
+                call.op,
+                resp.status().as_u16(),
+                media.and_then(|v| v.to_str().ok()),
+            );
+        }
+        let Some(writer) = &observing.writer else {
+            return Ok(resp);
+        };
+        let body = match &call.body {
+            SendBody::Json(b) => Some(&b[..]),
+            _ => None,
+        };
+        let key = crate::record::call_key(
+            &writer.redaction,
+            &self.inner.api_url,
+            call.op.method.as_str(),
+            &call.url,
+            body,
+        );
+        writer.tap(key, resp, self.inner.max_response_bytes).await
     }
 
     /// What every attempt of a call sends: the URL, the body, the credentials. Fails on
@@ -241,12 +283,12 @@ impl Runtime {
     }
 
     /// One attempt's request, with the token, the app key and the body.
-    pub(super) fn send_once(
+    pub(super) fn request(
         &self,
         call: &Call,
         token: &crate::auth::Token,
         headers: reqwest::header::HeaderMap,
-    ) -> Result<impl Future<Output = Result<reqwest::Response, reqwest::Error>>, Error> {
+    ) -> Result<reqwest::RequestBuilder, Error> {
         let accept = !headers.contains_key(reqwest::header::ACCEPT);
         let mut rb = self
             .inner
@@ -278,7 +320,7 @@ impl Runtime {
             }
             SendBody::None => {}
         }
-        Ok(rb.send())
+        Ok(rb)
     }
 }
 
@@ -367,6 +409,16 @@ async fn refused(
         }
     );
     (err, retry::classify_status(code, maintenance), retry_after)
+}
+
+/// How a failure to get or read an answer is retried: a broken connection (cut off,
+/// reset, too slow) like any transport failure; what no attempt can change (too large, a
+/// replay without the answer) not at all.
+fn failure_class(e: &Error) -> retry::Class {
+    match e.kind() {
+        ErrorKind::Transport { .. } => retry::TRANSPORT,
+        _ => retry::Class::Permanent,
+    }
 }
 
 /// A request body as sent, once per attempt.

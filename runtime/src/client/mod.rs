@@ -45,6 +45,8 @@ struct Inner {
     clock: response::ServerClock,
     counts: Counts,
     hooks: crate::hooks::Hooks,
+    /// Drift notes, a recording, a replay: what the runtime keeps of its answers.
+    observing: crate::observe::Observing,
     /// The fleet's limits and tokens, when Redis is configured.
     #[cfg(feature = "redis")]
     shared: Option<crate::shared::Shared>,
@@ -114,7 +116,12 @@ impl Runtime {
                 token_url,
                 app_key: b.app_key,
                 credentials: b.credentials,
-                default_credentials: b.default_credentials,
+                // A replay sends nothing: any pair will do.
+                default_credentials: b.default_credentials.or_else(|| {
+                    b.observe
+                        .replays()
+                        .then(|| Credentials::new("replay", "replay"))
+                }),
                 retry: b.retry,
                 margin: b.token_refresh_margin,
                 check_scopes: b.check_scopes,
@@ -126,6 +133,7 @@ impl Runtime {
                 operation_limit_overrides: b.operation_limit_overrides,
                 clock: response::ServerClock::default(),
                 counts: Counts::default(),
+                observing: crate::observe::Observing::new(&b.observe)?,
                 hooks: b.hooks,
                 #[cfg(feature = "redis")]
                 shared: b
@@ -182,6 +190,10 @@ impl Runtime {
     /// before the first answer (or when answers carry no `Date`).
     pub fn server_now(&self) -> Option<crate::types::DateTime> {
         self.inner.clock.now()
+    }
+
+    pub(crate) fn observing(&self) -> &crate::observe::Observing {
+        &self.inner.observing
     }
 
     fn credentials(&self, tenant: i64) -> Result<&Credentials, Error> {
@@ -287,7 +299,7 @@ impl TenantClient {
         &self,
         req: Request,
         prepare: fn(&reqwest::Response) -> P,
-        finish: fn(P, bytes::Bytes) -> Result<T, Error>,
+        finish: impl FnOnce(P, bytes::Bytes) -> Result<T, Error> + Send + 'static,
     ) -> ResponseFuture<T> {
         let this = self.clone();
         Box::pin(async move {
@@ -305,7 +317,18 @@ impl TenantClient {
         &self,
         req: Request,
     ) -> ResponseFuture<T> {
-        self.send_with(req, |_| (), |(), bytes| response::decode(&bytes))
+        if !self.client.observes_drift() {
+            return self.send_with(req, |_| (), |(), bytes| response::decode(&bytes));
+        }
+        let (runtime, op) = (self.client.clone(), req.op);
+        self.send_with(
+            req,
+            |_| (),
+            move |(), bytes| match &runtime.observing().drift {
+                Some(drift) => drift.decode(op, &bytes),
+                None => response::decode(&bytes),
+            },
+        )
     }
 
     /// Sends a request whose success has no body worth reading (the body is still read, so

@@ -16,6 +16,8 @@ pub trait WireEnum: Sized {
     fn from_wire(value: &str) -> Self;
     /// The value as sent on the wire.
     fn as_wire(&self) -> &str;
+    /// Whether the document lists the value (`false` for `Unknown`).
+    fn is_listed(&self) -> bool;
 }
 
 /// A generated integer enum: known values have variants, others are kept as sent.
@@ -26,6 +28,8 @@ pub trait IntEnum: Sized {
     fn from_name(name: &str) -> Option<Self>;
     /// The number sent on the wire.
     fn to_i64(&self) -> i64;
+    /// Whether the document lists the value (`false` for `Unknown`).
+    fn is_listed(&self) -> bool;
 }
 
 /// Deserializes a [`WireEnum`]; never fails on an unlisted value.
@@ -37,21 +41,41 @@ pub fn de_string_enum<'de, T: WireEnum, D: Deserializer<'de>>(d: D) -> Result<T,
             f.write_str("a string")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            Ok(T::from_wire(v))
+            Ok(listed(T::from_wire(v), v))
         }
         // Some enums arrive as their numeric value; keep it as text.
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-            Ok(T::from_wire(&v.to_string()))
+            let v = v.to_string();
+            Ok(listed(T::from_wire(&v), &v))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-            Ok(T::from_wire(&v.to_string()))
+            let v = v.to_string();
+            Ok(listed(T::from_wire(&v), &v))
         }
         // A number under serde_json's `arbitrary_precision`.
         fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-            Ok(T::from_wire(&precise_number(map, &self)?))
+            let v = precise_number(map, &self)?;
+            Ok(listed(T::from_wire(&v), &v))
         }
     }
     d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// `value`, noted as a value the document does not list when it is one and drift is
+/// observed.
+fn listed<T: WireEnum>(value: T, wire: &str) -> T {
+    if !value.is_listed() && crate::drift::observing() {
+        crate::drift::note_enum_value(wire);
+    }
+    value
+}
+
+/// `value`, noted like [`listed`].
+fn int_listed<T: IntEnum>(value: T) -> T {
+    if !value.is_listed() && crate::drift::observing() {
+        crate::drift::note_enum_value(&value.to_i64().to_string());
+    }
+    value
 }
 
 /// Deserializes an [`IntEnum`] from a number, a numeric string, or a variant name.
@@ -63,16 +87,16 @@ pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::
             f.write_str("an integer, or an enum name")
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-            Ok(T::from_i64(v))
+            Ok(int_listed(T::from_i64(v)))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
             i64::try_from(v)
-                .map(T::from_i64)
+                .map(|v| int_listed(T::from_i64(v)))
                 .map_err(|_| E::custom("integer enum value out of range"))
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
             if let Ok(n) = v.trim().parse::<i64>() {
-                return Ok(T::from_i64(n));
+                return Ok(int_listed(T::from_i64(n)));
             }
             T::from_name(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
         }
@@ -80,7 +104,7 @@ pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::
         fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
             let text = precise_number(map, &self)?;
             text.parse::<i64>()
-                .map(T::from_i64)
+                .map(|v| int_listed(T::from_i64(v)))
                 .map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &self))
         }
     }
@@ -119,7 +143,7 @@ impl<'de, T: WireEnum> Deserialize<'de> for Flags<T> {
             s.split(',')
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
-                .map(T::from_wire)
+                .map(|v| listed(T::from_wire(v), v))
                 .collect(),
         ))
     }

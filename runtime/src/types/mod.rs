@@ -12,9 +12,11 @@ mod parse;
 mod time;
 mod wrappers;
 
+pub(crate) use binary::{b64_decode, b64_encode};
 pub use binary::{Binary, Download, FilePart, Redirect};
 pub use enums::{de_int_enum, de_string_enum, pick_shape, Flags, IntEnum, WireEnum};
-pub use models::{de_model, ModelFields};
+pub(crate) use models::Key;
+pub use models::{de_model, ModelFields, ModelShape};
 pub use money::Decimal;
 pub use nullable::Nullable;
 pub use parse::ParseError;

@@ -14,6 +14,8 @@ use super::*;
 /// ([`de_model`]) serves every model, so each model compiles a field match instead of
 /// serde's derived visitors (about half the generated crate's code).
 pub trait ModelFields: Default {
+    /// What the document says of the model's JSON object, for drift observation.
+    const SHAPE: ModelShape;
     /// Reads the value of `key` from `map` into its field; `false` when the model has no
     /// field of that name (the value is then still to be read).
     fn field<'de, A: de::MapAccess<'de>>(
@@ -25,8 +27,23 @@ pub trait ModelFields: Default {
     fn unknown_fields(&mut self) -> &mut Map<Json>;
 }
 
+/// What a document says of a response model's JSON object: its schema's name and which
+/// properties it marks required or lets be `null`. Drift observation
+/// ([`crate::RuntimeBuilder::observe_drift`]) checks answers against it; decoding never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelShape {
+    /// The schema's name in its document (`Crm.V2.CustomerResponse`).
+    pub schema: &'static str,
+    /// Properties the document marks required.
+    pub required: &'static [&'static str],
+    /// Properties the document lets be `null`.
+    pub nullable: &'static [&'static str],
+}
+
 /// Deserializes a [`ModelFields`] model from a JSON object: missing keys stay `None`, a
-/// `null` is `None`, unknown keys are kept, and a repeated key keeps its last value.
+/// `null` is `None`, unknown keys are kept, and a repeated key keeps its last value. While
+/// drift is observed for the answer being read, the object is also checked against the
+/// model's [`ModelShape`] (`crate::drift`).
 pub fn de_model<'de, T: ModelFields, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     struct V<T>(std::marker::PhantomData<T>);
     impl<'de, T: ModelFields> Visitor<'de> for V<T> {
@@ -35,6 +52,9 @@ pub fn de_model<'de, T: ModelFields, D: Deserializer<'de>>(d: D) -> Result<T, D:
             f.write_str("a JSON object")
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            if crate::drift::observing() {
+                return crate::drift::model::observed_map(map);
+            }
             let mut model = T::default();
             while let Some(key) = map.next_key::<Key<'de>>()? {
                 if !model.field(key.as_str(), &mut map)? {
@@ -49,19 +69,19 @@ pub fn de_model<'de, T: ModelFields, D: Deserializer<'de>>(d: D) -> Result<T, D:
 }
 
 /// An object key, borrowed from the input when it has no escapes.
-enum Key<'de> {
+pub(crate) enum Key<'de> {
     Borrowed(&'de str),
     Owned(String),
 }
 
 impl Key<'_> {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,
             Key::Owned(s) => s,
         }
     }
-    fn into_owned(self) -> String {
+    pub(crate) fn into_owned(self) -> String {
         match self {
             Key::Borrowed(s) => s.to_owned(),
             Key::Owned(s) => s,

@@ -128,6 +128,9 @@ impl WireEnum for Color {
             Color::Unknown(s) => s,
         }
     }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Color::Unknown(_))
+    }
 }
 impl<'de> Deserialize<'de> for Color {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -156,6 +159,9 @@ impl IntEnum for Freq {
             Freq::Daily => 0,
             Freq::Unknown(v) => *v,
         }
+    }
+    fn is_listed(&self) -> bool {
+        !matches!(self, Freq::Unknown(_))
     }
 }
 impl<'de> Deserialize<'de> for Freq {
@@ -237,6 +243,11 @@ struct Model {
     unknown: Map<Json>,
 }
 impl ModelFields for Model {
+    const SHAPE: ModelShape = ModelShape {
+        schema: "Test.Model",
+        required: &["id"],
+        nullable: &[],
+    };
     fn field<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -1,0 +1,138 @@
+//! Where the answer being decoded is: a thread-local scope, set while one answer is read
+//! (decoding is synchronous, so one thread reads one answer at a time), with the schema
+//! and field each value belongs to, and what was found in it. When no answer is observed,
+//! the only cost is reading one thread-local flag per object and per unlisted enum value.
+
+use super::DriftKind;
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    static SCOPE: RefCell<Scope> = RefCell::new(Scope::default());
+}
+
+/// One finding in one answer: the document's vocabulary only, never a value of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Finding {
+    /// The schema of the innermost model (empty outside any model).
+    pub schema: &'static str,
+    /// The property of that schema (empty outside any model).
+    pub field: String,
+    /// The properties from the answer's outermost model to this one, joined by `.`.
+    pub path: String,
+    pub kind: DriftKind,
+    /// A JSON type, an enum value, a status or a media type, as the kind says.
+    pub detail: String,
+}
+
+#[derive(Default)]
+struct Scope {
+    /// The models being read, each with how deep the key path was when it began.
+    models: Vec<(&'static str, usize)>,
+    /// The keys from the outermost model to the value being read.
+    keys: Vec<String>,
+    findings: Vec<Finding>,
+}
+
+/// Whether the answer being decoded on this thread is observed.
+#[inline]
+pub(crate) fn observing() -> bool {
+    ACTIVE.with(Cell::get)
+}
+
+/// Runs `f` (the decoding of one answer) observed, and returns what it found.
+pub(crate) fn observe<T>(f: impl FnOnce() -> T) -> (T, Vec<Finding>) {
+    struct Off;
+    impl Drop for Off {
+        fn drop(&mut self) {
+            ACTIVE.with(|a| a.set(false));
+        }
+    }
+    SCOPE.with(|s| *s.borrow_mut() = Scope::default());
+    ACTIVE.with(|a| a.set(true));
+    let off = Off;
+    let value = f();
+    drop(off);
+    let found = SCOPE.with(|s| std::mem::take(&mut *s.borrow_mut()).findings);
+    (value, found)
+}
+
+/// A model being read, until dropped.
+pub(crate) struct ModelGuard;
+
+/// Begins reading an object of `schema`.
+pub(crate) fn enter_model(schema: &'static str) -> ModelGuard {
+    SCOPE.with(|s| {
+        let mut s = s.borrow_mut();
+        let depth = s.keys.len();
+        s.models.push((schema, depth));
+    });
+    ModelGuard
+}
+
+impl Drop for ModelGuard {
+    fn drop(&mut self) {
+        SCOPE.with(|s| {
+            s.borrow_mut().models.pop();
+        });
+    }
+}
+
+/// A property being read, until dropped.
+pub(crate) struct FieldGuard;
+
+/// Begins reading the value of property `key` of the current model.
+pub(crate) fn enter_field(key: &str) -> FieldGuard {
+    SCOPE.with(|s| s.borrow_mut().keys.push(key.to_owned()));
+    FieldGuard
+}
+
+impl Drop for FieldGuard {
+    fn drop(&mut self) {
+        SCOPE.with(|s| {
+            s.borrow_mut().keys.pop();
+        });
+    }
+}
+
+/// Notes `kind` at the value being read (the current model's current property).
+pub(crate) fn note(kind: DriftKind, detail: impl Into<String>) {
+    note_at(None, kind, detail.into());
+}
+
+/// Notes `kind` at property `field` of the current model (one it did not read: a required
+/// property that is absent), or at the value being read when `field` is `None`.
+pub(crate) fn note_at(field: Option<&str>, kind: DriftKind, detail: String) {
+    SCOPE.with(|s| {
+        let mut s = s.borrow_mut();
+        let (schema, depth) = s.models.last().copied().unwrap_or(("", 0));
+        let mut keys: Vec<&str> = s.keys.iter().map(String::as_str).collect();
+        if let Some(f) = field {
+            keys.push(f);
+        }
+        let field = if keys.len() > depth {
+            keys.last().copied().unwrap_or_default().to_owned()
+        } else {
+            String::new()
+        };
+        let path = keys.join(".");
+        s.findings.push(Finding {
+            schema,
+            field,
+            path,
+            kind,
+            detail,
+        });
+    });
+}
+
+/// How many values that did not parse as their type have been noted so far.
+pub(crate) fn wrong_types() -> usize {
+    SCOPE.with(|s| {
+        s.borrow()
+            .findings
+            .iter()
+            .filter(|f| f.kind == DriftKind::WrongType)
+            .count()
+    })
+}

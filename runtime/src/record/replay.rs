@@ -1,0 +1,160 @@
+//! Playing a recording back: a call is answered by the next unused exchange recorded for
+//! it, with no connection made; the token exchange is answered here too (a token that
+//! grants nothing is checked: scopes are not known, so not checked).
+
+use super::{call_key, CallKey, Exchange, Header, Redaction};
+use crate::error::Error;
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// A recording to answer calls from, given to [`crate::RuntimeBuilder::replay`].
+///
+/// ```no_run
+/// use servicetitan_runtime::{Environment, Replay, Runtime, RuntimeBuilder};
+///
+/// let replay = Replay::open("tests/recordings/customers.jsonl")?;
+/// let runtime = Runtime::new(RuntimeBuilder::new(Environment::Integration).replay(replay))?;
+/// # Ok::<(), servicetitan_runtime::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Replay {
+    queues: Mutex<HashMap<CallKey, VecDeque<Exchange>>>,
+    pub(crate) redaction: Redaction,
+    total: usize,
+}
+
+impl Replay {
+    /// Reads a recording.
+    pub fn open(file: impl AsRef<Path>) -> Result<Replay, Error> {
+        let file = file.as_ref();
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::config(format!("cannot read {}: {e}", file.display())))?;
+        Replay::parse(&text)
+            .map_err(|m| Error::config(format!("recording {}: {m}", file.display())))
+    }
+
+    /// Reads a recording's text.
+    pub fn parse(text: &str) -> Result<Replay, String> {
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let header: Header = match lines.next() {
+            Some((_, l)) => serde_json::from_str(l)
+                .map_err(|e| format!("line 1 is not a recording's header: {e}"))?,
+            None => return Err("empty: not a recording".into()),
+        };
+        if header.servicetitan_recording != 1 {
+            return Err(format!(
+                "version {} of the format; this runtime reads version 1",
+                header.servicetitan_recording
+            ));
+        }
+        let mut queues: HashMap<CallKey, VecDeque<Exchange>> = HashMap::new();
+        let mut total = 0;
+        for (i, line) in lines {
+            let exchange: Exchange =
+                serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+            queues
+                .entry(exchange.key())
+                .or_default()
+                .push_back(exchange);
+            total += 1;
+        }
+        Ok(Replay {
+            queues: Mutex::new(queues),
+            redaction: Redaction::new(&header.redact),
+            total,
+        })
+    }
+
+    /// Exchanges in the recording.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    /// Whether the recording holds no exchange.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Exchanges not yet played.
+    pub fn remaining(&self) -> usize {
+        self.queues
+            .lock()
+            .map(|q| q.values().map(VecDeque::len).sum())
+            .unwrap_or(0)
+    }
+
+    /// The answer recorded for a call, or an error naming the call when none is left.
+    pub(crate) fn answer_for(
+        &self,
+        root: &url::Url,
+        request: &reqwest::Request,
+    ) -> Result<reqwest::Response, Error> {
+        let body = request.body().and_then(reqwest::Body::as_bytes);
+        let key = call_key(
+            &self.redaction,
+            root,
+            request.method().as_str(),
+            request.url(),
+            body,
+        );
+        let next = self
+            .queues
+            .lock()
+            .ok()
+            .and_then(|mut q| q.get_mut(&key).and_then(VecDeque::pop_front));
+        let Some(exchange) = next else {
+            let (method, path, query, _) = key;
+            let query = if query.is_empty() {
+                query
+            } else {
+                format!("?{query}")
+            };
+            return Err(Error::config(format!(
+                "the recording holds no (more) answers to {method} {path}{query} with this body"
+            )));
+        };
+        let body = match (&exchange.json, &exchange.bytes) {
+            (Some(v), _) => bytes::Bytes::from(v.to_string()),
+            (None, Some(b)) => crate::types::b64_decode(b)
+                .map(bytes::Bytes::from)
+                .ok_or_else(|| Error::config("a recorded body is not base64"))?,
+            (None, None) => bytes::Bytes::new(),
+        };
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(ct) = exchange
+            .content_type
+            .as_deref()
+            .and_then(|c| reqwest::header::HeaderValue::from_str(c).ok())
+        {
+            headers.insert(reqwest::header::CONTENT_TYPE, ct);
+        }
+        Ok(answer(exchange.status, &headers, body))
+    }
+}
+
+/// An answer made here rather than read from a connection.
+pub(crate) fn answer(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> reqwest::Response {
+    let mut builder = http::Response::builder().status(status);
+    for (name, value) in headers {
+        let hop = [
+            reqwest::header::CONTENT_LENGTH,
+            reqwest::header::CONTENT_ENCODING,
+            reqwest::header::TRANSFER_ENCODING,
+        ];
+        if !hop.contains(name) {
+            builder = builder.header(name, value);
+        }
+    }
+    let made = builder
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(bytes::Bytes::new()));
+    reqwest::Response::from(made)
+}
