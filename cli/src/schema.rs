@@ -2,7 +2,17 @@
 //! from `codegen/src/tables/`): what the sink reads at run time to put a record into its
 //! table and to bring a database to the program's version.
 
-use servicetitan::runtime::SyncSource;
+use servicetitan::runtime::drift::{self, DriftNotes};
+use servicetitan::runtime::{Operation, SyncSource};
+
+/// A record checked against its model, as drift observation checks answers: what
+/// disagrees with the document.
+pub type Check = fn(&Operation, &[u8]) -> DriftNotes;
+
+/// The [`Check`] of records of model `T`.
+pub fn check<T: serde::de::DeserializeOwned>(op: &Operation, record: &[u8]) -> DriftNotes {
+    drift::observe_decode::<T>(op, record).1
+}
 
 /// What a column holds; its type in each database is in `generated/schema.*.sql`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +77,8 @@ pub struct Catalog {
     pub tables: &'static [&'static [Table]],
     /// Oldest first.
     pub migrations: &'static [Migration],
+    /// Each domain's record checks, by operation id.
+    pub checks: &'static [&'static [(&'static str, Check)]],
 }
 
 impl Catalog {
@@ -76,7 +88,17 @@ impl Catalog {
             sources: servicetitan::SYNC_SOURCES,
             tables: crate::tables::TABLES,
             migrations: crate::tables::MIGRATIONS,
+            checks: crate::tables::CHECKS,
         }
+    }
+
+    /// How a source's records are checked against the document, if the catalog knows.
+    pub fn check_of(&self, operation: &str) -> Option<Check> {
+        self.checks
+            .iter()
+            .flat_map(|d| d.iter())
+            .find(|(id, _)| *id == operation)
+            .map(|(_, c)| *c)
     }
 
     /// The table a domain's source answers into, if it has one (sources whose records

@@ -7,6 +7,7 @@ use crate::row::{row, Row};
 use crate::schema::{Catalog, Table};
 use crate::sink::{jsonl, Commit, Database, Fallible, Session};
 use futures_util::StreamExt;
+use servicetitan::runtime::drift::report as drift_report;
 use servicetitan::runtime::{ChangeOptions, Checkpoint, RawRecord, SyncSource, TenantClient};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -194,7 +195,13 @@ async fn stream(
             return outcome;
         }
     };
-    if let Err(e) = copy(client, out, source, options, progress, &key, &mut outcome).await {
+    // Records are read raw (exact numbers); when drift is observed, each is also checked
+    // against its model, as a typed call's answer is.
+    let check = catalog
+        .check_of(source.operation.id)
+        .filter(|_| client.client().observes_drift());
+    let from = (source, check);
+    if let Err(e) = copy(client, out, from, options, progress, &key, &mut outcome).await {
         outcome.result = Err(e.to_string());
     }
     outcome
@@ -239,7 +246,7 @@ async fn open(
 async fn copy(
     client: &TenantClient,
     (mut out, since): (Out, Option<Checkpoint>),
-    source: &SyncSource,
+    (source, check): (&SyncSource, Option<crate::schema::Check>),
     options: &ChangeOptions,
     progress: &Progress,
     key: &str,
@@ -258,6 +265,11 @@ async fn copy(
                 break;
             }
         };
+        if let Some(check) = check {
+            client
+                .client()
+                .note_drift(&check(source.operation, record.get().as_bytes()));
+        }
         out.push(&record)?;
         uncommitted += 1;
         progress.records.fetch_add(1, Relaxed);
@@ -331,4 +343,12 @@ pub fn summary(runtime: &servicetitan::Runtime, outcomes: &[Outcome], elapsed: D
         counts.retries,
         counts.token_requests,
     );
+    if runtime.observes_drift() {
+        let file = match runtime.flush_drift() {
+            Ok(Some(f)) => format!(" (report: {})", f.display()),
+            Ok(None) => String::new(),
+            Err(e) => format!(" (the report could not be written: {e})"),
+        };
+        eprintln!("{}{file}", drift_report::summary(&runtime.drift_notes()));
+    }
 }

@@ -107,6 +107,7 @@ fn catalog(out: &servicetitan_codegen::Output) -> Catalog {
         kind: SourceKind::Export { from: "from" },
     }]));
     Catalog {
+        checks: &[],
         sources: Box::leak(Box::new([("shop", sources)])),
         tables: Box::leak(Box::new([&*Box::leak(tables.into_boxed_slice())])),
         migrations: Box::leak(migrations.into_boxed_slice()),

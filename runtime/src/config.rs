@@ -1,9 +1,12 @@
 //! Environments, credentials and client settings.
 
 use crate::error::Error;
+use crate::record::{Recorder, Replay};
 use crate::retry::RetryPolicy;
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where requests go.
@@ -245,7 +248,7 @@ pub struct RuntimeBuilder {
     pub(crate) tenant_limit: Option<crate::RateLimit>,
     pub(crate) operation_limits: bool,
     pub(crate) operation_limit_overrides: HashMap<String, crate::RateLimit>,
-    pub(crate) observe: crate::observe::ObserveSettings,
+    pub(crate) observe: ObserveSettings,
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<RedisSettings>,
 }
@@ -429,5 +432,58 @@ pub(crate) fn check_url(what: &str, url: &str) -> Result<url::Url, Error> {
         other => Err(Error::config(format!(
             "{what} {url:?} has unsupported scheme `{other}`"
         ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// What a runtime keeps of its answers (`crate::observe`)
+
+/// Where drift notes go.
+#[derive(Debug, Clone)]
+pub(crate) enum DriftSetting {
+    File(PathBuf),
+    Memory,
+}
+
+/// What the builder was told.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ObserveSettings {
+    pub(crate) drift: Option<DriftSetting>,
+    pub(crate) record: Option<Recorder>,
+    pub(crate) replay: Option<Arc<Replay>>,
+}
+
+impl RuntimeBuilder {
+    /// Observes drift between the API's answers and the documents, and merges the notes
+    /// into the JSON-lines report `file` when the runtime is dropped or
+    /// [`crate::Runtime::flush_drift`] is called (`crate::drift`). Without this,
+    /// `ST_DRIFT_REPORT=FILE` in the environment does the same.
+    pub fn observe_drift(mut self, file: impl Into<PathBuf>) -> Self {
+        self.observe.drift = Some(DriftSetting::File(file.into()));
+        self
+    }
+    /// Observes drift and keeps the notes in memory only ([`crate::Runtime::drift_notes`]).
+    pub fn observe_drift_in_memory(mut self) -> Self {
+        self.observe.drift = Some(DriftSetting::Memory);
+        self
+    }
+    /// Records every exchange (`crate::record`). Without this, `ST_RECORD=FILE` (and
+    /// `ST_RECORD_REDACT=a,b`) in the environment does the same.
+    pub fn record(mut self, recorder: Recorder) -> Self {
+        self.observe.record = Some(recorder);
+        self
+    }
+    /// Answers every call from a recording instead of the API: no connection is made, and
+    /// tokens are made up here. Credentials are not needed (any given are not sent).
+    pub fn replay(mut self, replay: Replay) -> Self {
+        self.observe.replay = Some(Arc::new(replay));
+        self
+    }
+}
+
+impl ObserveSettings {
+    /// Whether calls are answered from a recording.
+    pub(crate) fn replays(&self) -> bool {
+        self.replay.is_some()
     }
 }

@@ -2,64 +2,14 @@
 //! recording, or a recording to answer from instead of the API (`crate::record`). The
 //! builder's settings, the environment's (`ST_DRIFT_REPORT`, `ST_RECORD`,
 //! `ST_RECORD_REDACT`, read when a runtime is built, whether from `Config` or from a
-//! `RuntimeBuilder`), and the runtime's handles on them.
+//! `RuntimeBuilder`), and the runtime's handles on them. The builder's methods are in
+//! `config.rs`, the runtime's (`drift_notes`, `flush_drift`, ...) in `client/`.
 
-use crate::config::RuntimeBuilder;
-use crate::drift::{DriftNotes, Observer};
+use crate::config::{DriftSetting, ObserveSettings};
+use crate::drift::Observer;
 use crate::error::Error;
 use crate::record::{Recorder, Replay, Writer};
-use std::path::PathBuf;
 use std::sync::Arc;
-
-/// Where drift notes go.
-#[derive(Debug, Clone)]
-pub(crate) enum DriftSetting {
-    File(PathBuf),
-    Memory,
-}
-
-/// What the builder was told.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ObserveSettings {
-    drift: Option<DriftSetting>,
-    record: Option<Recorder>,
-    replay: Option<Arc<Replay>>,
-}
-
-impl RuntimeBuilder {
-    /// Observes drift between the API's answers and the documents, and merges the notes
-    /// into the JSON-lines report `file` when the runtime is dropped or
-    /// [`crate::Runtime::flush_drift`] is called (`crate::drift`). Without this,
-    /// `ST_DRIFT_REPORT=FILE` in the environment does the same.
-    pub fn observe_drift(mut self, file: impl Into<PathBuf>) -> Self {
-        self.observe.drift = Some(DriftSetting::File(file.into()));
-        self
-    }
-    /// Observes drift and keeps the notes in memory only ([`crate::Runtime::drift_notes`]).
-    pub fn observe_drift_in_memory(mut self) -> Self {
-        self.observe.drift = Some(DriftSetting::Memory);
-        self
-    }
-    /// Records every exchange (`crate::record`). Without this, `ST_RECORD=FILE` (and
-    /// `ST_RECORD_REDACT=a,b`) in the environment does the same.
-    pub fn record(mut self, recorder: Recorder) -> Self {
-        self.observe.record = Some(recorder);
-        self
-    }
-    /// Answers every call from a recording instead of the API: no connection is made, and
-    /// tokens are made up here. Credentials are not needed (any given are not sent).
-    pub fn replay(mut self, replay: Replay) -> Self {
-        self.observe.replay = Some(Arc::new(replay));
-        self
-    }
-}
-
-impl ObserveSettings {
-    /// Whether calls are answered from a recording.
-    pub(crate) fn replays(&self) -> bool {
-        self.replay.is_some()
-    }
-}
 
 /// The runtime's handles.
 #[derive(Debug, Default)]
@@ -106,32 +56,6 @@ impl Observing {
             writer: record.as_ref().map(Writer::open).transpose()?,
             replay: s.replay.clone(),
         })
-    }
-}
-
-impl crate::Runtime {
-    /// What drift observation has noted since this runtime was built (empty when it is
-    /// off): by place, with counts and times.
-    pub fn drift_notes(&self) -> DriftNotes {
-        self.observing()
-            .drift
-            .as_ref()
-            .map(Observer::notes)
-            .unwrap_or_default()
-    }
-
-    /// Merges the drift notes not yet written into the report file now (it is also done
-    /// when the last clone of the runtime is dropped); the file, when there is one.
-    pub fn flush_drift(&self) -> Result<Option<PathBuf>, Error> {
-        match &self.observing().drift {
-            Some(d) => d.flush(),
-            None => Ok(None),
-        }
-    }
-
-    /// Whether drift is observed.
-    pub fn observes_drift(&self) -> bool {
-        self.observing().drift.is_some()
     }
 }
 

@@ -1,9 +1,12 @@
 //! Decoding a 5,000-item CRM customers page: into the generated types
-//! (`Paged<CustomerResponse>`) against into `serde_json::Value`, side by side in one run.
+//! (`Paged<CustomerResponse>`) against into `serde_json::Value`, and the typed decode with
+//! drift observation on (`drift::observe_decode`: every object checked against its
+//! schema) against the same with it off, side by side in one run.
 //!
 //! `cargo bench -p servicetitan-tests --bench decode`
 
-use servicetitan::crm::CustomerResponse;
+use servicetitan::crm::{ops::CustomersGetList, CustomerResponse};
+use servicetitan::runtime::drift;
 use servicetitan::runtime::{self as rt, Paged};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -31,10 +34,27 @@ fn main() {
         black_box(rt::decode::<Paged<CustomerResponse>>(&bytes).expect("warm"));
         black_box(serde_json::from_slice::<serde_json::Value>(&bytes).expect("warm"));
     }
-    // Interleaved runs, median of each, so machine noise hits both alike.
+    let op = &CustomersGetList::OPERATION;
+    let observe = |bytes: &[u8]| {
+        let (page, notes) = drift::observe_decode::<Paged<CustomerResponse>>(op, bytes);
+        (page.expect("observed"), notes)
+    };
+    let (observed, notes) = observe(&bytes);
+    assert_eq!(observed, typed, "observation changes nothing decoded");
+    // The page's records carry one field the document does not list.
+    assert_eq!(
+        notes.values().map(|t| t.count).sum::<u64>(),
+        5000,
+        "{notes:?}"
+    );
+    // Interleaved runs, median of each, so machine noise hits all alike.
     let mut typed_t = Vec::new();
     let mut value_t = Vec::new();
+    let mut observed_t = Vec::new();
     for _ in 0..5 {
+        observed_t.push(time(rounds, || {
+            black_box(observe(black_box(&bytes)));
+        }));
         typed_t.push(time(rounds, || {
             black_box(rt::decode::<Paged<CustomerResponse>>(black_box(&bytes)).expect("typed"));
         }));
@@ -46,7 +66,8 @@ fn main() {
     }
     typed_t.sort();
     value_t.sort();
-    let (t, v) = (typed_t[2], value_t[2]);
+    observed_t.sort();
+    let (t, v, o) = (typed_t[2], value_t[2], observed_t[2]);
     println!(
         "decode a 5,000-customer page ({:.1} MiB), median of 5 x {rounds} runs",
         bytes.len() as f64 / 1048576.0
@@ -60,6 +81,13 @@ fn main() {
         t.as_secs_f64() * 1e3,
         t.as_secs_f64() / v.as_secs_f64()
     );
+    println!(
+        "  the same, drift observed         {:>8.2} ms   {:.2}x the time unobserved; {:.0} ns a record more",
+        o.as_secs_f64() * 1e3,
+        o.as_secs_f64() / t.as_secs_f64(),
+        (o.as_secs_f64() - t.as_secs_f64()) * 1e9 / 5000.0
+    );
     println!("figure: decode.value_ms {:.2}", v.as_secs_f64() * 1e3);
+    println!("figure: decode.observed_ms {:.2}", o.as_secs_f64() * 1e3);
     println!("figure: decode.typed_ms {:.2}", t.as_secs_f64() * 1e3);
 }

@@ -82,6 +82,7 @@ fn generator_stages_import_only_earlier_stages_and_the_vocabulary() {
         ("schema", 3),
         ("model", 4),
         ("examples", 4),
+        ("propose", 4),
         ("emit", 5),
         ("surface", 5),
         ("diff", 5),

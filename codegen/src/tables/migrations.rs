@@ -282,6 +282,7 @@ mod tests {
             name: "crm_customers".into(),
             module: "crm".into(),
             sources: vec!["Customers_GetList".into()],
+            models: vec!["CustomerResponse".into()],
             columns,
         };
         Schema {

@@ -74,6 +74,9 @@ pub struct Table {
     pub module: String,
     /// Operation ids of the sources that answer into it, list before export.
     pub sources: Vec<String>,
+    /// The Rust name of each source's record type (its domain module's), in the same
+    /// order: what a record is checked against when drift is observed.
+    pub models: Vec<String>,
     /// The columns from the records, `id` first; [`TENANT`] and [`SYNCED_AT`] aside.
     pub columns: Vec<Column>,
 }
@@ -222,6 +225,7 @@ fn table(
         name: name.to_string(),
         module: d.module.clone(),
         sources: sources.iter().map(|(o, _)| o.id.clone()).collect(),
+        models: sources.iter().map(|(_, t)| t.name.clone()).collect(),
         columns,
     })
 }

@@ -75,7 +75,7 @@ fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
     let mut files = Files::new();
     let mut root = format!(
         "{PREAMBLE}//! The tables of a copy of a tenant's data, a file per domain, and the migrations\n\
-         //! that build them.\n\nuse crate::schema::{{Migration, Table}};\n\n"
+         //! that build them.\n\nuse crate::schema::{{Check, Migration, Table}};\n\n"
     );
     for module in by_module.keys() {
         let _ = writeln!(root, "pub mod {module};");
@@ -83,6 +83,12 @@ fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
     root.push_str("\n/// Every domain's tables.\npub static TABLES: &[&[Table]] = &[\n");
     for module in by_module.keys() {
         let _ = writeln!(root, "    {module}::TABLES,");
+    }
+    root.push_str(
+        "];\n\n/// Every domain's record checks.\npub static CHECKS: &[&[(&str, Check)]] = &[\n",
+    );
+    for module in by_module.keys() {
+        let _ = writeln!(root, "    {module}::CHECKS,");
     }
     root.push_str(
         "];\n\n/// Every migration, oldest first.\npub static MIGRATIONS: &[Migration] = &[\n",
@@ -110,7 +116,7 @@ fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
 /// One domain's tables, by name.
 fn domain_tables(module: &str, tables: &[&Table]) -> String {
     let mut s = format!(
-        "{PREAMBLE}//! The `{module}` domain's tables.\n\nuse crate::schema::{{Column, Kind, Table}};\n\n\
+        "{PREAMBLE}//! The `{module}` domain's tables.\n\nuse crate::schema::{{check, Check, Column, Kind, Table}};\n\n\
          /// One table per synced resource, by name.\npub static TABLES: &[Table] = &[\n"
     );
     for t in tables {
@@ -127,6 +133,18 @@ fn domain_tables(module: &str, tables: &[&Table]) -> String {
             );
         }
         s.push_str("        ],\n    },\n");
+    }
+    s.push_str(
+        "];\n\n/// Each source's record model, by operation id: what a record is checked against when\n\
+         /// drift is observed.\npub static CHECKS: &[(&str, Check)] = &[\n",
+    );
+    for t in tables {
+        for (source, model) in t.sources.iter().zip(&t.models) {
+            let _ = writeln!(
+                s,
+                "    ({source:?}, check::<servicetitan::{module}::{model}>),"
+            );
+        }
     }
     s.push_str("];\n");
     s

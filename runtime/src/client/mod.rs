@@ -252,6 +252,41 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// What drift observation has noted since this runtime was built (empty when it is
+    /// off): by place, with counts and times.
+    pub fn drift_notes(&self) -> crate::drift::DriftNotes {
+        self.observing()
+            .drift
+            .as_ref()
+            .map(crate::drift::Observer::notes)
+            .unwrap_or_default()
+    }
+
+    /// Merges the drift notes not yet written into the report file now (it is also done
+    /// when the last clone of the runtime is dropped); the file, when there is one.
+    pub fn flush_drift(&self) -> Result<Option<std::path::PathBuf>, Error> {
+        match &self.observing().drift {
+            Some(d) => d.flush(),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds notes found outside this runtime's own decoding (records a program reads raw
+    /// and checks with [`crate::drift::observe_decode`]) to its notes and report; nothing
+    /// when drift is not observed.
+    pub fn note_drift(&self, notes: &crate::drift::DriftNotes) {
+        if let Some(d) = &self.observing().drift {
+            d.add_notes(notes);
+        }
+    }
+
+    /// Whether drift is observed.
+    pub fn observes_drift(&self) -> bool {
+        self.observing().drift.is_some()
+    }
+}
+
 /// A [`Runtime`] bound to one tenant: what generated operations call.
 #[derive(Clone)]
 pub struct TenantClient {

@@ -14,73 +14,19 @@
 //! team can attach to a bug or commit, and that `cargo xtask propose-corrections` turns
 //! into Overlay corrections.
 //!
-//! Rooms: this one (the kinds, the notes, the runtime's observer), `scope.rs` (where the
-//! answer being decoded is), `model.rs` (a model read under observation), `report.rs`
-//! (the file: merged across runs and processes).
+//! Rooms: this one (the notes, the runtime's observer), `report.rs` (the file: merged
+//! across runs and processes); the decoding side, where the answer being decoded is and
+//! how a model is read under observation, is in `types/observed/` (models and enums call
+//! it, and types import nothing above them).
 
-pub(crate) mod model;
 pub mod report;
-mod scope;
 
 use crate::request::Operation;
-pub(crate) use scope::observing;
-use scope::Finding;
+pub use crate::types::observed::DriftKind;
+use crate::types::observed::{self as scope, model, Finding};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
-
-/// What kind of disagreement a note is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum DriftKind {
-    /// A property the model does not list (detail: its JSON type).
-    UnknownField,
-    /// A property the document marks required was absent.
-    MissingRequired,
-    /// `null` in a property the document does not let be null.
-    UnexpectedNull,
-    /// An enum value the document does not list (detail: the value).
-    UnlistedEnumValue,
-    /// A value that does not parse as its declared type or format (detail: its JSON type);
-    /// the answer fails to decode, as it does unobserved.
-    WrongType,
-    /// A status the operation does not declare (detail: the status).
-    UndeclaredStatus,
-    /// A media type the operation does not declare for that status (detail: `status
-    /// media-type`).
-    UndeclaredContentType,
-}
-
-impl DriftKind {
-    /// Every kind, in report order.
-    pub const ALL: [DriftKind; 7] = [
-        DriftKind::UnknownField,
-        DriftKind::MissingRequired,
-        DriftKind::UnexpectedNull,
-        DriftKind::UnlistedEnumValue,
-        DriftKind::WrongType,
-        DriftKind::UndeclaredStatus,
-        DriftKind::UndeclaredContentType,
-    ];
-
-    /// The kind as the report writes it (`unknown_field`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DriftKind::UnknownField => "unknown_field",
-            DriftKind::MissingRequired => "missing_required",
-            DriftKind::UnexpectedNull => "unexpected_null",
-            DriftKind::UnlistedEnumValue => "unlisted_enum_value",
-            DriftKind::WrongType => "wrong_type",
-            DriftKind::UndeclaredStatus => "undeclared_status",
-            DriftKind::UndeclaredContentType => "undeclared_content_type",
-        }
-    }
-
-    /// The kind the report's text names.
-    pub fn parse(s: &str) -> Option<DriftKind> {
-        DriftKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
 
 /// Where and what: a note's identity, the key notes are merged by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -211,10 +157,16 @@ impl Observer {
         if found.is_empty() {
             return;
         }
-        let notes = notes_of(op, found);
+        self.add_notes(&notes_of(op, found));
+    }
+
+    pub(crate) fn add_notes(&self, notes: &DriftNotes) {
+        if notes.is_empty() {
+            return;
+        }
         for target in [&self.seen, &self.pending] {
             if let Ok(mut t) = target.lock() {
-                merge_notes(&mut t, &notes);
+                merge_notes(&mut t, notes);
             }
         }
     }
@@ -361,9 +313,4 @@ fn at_path<'a>(v: &'a crate::types::Json, path: &str) -> Option<&'a crate::types
         }
     }
     Some(cur)
-}
-
-/// Notes an enum value the document does not list, at the value being read.
-pub(crate) fn note_enum_value(value: &str) {
-    scope::note(DriftKind::UnlistedEnumValue, value);
 }

@@ -105,6 +105,9 @@ impl Redaction {
 fn redact_all(v: &mut Value) {
     match v {
         Value::String(s) => *s = REDACTED.into(),
+        Value::Number(n) if n.is_f64() => {
+            *n = serde_json::Number::from_f64(0.0).unwrap_or(0.into())
+        }
         Value::Number(n) => *n = 0.into(),
         Value::Object(map) => map.values_mut().for_each(redact_all),
         Value::Array(items) => items.iter_mut().for_each(redact_all),
@@ -123,7 +126,7 @@ mod tests {
         let mut v = json!({
             "id": 7,
             "Name": "Ada Lovelace",
-            "address": {"street": "1 Main St", "zip": 12345, "country": "GB"},
+            "address": {"street": "1 Main St", "zip": 12345, "country": "GB", "latitude": 51.5},
             "contacts": [{"type": "Email", "value": "ada@example.com"}],
             "taxNumber": "GB-123",
             "active": true,
@@ -135,7 +138,7 @@ mod tests {
             json!({
                 "id": 7,
                 "Name": "[redacted]",
-                "address": {"street": "[redacted]", "zip": 0, "country": "[redacted]"},
+                "address": {"street": "[redacted]", "zip": 0, "country": "[redacted]", "latitude": 0.0},
                 "contacts": [{"type": "Email", "value": "[redacted]"}],
                 "taxNumber": "[redacted]",
                 "active": true,

@@ -64,16 +64,16 @@ pub fn de_string_enum<'de, T: WireEnum, D: Deserializer<'de>>(d: D) -> Result<T,
 /// `value`, noted as a value the document does not list when it is one and drift is
 /// observed.
 fn listed<T: WireEnum>(value: T, wire: &str) -> T {
-    if !value.is_listed() && crate::drift::observing() {
-        crate::drift::note_enum_value(wire);
+    if !value.is_listed() && super::observed::observing() {
+        super::observed::note_enum_value(wire);
     }
     value
 }
 
 /// `value`, noted like [`listed`].
 fn int_listed<T: IntEnum>(value: T) -> T {
-    if !value.is_listed() && crate::drift::observing() {
-        crate::drift::note_enum_value(&value.to_i64().to_string());
+    if !value.is_listed() && super::observed::observing() {
+        super::observed::note_enum_value(&value.to_i64().to_string());
     }
     value
 }

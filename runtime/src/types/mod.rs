@@ -8,6 +8,7 @@ mod enums;
 mod models;
 mod money;
 mod nullable;
+pub(crate) mod observed;
 mod parse;
 mod time;
 mod wrappers;

@@ -43,7 +43,7 @@ pub struct ModelShape {
 /// Deserializes a [`ModelFields`] model from a JSON object: missing keys stay `None`, a
 /// `null` is `None`, unknown keys are kept, and a repeated key keeps its last value. While
 /// drift is observed for the answer being read, the object is also checked against the
-/// model's [`ModelShape`] (`crate::drift`).
+/// model's [`ModelShape`] (`super::observed`).
 pub fn de_model<'de, T: ModelFields, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     struct V<T>(std::marker::PhantomData<T>);
     impl<'de, T: ModelFields> Visitor<'de> for V<T> {
@@ -52,8 +52,8 @@ pub fn de_model<'de, T: ModelFields, D: Deserializer<'de>>(d: D) -> Result<T, D:
             f.write_str("a JSON object")
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-            if crate::drift::observing() {
-                return crate::drift::model::observed_map(map);
+            if super::observed::observing() {
+                return super::observed::model::observed_map(map);
             }
             let mut model = T::default();
             while let Some(key) = map.next_key::<Key<'de>>()? {

@@ -1,10 +1,65 @@
-//! Where the answer being decoded is: a thread-local scope, set while one answer is read
+//! Drift observation's decoding side (`crate::drift` is the rest): where the answer being
+//! decoded is: a thread-local scope, set while one answer is read
 //! (decoding is synchronous, so one thread reads one answer at a time), with the schema
 //! and field each value belongs to, and what was found in it. When no answer is observed,
 //! the only cost is reading one thread-local flag per object and per unlisted enum value.
 
-use super::DriftKind;
+pub(crate) mod model;
+
 use std::cell::{Cell, RefCell};
+
+/// What kind of disagreement a note is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum DriftKind {
+    /// A property the model does not list (detail: its JSON type).
+    UnknownField,
+    /// A property the document marks required was absent.
+    MissingRequired,
+    /// `null` in a property the document does not let be null.
+    UnexpectedNull,
+    /// An enum value the document does not list (detail: the value).
+    UnlistedEnumValue,
+    /// A value that does not parse as its declared type or format (detail: its JSON type);
+    /// the answer fails to decode, as it does unobserved.
+    WrongType,
+    /// A status the operation does not declare (detail: the status).
+    UndeclaredStatus,
+    /// A media type the operation does not declare for that status (detail: `status
+    /// media-type`).
+    UndeclaredContentType,
+}
+
+impl DriftKind {
+    /// Every kind, in report order.
+    pub const ALL: [DriftKind; 7] = [
+        DriftKind::UnknownField,
+        DriftKind::MissingRequired,
+        DriftKind::UnexpectedNull,
+        DriftKind::UnlistedEnumValue,
+        DriftKind::WrongType,
+        DriftKind::UndeclaredStatus,
+        DriftKind::UndeclaredContentType,
+    ];
+
+    /// The kind as the report writes it (`unknown_field`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::UnknownField => "unknown_field",
+            DriftKind::MissingRequired => "missing_required",
+            DriftKind::UnexpectedNull => "unexpected_null",
+            DriftKind::UnlistedEnumValue => "unlisted_enum_value",
+            DriftKind::WrongType => "wrong_type",
+            DriftKind::UndeclaredStatus => "undeclared_status",
+            DriftKind::UndeclaredContentType => "undeclared_content_type",
+        }
+    }
+
+    /// The kind the report's text names.
+    pub fn parse(s: &str) -> Option<DriftKind> {
+        DriftKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
 
 thread_local! {
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
@@ -135,4 +190,9 @@ pub(crate) fn wrong_types() -> usize {
             .filter(|f| f.kind == DriftKind::WrongType)
             .count()
     })
+}
+
+/// Notes an enum value the document does not list, at the value being read.
+pub(crate) fn note_enum_value(value: &str) {
+    note(DriftKind::UnlistedEnumValue, value);
 }

@@ -4,8 +4,7 @@
 //! model that comes out is the one [`crate::de_model`] makes, and a value that does not
 //! parse still fails the answer (after the whole object has been looked at).
 
-use super::scope::{self, enter_field, enter_model, note, note_at};
-use super::DriftKind;
+use super::{enter_field, enter_model, note, note_at, wrong_types, DriftKind};
 use crate::types::{Json, Key, ModelFields};
 use serde::de::{self, DeserializeSeed, MapAccess};
 
@@ -24,7 +23,7 @@ pub(crate) fn observed_map<'de, T: ModelFields, A: MapAccess<'de>>(
         let _field = enter_field(&key);
         let kind = json_type(&value);
         let null = value.is_null();
-        let noted_before = scope::wrong_types();
+        let noted_before = wrong_types();
         let mut one = OneValue(Some(value));
         match model.field(&key, &mut one) {
             Ok(true) if null && !shape.nullable.contains(&key.as_str()) => {
@@ -39,7 +38,7 @@ pub(crate) fn observed_map<'de, T: ModelFields, A: MapAccess<'de>>(
             }
             Err(e) => {
                 // A nested model notes its own value; this one notes only its own.
-                if scope::wrong_types() == noted_before {
+                if wrong_types() == noted_before {
                     note(DriftKind::WrongType, kind);
                 }
                 failed.get_or_insert(de::Error::custom(e));
