@@ -185,14 +185,13 @@ impl Observer {
             Ok(mut p) => std::mem::take(&mut *p),
             Err(_) => return Ok(Some(file.clone())),
         };
-        if !pending.is_empty() {
-            if let Err(e) = report::merge_into(file, &pending) {
-                // Kept for the next flush.
-                if let Ok(mut p) = self.pending.lock() {
-                    merge_notes(&mut p, &pending);
-                }
-                return Err(e);
+        // Merged even when empty: the file then says that nothing disagreed.
+        if let Err(e) = report::merge_into(file, &pending) {
+            // Kept for the next flush.
+            if let Ok(mut p) = self.pending.lock() {
+                merge_notes(&mut p, &pending);
             }
+            return Err(e);
         }
         Ok(Some(file.clone()))
     }
