@@ -41,10 +41,12 @@ fn main() {
     };
     let (observed, notes) = observe(&bytes);
     assert_eq!(observed, typed, "observation changes nothing decoded");
-    // The page's records carry one field the document does not list.
+    // Each of the page's records carries a field the document does not list and lacks
+    // one it marks required: two notes a record.
+    assert_eq!(notes.len(), 2, "{notes:?}");
     assert_eq!(
         notes.values().map(|t| t.count).sum::<u64>(),
-        5000,
+        10_000,
         "{notes:?}"
     );
     // Interleaved runs, median of each, so machine noise hits all alike.

@@ -150,10 +150,10 @@ impl Observer {
                 }
             }
         };
-        self.add(op, vec![found]);
+        self.add(op, vec![(found, 1)]);
     }
 
-    fn add(&self, op: &Operation, found: Vec<Finding>) {
+    fn add(&self, op: &Operation, found: Vec<(Finding, u64)>) {
         if found.is_empty() {
             return;
         }
@@ -228,14 +228,14 @@ pub fn observe_decode<T: serde::de::DeserializeOwned>(
 /// path), and the value that failed noted if no model noted it.
 fn decode_findings<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
-) -> (Result<T, crate::Error>, Vec<Finding>) {
+) -> (Result<T, crate::Error>, Vec<(Finding, u64)>) {
     let (first, mut found) = scope::observe(|| serde_json::from_slice::<T>(bytes));
     let result = match first {
         Ok(v) => Ok(v),
         Err(_) => {
             let error = crate::response::decode::<T>(bytes);
-            if error.is_err() && !found.iter().any(|f| f.kind == DriftKind::WrongType) {
-                found.push(outside_models(bytes, &error));
+            if error.is_err() && !found.iter().any(|(f, _)| f.kind == DriftKind::WrongType) {
+                found.push((outside_models(bytes, &error), 1));
             }
             error
         }
@@ -244,11 +244,11 @@ fn decode_findings<T: serde::de::DeserializeOwned>(
 }
 
 /// Findings of one answer of `op`, counted by place, seen now.
-fn notes_of(op: &Operation, found: Vec<Finding>) -> DriftNotes {
+fn notes_of(op: &Operation, found: Vec<(Finding, u64)>) -> DriftNotes {
     let now = chrono::Utc::now();
     let now = chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now);
     let mut notes = DriftNotes::new();
-    for f in found {
+    for (f, count) in found {
         let place = DriftPlace {
             domain: op.domain.to_owned(),
             operation: op.id.to_owned(),
@@ -263,7 +263,7 @@ fn notes_of(op: &Operation, found: Vec<Finding>) -> DriftNotes {
             first_seen: now,
             last_seen: now,
         });
-        tally.count += 1;
+        tally.count += count;
     }
     notes
 }

@@ -67,7 +67,7 @@ thread_local! {
 }
 
 /// One finding in one answer: the document's vocabulary only, never a value of a record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Finding {
     /// The schema of the innermost model (empty outside any model).
     pub schema: &'static str,
@@ -80,13 +80,18 @@ pub(crate) struct Finding {
     pub detail: String,
 }
 
+/// Where the reading is, and what it found (each finding counted: a page's records
+/// repeat the same ones).
 #[derive(Default)]
 struct Scope {
-    /// The models being read, each with how deep the key path was when it began.
+    /// The models being read, each with the length of `path` when it began.
     models: Vec<(&'static str, usize)>,
-    /// The keys from the outermost model to the value being read.
-    keys: Vec<String>,
-    findings: Vec<Finding>,
+    /// The keys from the outermost model to the value being read, joined by `.`.
+    path: String,
+    /// Where each key of `path` begins.
+    starts: Vec<usize>,
+    findings: std::collections::HashMap<Finding, u64>,
+    wrong_types: usize,
 }
 
 /// Whether the answer being decoded on this thread is observed.
@@ -95,8 +100,8 @@ pub(crate) fn observing() -> bool {
     ACTIVE.with(Cell::get)
 }
 
-/// Runs `f` (the decoding of one answer) observed, and returns what it found.
-pub(crate) fn observe<T>(f: impl FnOnce() -> T) -> (T, Vec<Finding>) {
+/// Runs `f` (the decoding of one answer) observed, and returns what it found, counted.
+pub(crate) fn observe<T>(f: impl FnOnce() -> T) -> (T, Vec<(Finding, u64)>) {
     struct Off;
     impl Drop for Off {
         fn drop(&mut self) {
@@ -109,7 +114,7 @@ pub(crate) fn observe<T>(f: impl FnOnce() -> T) -> (T, Vec<Finding>) {
     let value = f();
     drop(off);
     let found = SCOPE.with(|s| std::mem::take(&mut *s.borrow_mut()).findings);
-    (value, found)
+    (value, found.into_iter().collect())
 }
 
 /// A model being read, until dropped.
@@ -119,7 +124,7 @@ pub(crate) struct ModelGuard;
 pub(crate) fn enter_model(schema: &'static str) -> ModelGuard {
     SCOPE.with(|s| {
         let mut s = s.borrow_mut();
-        let depth = s.keys.len();
+        let depth = s.starts.len();
         s.models.push((schema, depth));
     });
     ModelGuard
@@ -138,14 +143,25 @@ pub(crate) struct FieldGuard;
 
 /// Begins reading the value of property `key` of the current model.
 pub(crate) fn enter_field(key: &str) -> FieldGuard {
-    SCOPE.with(|s| s.borrow_mut().keys.push(key.to_owned()));
+    SCOPE.with(|s| {
+        let mut s = s.borrow_mut();
+        let start = s.path.len();
+        s.starts.push(start);
+        if start > 0 {
+            s.path.push('.');
+        }
+        s.path.push_str(key);
+    });
     FieldGuard
 }
 
 impl Drop for FieldGuard {
     fn drop(&mut self) {
         SCOPE.with(|s| {
-            s.borrow_mut().keys.pop();
+            let mut s = s.borrow_mut();
+            if let Some(start) = s.starts.pop() {
+                s.path.truncate(start);
+            }
         });
     }
 }
@@ -161,35 +177,39 @@ pub(crate) fn note_at(field: Option<&str>, kind: DriftKind, detail: String) {
     SCOPE.with(|s| {
         let mut s = s.borrow_mut();
         let (schema, depth) = s.models.last().copied().unwrap_or(("", 0));
-        let mut keys: Vec<&str> = s.keys.iter().map(String::as_str).collect();
-        if let Some(f) = field {
-            keys.push(f);
-        }
-        let field = if keys.len() > depth {
-            keys.last().copied().unwrap_or_default().to_owned()
-        } else {
-            String::new()
+        let mut path = s.path.clone();
+        let name = match field {
+            Some(f) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(f);
+                f.to_owned()
+            }
+            // The current key, when the current model has begun one.
+            None if s.starts.len() > depth => {
+                let start = s.starts.last().copied().unwrap_or(0);
+                s.path[start..].trim_start_matches('.').to_owned()
+            }
+            None => String::new(),
         };
-        let path = keys.join(".");
-        s.findings.push(Finding {
+        if kind == DriftKind::WrongType {
+            s.wrong_types += 1;
+        }
+        let finding = Finding {
             schema,
-            field,
+            field: name,
             path,
             kind,
             detail,
-        });
+        };
+        *s.findings.entry(finding).or_insert(0) += 1;
     });
 }
 
 /// How many values that did not parse as their type have been noted so far.
 pub(crate) fn wrong_types() -> usize {
-    SCOPE.with(|s| {
-        s.borrow()
-            .findings
-            .iter()
-            .filter(|f| f.kind == DriftKind::WrongType)
-            .count()
-    })
+    SCOPE.with(|s| s.borrow().wrong_types)
 }
 
 /// Notes an enum value the document does not list, at the value being read.

@@ -15,39 +15,42 @@ pub(crate) fn observed_map<'de, T: ModelFields, A: MapAccess<'de>>(
     let shape = T::SHAPE;
     let _model = enter_model(shape.schema);
     let mut model = T::default();
-    let mut seen: Vec<String> = Vec::new();
+    // Which of the required properties were present (by index: no allocation per key).
+    let mut present = vec![false; shape.required.len()];
     let mut failed: Option<A::Error> = None;
     while let Some(key) = map.next_key::<Key<'de>>()? {
         let value: Json = map.next_value()?;
-        let key = key.into_owned();
-        let _field = enter_field(&key);
-        let kind = json_type(&value);
+        let key = key.as_str();
+        if let Some(i) = shape.required.iter().position(|r| *r == key) {
+            present[i] = true;
+        }
+        let _field = enter_field(key);
         let null = value.is_null();
         let noted_before = wrong_types();
-        let mut one = OneValue(Some(value));
-        match model.field(&key, &mut one) {
-            Ok(true) if null && !shape.nullable.contains(&key.as_str()) => {
+        let base = base_type(&value);
+        let mut one = OneValue(Some(value), base);
+        match model.field(key, &mut one) {
+            Ok(true) if null && !shape.nullable.contains(&key) => {
                 note(DriftKind::UnexpectedNull, "null");
             }
             Ok(true) => {}
             Ok(false) => {
-                note(DriftKind::UnknownField, kind);
                 if let Some(v) = one.0 {
-                    model.unknown_fields().insert(key.clone(), v);
+                    note(DriftKind::UnknownField, json_type(&v));
+                    model.unknown_fields().insert(key.to_owned(), v);
                 }
             }
             Err(e) => {
                 // A nested model notes its own value; this one notes only its own.
                 if wrong_types() == noted_before {
-                    note(DriftKind::WrongType, kind);
+                    note(DriftKind::WrongType, one.1);
                 }
                 failed.get_or_insert(de::Error::custom(e));
             }
         }
-        seen.push(key);
     }
-    for required in shape.required {
-        if !seen.iter().any(|k| k == required) {
+    for (required, seen) in shape.required.iter().zip(present) {
+        if !seen {
             note_at(Some(required), DriftKind::MissingRequired, "absent".into());
         }
     }
@@ -57,8 +60,8 @@ pub(crate) fn observed_map<'de, T: ModelFields, A: MapAccess<'de>>(
     }
 }
 
-/// One value, handed to a model's `field` as the value of its key.
-struct OneValue(Option<Json>);
+/// One value, handed to a model's `field` as the value of its key, with its JSON type.
+struct OneValue(Option<Json>, &'static str);
 
 impl<'de> MapAccess<'de> for OneValue {
     type Error = serde_json::Error;
@@ -77,6 +80,19 @@ impl<'de> MapAccess<'de> for OneValue {
             .take()
             .ok_or_else(|| <Self::Error as de::Error>::custom("the value was already read"))?;
         seed.deserialize(value)
+    }
+}
+
+/// A value's JSON type without format or items: what a value that did not parse was.
+fn base_type(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
     }
 }
 
