@@ -27,6 +27,7 @@ const OPTIONS: &[(&str, &str, &str)] = &[
     ("--export-batch", "N", "records in one export batch (default 100)"),
     ("--unordered", "", "lists answer in an order of their own, not by id"),
     ("--no-rate-limit", "", "do not enforce the API's rate limits"),
+    ("--operation-limit", "CALLS/SECONDS", "the limit of operations with one of their own, a report's runs (default: the documents', 5/60)"),
     ("--chaos", "P", "answer a share P (0 to 1) of requests with a random fault"),
     ("--fault", "TARGET=F,F*N", "a sequence of faults for an operation id, a path prefix, `token` or `any`; repeatable. F is one of the faults below"),
     ("--log", "", "print one line per request to standard error (method, path, status, operation)"),
@@ -88,6 +89,14 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
             "--export-batch" => s.export_batch = number(value()?)? as usize,
             "--unordered" => s.unordered = true,
             "--no-rate-limit" => s.rate_limit = false,
+            "--operation-limit" => {
+                let v = value()?;
+                let (calls, per) = v
+                    .split_once('/')
+                    .ok_or_else(|| format!("{name}: `{v}` is not CALLS/SECONDS"))?;
+                let calls = u32::try_from(number(calls)?).map_err(|e| format!("{name}: {e}"))?;
+                s.operation_limit = Some((calls.max(1), Duration::from_secs(number(per)?.max(1))));
+            }
             "--log" => s.log = true,
             "--chaos" => {
                 let v = value()?;

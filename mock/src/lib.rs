@@ -89,6 +89,10 @@ pub struct Settings {
     /// Enforce the API's rate limits (60 calls a second per tenant; the documents' own
     /// limits of some operations).
     pub rate_limit: bool,
+    /// The limit of the operations that have one of their own (a report's runs: the
+    /// documents say 5 a minute per tenant and report), as calls per period, instead of
+    /// the documents' (`None`), so that a test of pacing does not wait minutes.
+    pub operation_limit: Option<(u32, Duration)>,
     /// The share of requests answered with a random fault (0 to 1).
     pub chaos: f64,
     /// Print one line per request to standard error: method, path, status, operation.
@@ -114,6 +118,7 @@ impl Default for Settings {
             export_batch: 100,
             unordered: false,
             rate_limit: true,
+            operation_limit: None,
             chaos: 0.0,
             log: false,
             record: true,
@@ -137,6 +142,7 @@ impl std::fmt::Debug for Settings {
             .field("export_batch", &self.export_batch)
             .field("unordered", &self.unordered)
             .field("rate_limit", &self.rate_limit)
+            .field("operation_limit", &self.operation_limit)
             .field("chaos", &self.chaos)
             .field("log", &self.log)
             .field("record", &self.record)

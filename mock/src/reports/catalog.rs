@@ -1,0 +1,343 @@
+//! The stand-in's own reports: each one description that its definition
+//! (`ReportCategoryReports_Get`), its place in its category's list, its data
+//! (`ReportCategoryReports_GetData`) and the dynamic value set of a parameter are all
+//! answered from, so they agree. The data is checked as the API checks it (an unknown
+//! parameter, a missing required one, a value not of its data type, a list for a single
+//! value, a value outside those listed: 400, naming the parameter), and is dated: a
+//! report over `From`..`To` has rows for those days only.
+
+use crate::data::{date_time, EPOCH};
+use crate::store::{PageAsked, Query};
+use crate::validate::Problems;
+use serde_json::{json, Value};
+
+/// A parameter: name, data type, list or not, required or not, accepted values.
+pub(crate) struct Param {
+    pub name: &'static str,
+    pub data_type: &'static str,
+    pub is_array: bool,
+    pub required: bool,
+    pub accepts: Accepts,
+}
+
+/// Which values a parameter takes.
+pub(crate) enum Accepts {
+    Any,
+    /// Listed in the definition.
+    Listed(&'static [&'static str]),
+    /// The values of a dynamic value set, by its id.
+    Set(&'static str),
+}
+
+/// A report of the stand-in.
+pub(crate) struct Report {
+    pub category: &'static str,
+    pub id: i64,
+    pub name: &'static str,
+    pub params: &'static [Param],
+    /// Column names and data types.
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+/// Revenue by business unit, a day at a time: three rows a day, one per business unit.
+/// Its `Margin` column is declared a number, but every fifth row says `"n/a"` (as real
+/// reports' columns sometimes do).
+pub(crate) const REVENUE: Report = Report {
+    category: "operations",
+    id: 1101,
+    name: "Revenue by business unit",
+    params: &[
+        Param {
+            name: "From",
+            data_type: "Date",
+            is_array: false,
+            required: true,
+            accepts: Accepts::Any,
+        },
+        Param {
+            name: "To",
+            data_type: "Date",
+            is_array: false,
+            required: true,
+            accepts: Accepts::Any,
+        },
+        Param {
+            name: "BusinessUnitIds",
+            data_type: "Number",
+            is_array: true,
+            required: false,
+            accepts: Accepts::Set("business-units"),
+        },
+        Param {
+            name: "Status",
+            data_type: "String",
+            is_array: false,
+            required: false,
+            accepts: Accepts::Listed(&["Open", "Closed"]),
+        },
+        Param {
+            name: "IncludeAdjustments",
+            data_type: "Boolean",
+            is_array: false,
+            required: false,
+            accepts: Accepts::Any,
+        },
+    ],
+    fields: &[
+        ("Date", "Date"),
+        ("BusinessUnitId", "Number"),
+        ("BusinessUnit", "String"),
+        ("Revenue", "Number"),
+        ("Jobs", "Number"),
+        ("Margin", "Number"),
+        ("Closed", "Boolean"),
+    ],
+};
+
+/// Every report of the stand-in.
+pub(crate) const REPORTS: &[Report] = &[REVENUE];
+
+/// The business units: the dynamic value set `business-units`.
+const BUSINESS_UNITS: [(i64, &str); 3] = [(1, "North"), (2, "South"), (3, "East")];
+
+/// The report at `category`/`id`, if the stand-in has it.
+pub(crate) fn find(category: &str, id: i64) -> Option<&'static Report> {
+    REPORTS
+        .iter()
+        .find(|r| r.category == category && r.id == id)
+}
+
+/// A report's definition, as `ReportCategoryReports_Get` answers it.
+pub(crate) fn definition(r: &Report) -> Value {
+    let params: Vec<Value> = r
+        .params
+        .iter()
+        .map(|p| {
+            let accept = match p.accepts {
+                Accepts::Any => Value::Null,
+                Accepts::Listed(values) => json!({
+                    "fields": [{"name": "Value", "label": "Value", "dataType": p.data_type}],
+                    "values": values.iter().map(|v| json!([v])).collect::<Vec<_>>(),
+                }),
+                Accepts::Set(set) => json!({"dynamicSetId": set}),
+            };
+            json!({
+                "name": p.name,
+                "label": p.name,
+                "dataType": p.data_type,
+                "isArray": p.is_array,
+                "isRequired": p.required,
+                "acceptValues": accept,
+            })
+        })
+        .collect();
+    json!({
+        "id": r.id,
+        "name": r.name,
+        "description": format!("{} (a report of the stand-in)", r.name),
+        "modifiedOn": date_time(EPOCH),
+        "parameters": params,
+        "fields": fields(r.fields),
+    })
+}
+
+fn fields(list: &[(&str, &str)]) -> Vec<Value> {
+    list.iter()
+        .map(|(name, ty)| json!({"name": name, "label": name, "dataType": ty}))
+        .collect()
+}
+
+/// A category's reports, as `ReportCategoryReports_GetReports` lists them (one page).
+pub(crate) fn listing(category: &str) -> Value {
+    let items: Vec<Value> = REPORTS
+        .iter()
+        .filter(|r| r.category == category)
+        .map(|r| json!({"id": r.id, "name": r.name, "description": r.name, "modifiedOn": date_time(EPOCH)}))
+        .collect();
+    json!({"page": 1, "pageSize": 50, "hasMore": false, "totalCount": items.len(), "data": items})
+}
+
+/// A dynamic value set the stand-in's reports use.
+pub(crate) fn dynamic_set(id: &str) -> Option<Value> {
+    (id == "business-units").then(|| {
+        json!({
+            "page": 1, "pageSize": 50, "hasMore": false, "totalCount": BUSINESS_UNITS.len(),
+            "fields": fields(&[("Value", "Number"), ("Name", "String")]),
+            "data": BUSINESS_UNITS.iter().map(|(id, name)| json!([id, name])).collect::<Vec<_>>(),
+        })
+    })
+}
+
+/// The page of a report's data that `q` asks for, its parameters checked as the API does.
+pub(crate) fn data(r: &Report, body: Option<&Value>, q: &Query) -> Result<Value, Problems> {
+    let given = parameters(r, body)?;
+    let day = |name: &str| {
+        given
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_str())
+            .and_then(day_number)
+    };
+    let (Some(from), Some(to)) = (day("From"), day("To")) else {
+        return Err(vec![(
+            "From".into(),
+            "The report needs From and To.".into(),
+        )]);
+    };
+    let units: Option<Vec<i64>> = given
+        .iter()
+        .find(|(n, _)| *n == "BusinessUnitIds")
+        .and_then(|(_, v)| v.as_array())
+        .map(|a| a.iter().filter_map(Value::as_i64).collect());
+    let mut rows = Vec::new();
+    for d in from..=to {
+        for (unit, name) in BUSINESS_UNITS {
+            if units.as_ref().is_some_and(|u| !u.contains(&unit)) {
+                continue;
+            }
+            rows.push(row(d, unit, name));
+        }
+    }
+    let asked = PageAsked::of(q)?;
+    let (range, more) = asked.range(rows.len());
+    let total = if asked.include_total {
+        json!(rows.len())
+    } else {
+        Value::Null
+    };
+    Ok(json!({
+        "page": asked.page,
+        "pageSize": asked.size,
+        "hasMore": more,
+        "totalCount": total,
+        "data": rows[range].to_vec(),
+        "fields": fields(r.fields),
+    }))
+}
+
+/// The row of business unit `unit` on day `d` (days since 1970-01-01).
+fn row(d: i64, unit: i64, name: &str) -> Value {
+    let n = d * 3 + unit;
+    let revenue = format!("{}.{:02}", 1_000 + n % 9_000, n % 100);
+    let margin = if n % 5 == 0 {
+        json!("n/a")
+    } else {
+        json!((n % 40) as f64 + 0.5)
+    };
+    json!([
+        &date_time(d * 86_400)[..10],
+        unit,
+        name,
+        revenue.parse::<f64>().unwrap_or(0.0),
+        n % 17,
+        margin,
+        n % 2 == 0,
+    ])
+}
+
+/// The parameters of a data request, checked against the report's definition.
+fn parameters<'a>(
+    r: &Report,
+    body: Option<&'a Value>,
+) -> Result<Vec<(&'a str, &'a Value)>, Problems> {
+    let mut problems = Problems::new();
+    let list = body
+        .and_then(|b| b.get("parameters"))
+        .and_then(Value::as_array);
+    let mut given = Vec::new();
+    for p in list.into_iter().flatten() {
+        let (Some(name), Some(value)) = (p.get("name").and_then(Value::as_str), p.get("value"))
+        else {
+            problems.push((
+                "parameters".into(),
+                "A parameter needs a name and a value.".into(),
+            ));
+            continue;
+        };
+        match r.params.iter().find(|d| d.name.eq_ignore_ascii_case(name)) {
+            None => problems.push((name.into(), format!("The report has no parameter {name}."))),
+            Some(d) => match check(d, value) {
+                Ok(()) => given.push((d.name, value)),
+                Err(m) => problems.push((d.name.into(), m)),
+            },
+        }
+    }
+    for d in r.params.iter().filter(|d| d.required) {
+        if !given.iter().any(|(n, _)| *n == d.name) {
+            problems.push((
+                d.name.into(),
+                format!("The {} parameter is required.", d.name),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(given)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A value against its parameter's data type, list-ness and accepted values.
+fn check(d: &Param, value: &Value) -> Result<(), String> {
+    let values: Vec<&Value> = match (d.is_array, value) {
+        (true, Value::Array(a)) => a.iter().collect(),
+        (true, _) => return Err(format!("{} takes a list.", d.name)),
+        (false, Value::Array(_)) => return Err(format!("{} takes one value, not a list.", d.name)),
+        (false, v) => vec![v],
+    };
+    for v in values {
+        let fits = match d.data_type {
+            "Date" => v.as_str().and_then(day_number).is_some(),
+            "Number" => v.is_number(),
+            "Boolean" => v.is_boolean(),
+            "Time" => v
+                .as_str()
+                .is_some_and(|t| t.len() >= 5 && t.as_bytes()[2] == b':'),
+            _ => v.is_string(),
+        };
+        if !fits {
+            return Err(format!("The value {v} is not a valid {}.", d.data_type));
+        }
+        if let Accepts::Listed(list) = d.accepts {
+            if !v.as_str().is_some_and(|s| list.contains(&s)) {
+                return Err(format!("{v} is not one of the values of {}.", d.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` as days since 1970-01-01; `None` for anything else (`2026-02-30` too).
+pub(crate) fn day_number(s: &str) -> Option<i64> {
+    let s = s.get(..10)?;
+    let b = s.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (
+        s[..4].parse().ok()?,
+        s[5..7].parse().ok()?,
+        s[8..].parse().ok()?,
+    );
+    // Days from the civil date (H. Hinnant's algorithm), checked by writing it back.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (date_time(days * 86_400).get(..10) == Some(s)).then_some(days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_counted_from_1970_and_impossible_dates_refused() {
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2026-11-01"), Some(20_758));
+        assert_eq!(day_number("2026-02-30"), None);
+        assert_eq!(day_number("11/01/2026"), None);
+    }
+}
