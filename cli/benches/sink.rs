@@ -64,6 +64,7 @@ async fn sync(m: &MockServer, catalog: Catalog, output: Output) -> (u64, Duratio
         concurrency: 1,
         page_size: 5000,
         progress: false,
+        reports: None,
     };
     let t = Instant::now();
     let outcomes = servicetitan_cli::sync::run_with(&args, runtime(m), catalog)

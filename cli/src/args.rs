@@ -8,6 +8,8 @@ pub const USAGE: &str = "\
 usage: servicetitan sync --domains crm,jpm|all [--to sqlite:PATH|postgres://...]
                          [--out DIR --state FILE] [--tenants ID,ID,...]
                          [--concurrency N] [--page-size N] [--quiet]
+                         [--reports CATEGORY/ID,... --report-from DAY [--report-to DAY]
+                          [--report-window DAYS] [--report-look-back DAYS]]
 
   --domains      modules to copy (comma-separated), or `all`
   --to           a database: SQLite (`sqlite:copy.db`) or PostgreSQL (`postgres://...`);
@@ -16,6 +18,11 @@ usage: servicetitan sync --domains crm,jpm|all [--to sqlite:PATH|postgres://...]
   --tenants      tenants to copy; default ST_TENANT_ID
   --concurrency  resources read at once (default 4)
   --page-size    records per page (default 1000)
+  --reports      reports to run into the JSON-lines files (with --out), each over the days
+                 from --report-from to --report-to (default today, UTC) in windows of
+                 --report-window days (default 1), from its checkpoint, re-reading
+                 --report-look-back days (default 0) of a range it had finished;
+                 `--domains` may then be left out
 
 The client is configured by ST_* variables: ST_APP_KEY, ST_ENVIRONMENT, ST_CLIENT_ID and
 ST_CLIENT_SECRET (or ST_CLIENT_ID_<TENANT> and ST_CLIENT_SECRET_<TENANT> for a tenant's
@@ -39,6 +46,8 @@ pub struct SyncArgs {
     pub concurrency: usize,
     pub page_size: i32,
     pub progress: bool,
+    /// Reports to run into the files.
+    pub reports: Option<crate::reports::ReportArgs>,
 }
 
 /// The arguments after `sync`; `env` reads variables (`DATABASE_URL`).
@@ -48,6 +57,7 @@ pub fn sync_args(
 ) -> Fallible<SyncArgs> {
     let (mut domains, mut to, mut out, mut state, mut tenants) = (None, None, None, None, None);
     let (mut concurrency, mut page_size, mut progress) = (4usize, 1_000i32, true);
+    let mut report: [Option<String>; 5] = Default::default();
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or(format!("{a} needs a value\n{USAGE}"));
@@ -60,10 +70,20 @@ pub fn sync_args(
             "--concurrency" => concurrency = value()?.parse()?,
             "--page-size" => page_size = value()?.parse()?,
             "--quiet" => progress = false,
+            "--reports" => report[0] = Some(value()?),
+            "--report-from" => report[1] = Some(value()?),
+            "--report-to" => report[2] = Some(value()?),
+            "--report-window" => report[3] = Some(value()?),
+            "--report-look-back" => report[4] = Some(value()?),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
         }
     }
-    let domains = domains.ok_or(format!("--domains is required\n{USAGE}"))?;
+    let reports = report_args(report)?;
+    let domains = match (domains, &reports) {
+        (Some(d), _) => d,
+        (None, Some(_)) => String::new(),
+        (None, None) => return Err(format!("--domains is required\n{USAGE}").into()),
+    };
     let output = match (to, out, state) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(format!("--to or --out/--state, not both\n{USAGE}").into())
@@ -80,6 +100,11 @@ pub fn sync_args(
         },
         (None, _, _) => return Err(format!("--out and --state go together\n{USAGE}").into()),
     };
+    if reports.is_some() && !matches!(output, Output::Files { .. }) {
+        return Err(
+            format!("reports go into the JSON-lines files: --out and --state\n{USAGE}").into(),
+        );
+    }
     let tenants = match tenants {
         Some(list) => list
             .split(',')
@@ -95,13 +120,44 @@ pub fn sync_args(
         domains: domains
             .split(',')
             .map(|d| d.trim().replace('-', "_"))
+            .filter(|d| !d.is_empty())
             .collect(),
+        reports,
         output,
         tenants,
         concurrency: concurrency.max(1),
         page_size,
         progress,
     })
+}
+
+/// The report options: all or none of them, `--reports` and `--report-from` needed.
+fn report_args(
+    [reports, from, to, window, look_back]: [Option<String>; 5],
+) -> Fallible<Option<crate::reports::ReportArgs>> {
+    use crate::reports::ReportArgs;
+    let Some(reports) = reports else {
+        if from.is_some() || to.is_some() || window.is_some() || look_back.is_some() {
+            return Err(format!("the --report-* options go with --reports\n{USAGE}").into());
+        }
+        return Ok(None);
+    };
+    let from = from.ok_or(format!("--reports needs --report-from\n{USAGE}"))?;
+    let days = |v: Option<String>, default: u32| -> Fallible<u32> {
+        Ok(v.map(|v| {
+            v.parse::<u32>()
+                .map_err(|_| format!("`{v}` is not a number of days"))
+        })
+        .transpose()?
+        .unwrap_or(default))
+    };
+    Ok(Some(ReportArgs {
+        reports: ReportArgs::parse_list(&reports)?,
+        from: ReportArgs::parse_day(&from)?,
+        to: to.as_deref().map(ReportArgs::parse_day).transpose()?,
+        window_days: days(window, 1)?.max(1),
+        look_back_days: days(look_back, 0)?,
+    }))
 }
 
 /// The runtime for `tenants` (the first stands for `ST_TENANT_ID` when they are given),

@@ -4,6 +4,7 @@
 //! documents (`generated/`, by `cargo xtask generate`).
 
 pub mod args;
+pub mod reports;
 pub mod row;
 pub mod schema;
 pub mod sink;

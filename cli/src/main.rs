@@ -1,7 +1,7 @@
 //! `servicetitan`: `servicetitan sync --domains crm,jpm --to sqlite:copy.db`. See
 //! `servicetitan help` and the crate's README.
 
-use servicetitan_cli::{args, sync};
+use servicetitan_cli::{args, reports, sync};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -33,6 +33,15 @@ async fn run_sync(argv: Vec<String>) -> servicetitan_cli::sink::Fallible<bool> {
     a.tenants = tenants;
     let started = std::time::Instant::now();
     let outcomes = sync::run(&a, runtime.clone()).await?;
+    let report_outcomes = match (&a.reports, &a.output, a.tenants.first()) {
+        (Some(r), args::Output::Files { out, .. }, Some(tenant)) => {
+            let client = servicetitan::Client::new(runtime.clone(), *tenant);
+            reports::run(r, out, &client).await
+        }
+        _ => Vec::new(),
+    };
     sync::summary(&runtime, &outcomes, started.elapsed());
-    Ok(outcomes.iter().all(|o| o.result.is_ok()))
+    reports::summary(&report_outcomes);
+    Ok(outcomes.iter().all(|o| o.result.is_ok())
+        && report_outcomes.iter().all(|o| o.result.is_ok()))
 }

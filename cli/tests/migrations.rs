@@ -149,6 +149,7 @@ async fn sync(server: &ScriptedServer, url: &str, catalog: Catalog) -> u64 {
         concurrency: 1,
         page_size: 50,
         progress: false,
+        reports: None,
     };
     let runtime =
         servicetitan::Runtime::new(server.builder("key", "cid", "secret")).expect("a runtime");
@@ -224,6 +225,7 @@ async fn a_release_that_adds_a_field_migrates_a_filled_database_and_the_next_syn
             concurrency: 1,
             page_size: 50,
             progress: false,
+            reports: None,
         };
         let runtime =
             servicetitan::Runtime::new(server.builder("key", "cid", "secret")).expect("a runtime");

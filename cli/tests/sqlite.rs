@@ -190,6 +190,7 @@ async fn several_tenants_go_into_one_database_each_under_its_own_key() {
         concurrency: 4,
         page_size: 50,
         progress: false,
+        reports: None,
     };
     let runtime = servicetitan::Runtime::new(m.builder()).expect("a runtime");
     let outcomes = servicetitan_cli::sync::run(&args, runtime)

@@ -156,7 +156,10 @@ async fn a_backfill_runs_a_window_a_day_paced_and_the_next_day_reads_its_look_ba
         }
     }
     let spread = times[29].duration_since(times[0]);
-    assert!(spread >= Duration::from_millis(4_800), "30 runs in {spread:?}");
+    assert!(
+        spread >= Duration::from_millis(4_800),
+        "30 runs in {spread:?}"
+    );
     println!("30 runs over {spread:?}");
 
     // The next day: the look-back's three days again, then the new one.

@@ -57,6 +57,7 @@ pub async fn sync_domains(m: &MockServer, url: &str, domains: &[&str]) -> Run {
         concurrency: 4,
         page_size: 50,
         progress: false,
+        reports: None,
     };
     let runtime = servicetitan::Runtime::new(m.builder()).expect("a runtime");
     let outcomes = servicetitan_cli::sync::run(&args, runtime)

@@ -1,0 +1,134 @@
+//! Reports in the sync command's files: run over a range a day at a time, from their
+//! checkpoint on the next run (re-reading the look-back of a finished range).
+
+mod common;
+
+use common::{stand_in, temp_dir, TENANT};
+use servicetitan_mock::MockServer;
+use std::path::Path;
+
+/// The command with `args`, JSON-lines files in `dir`, against the stand-in.
+async fn sync(m: &MockServer, dir: &Path, args: &[&str]) -> String {
+    let s = m.settings();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicetitan"))
+        .arg("sync")
+        .args(["--out", &dir.join("out").display().to_string()])
+        .args(["--state", &dir.join("state.json").display().to_string()])
+        .args(["--quiet"])
+        .args(args)
+        .env("ST_ENVIRONMENT", "integration")
+        .env("ST_AUTH_URL", m.url())
+        .env("ST_API_URL", m.url())
+        .env("ST_CLIENT_ID", &s.client_id)
+        .env("ST_CLIENT_SECRET", &s.client_secret)
+        .env("ST_APP_KEY", &s.app_key)
+        .env("ST_TENANT_ID", TENANT.to_string())
+        .output()
+        .await
+        .expect("the command runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
+fn data_requests(m: &MockServer) -> usize {
+    m.requests()
+        .iter()
+        .filter(|r| r.operation.as_deref() == Some("ReportCategoryReports_GetData"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_report_runs_into_the_files_a_day_at_a_time_and_goes_on_from_its_checkpoint() {
+    let m = stand_in().await;
+    let dir = temp_dir("reports");
+    let report = [
+        "--reports",
+        "operations/1101",
+        "--report-from",
+        "2026-11-01",
+    ];
+    let first = sync(
+        &m,
+        &dir,
+        &[&report[..], &["--report-to", "2026-11-03"]].concat(),
+    )
+    .await;
+    assert!(
+        first.contains("report operations/1101: 9 rows in 3 windows"),
+        "{first}"
+    );
+    assert_eq!(data_requests(&m), 3);
+    // The next day, with a day of look-back: the 3rd again, and the 4th.
+    let args = [
+        &report[..],
+        &["--report-to", "2026-11-04", "--report-look-back", "1"],
+    ]
+    .concat();
+    let next = sync(&m, &dir, &args).await;
+    assert!(
+        next.contains("report operations/1101: 6 rows in 2 windows"),
+        "{next}"
+    );
+    assert_eq!(data_requests(&m), 5);
+    let rows =
+        std::fs::read_to_string(dir.join("out/reports/operations-1101.jsonl")).expect("rows");
+    let rows: Vec<serde_json::Value> = rows
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(rows.len(), 15);
+    let days: Vec<&str> = rows
+        .iter()
+        .map(|r| r["window_from"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        days.iter().filter(|d| **d == "2026-11-03").count(),
+        6,
+        "read twice"
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r["Date"] == r["window_from"] && r["Revenue"].is_number()));
+    let checkpoint =
+        std::fs::read_to_string(dir.join("out/reports/operations-1101.checkpoint.json"))
+            .expect("checkpoint");
+    assert!(
+        checkpoint.contains("\"through\": \"2026-11-04\""),
+        "{checkpoint}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn report_options_are_checked() {
+    use servicetitan_cli::args::sync_args;
+    let args = |a: &str| sync_args(a.split(' ').map(str::to_owned), |_| None);
+    let e = args("--reports operations/1101 --out o --state s").expect_err("no from");
+    assert!(
+        e.to_string().contains("--reports needs --report-from"),
+        "{e}"
+    );
+    let e = args("--reports operations/1101 --report-from 2026-11-01 --to sqlite:x.db")
+        .expect_err("a database");
+    assert!(
+        e.to_string()
+            .contains("reports go into the JSON-lines files"),
+        "{e}"
+    );
+    let e =
+        args("--reports operations --report-from 2026-11-01 --out o --state s").expect_err("no id");
+    assert!(e.to_string().contains("is not CATEGORY/ID"), "{e}");
+    let e = args("--domains crm --report-window 2 --out o --state s").expect_err("alone");
+    assert!(e.to_string().contains("go with --reports"), "{e}");
+    let ok = args(
+        "--reports operations/1101 --report-from 2026-11-01 --report-window 7 --out o --state s",
+    )
+    .expect("valid");
+    let r = ok.reports.expect("reports");
+    assert_eq!(
+        (r.reports, r.window_days, r.look_back_days),
+        (vec![("operations".to_string(), 1101)], 7, 0)
+    );
+    assert!(ok.domains.is_empty());
+}
