@@ -40,3 +40,7 @@ pub use dated::{Dated, DatedRun, ReportCheckpoint, WindowRows};
 pub use definition::{Accepts, Field, Parameter, Report, Reports};
 pub use params::{Params, ReportError};
 pub use typed::{Cell, TypedRow, TypedRows, Window};
+
+/// The date type of ranges, windows and checkpoints (chrono's, with its `Datelike`
+/// methods), so that a program need not depend on chrono to name a day.
+pub use chrono::{Datelike, NaiveDate};

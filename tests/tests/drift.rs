@@ -322,8 +322,31 @@ async fn the_report_proposes_corrections_that_generate_and_type_the_answer() {
         "{:?}",
         proposal.not_proposed
     );
+    // The command writes the same file, and prints what it does to the crate.
+    let report_file = corrections.join("../drift-report.jsonl");
+    std::fs::write(&report_file, &text).expect("report");
+    let printed = propose_command(&report_file, &corrections);
+    assert!(
+        printed.contains("proposed: ") && printed.contains("crm-v2.drift.yaml"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("not proposed (review by hand): wrong_type Customers_Get"),
+        "{printed}"
+    );
+    for change in ["loyalty_tier", "Governmental"] {
+        assert!(
+            printed.contains(change),
+            "the change report names no `{change}`:\n{printed}"
+        );
+    }
     let yaml = overlay.to_yaml(None).expect("yaml");
-    std::fs::write(corrections.join("crm-v2.drift.yaml"), &yaml).expect("write");
+    let written = std::fs::read_to_string(corrections.join("crm-v2.drift.yaml")).expect("written");
+    assert_eq!(
+        without_times(&written),
+        without_times(&yaml),
+        "the command wrote what the proposal says"
+    );
 
     // Generation accepts them, with no warning, and types what they add.
     options.runtime_dependency = servicetitan_codegen::runtime_path_dependency(&root);
@@ -348,6 +371,44 @@ async fn the_report_proposes_corrections_that_generate_and_type_the_answer() {
     );
     let _ = std::fs::remove_dir_all(&crate_dir);
     let _ = std::fs::remove_dir_all(&corrections);
+}
+
+/// `cargo xtask propose-corrections` on a report, corrections in `dir`; what it printed.
+fn propose_command(report: &Path, dir: &Path) -> String {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "xtask",
+            "--",
+            "propose-corrections",
+            "--drift",
+        ])
+        .arg(report)
+        .arg("--corrections")
+        .arg(dir)
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo starts");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "propose-corrections failed:\n{text}");
+    text
+}
+
+/// A YAML text without its evidence's times (two runs of the proposal differ only there).
+fn without_times(yaml: &str) -> String {
+    yaml.lines()
+        .map(|l| match l.find(" between ") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 const DECODER: &str = r#"
