@@ -19,7 +19,7 @@ usage: servicetitan sync --domains crm,jpm|all [--to sqlite:PATH|postgres://...]
   --concurrency  resources read at once (default 4)
   --page-size    records per page (default 1000)
   --reports      reports to run into the JSON-lines files (with --out), each over the days
-                 from --report-from to --report-to (default today, UTC) in windows of
+                 from --report-from to --report-to (default yesterday, UTC) in windows of
                  --report-window days (default 1), from its checkpoint, re-reading
                  --report-look-back days (default 0) of a range it had finished;
                  `--domains` may then be left out
@@ -146,7 +146,9 @@ fn report_args(
     let days = |v: Option<String>, default: u32| -> Fallible<u32> {
         Ok(v.map(|v| {
             v.parse::<u32>()
-                .map_err(|_| format!("`{v}` is not a number of days"))
+                .ok()
+                .filter(|d| *d <= 3_660)
+                .ok_or_else(|| format!("`{v}` is not a number of days (at most 3660)"))
         })
         .transpose()?
         .unwrap_or(default))

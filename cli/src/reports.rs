@@ -21,7 +21,7 @@ pub struct ReportArgs {
     /// Category and id of each report.
     pub reports: Vec<(String, i64)>,
     pub from: NaiveDate,
-    /// The last day; today (UTC) when not given.
+    /// The last day; yesterday (UTC) when not given.
     pub to: Option<NaiveDate>,
     pub window_days: u32,
     pub look_back_days: u32,
@@ -107,7 +107,9 @@ async fn one(
         Err(e) => return Err(format!("{}: {e}", checkpoint_path.display()).into()),
     };
     let report = reports.get(client, category, ReportId::new(id)).await?;
-    let to = args.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    // Yesterday by default: a day still going on would be read as finished.
+    let today = chrono::Utc::now().date_naive();
+    let to = args.to.unwrap_or_else(|| today.pred_opt().unwrap_or(today));
     let dated = Dated::days(args.from, to)
         .window(args.window_days)
         .look_back(args.look_back_days);
@@ -171,7 +173,11 @@ fn write_rows(file: &mut std::fs::File, w: &WindowRows) -> std::io::Result<()> {
 fn save(path: &Path, cp: &ReportCheckpoint) -> Fallible<()> {
     let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_string_pretty(cp)?;
-    std::fs::write(&tmp, text)
+    std::fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        })
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(())

@@ -277,24 +277,60 @@ fn evidence(notes: &[&Note]) -> String {
 /// The schema of a JSON type as drift notes write it (`string(date-time)`,
 /// `array(object)`, `null`); several types (a value sometimes null) make one schema.
 fn property_schema(types: &[&str]) -> Map<String, Value> {
-    let mut out = Map::new();
-    let mut nullable = false;
-    for t in types {
-        if *t == "null" {
-            nullable = true;
-        } else if !out.contains_key("type") {
-            out = json_type_schema(t);
-        }
-    }
+    let nullable = types.contains(&"null");
+    let seen: Vec<&str> = types.iter().copied().filter(|t| *t != "null").collect();
+    let mut out = match widest(&seen) {
+        Some(t) => json_type_schema(&t),
+        None => Map::new(),
+    };
     if nullable {
         out.insert("nullable".into(), json!(true));
     }
     out
 }
 
+/// The one JSON type every value seen fits, so that a proposal never makes decoding
+/// stricter than the answers were: integer and number -> number; strings of different
+/// formats (or none) -> a plain string; arrays by the widest of their items; types that
+/// share nothing -> none (any JSON).
+fn widest(types: &[&str]) -> Option<String> {
+    let (first, rest) = types.split_first()?;
+    let mut wide = first.to_string();
+    for t in rest {
+        wide = wider(&wide, t)?;
+    }
+    Some(wide)
+}
+
+fn wider(a: &str, b: &str) -> Option<String> {
+    let base = |t: &str| {
+        t.split_once('(')
+            .map_or(t.to_owned(), |(b, _)| b.to_owned())
+    };
+    let inner = |t: &str| {
+        t.split_once('(')
+            .map(|(_, i)| i.trim_end_matches(')').to_owned())
+    };
+    Some(match (base(a).as_str(), base(b).as_str()) {
+        _ if a == b => a.to_owned(),
+        ("integer", "number") | ("number", "integer") => "number".into(),
+        ("string", "string") => "string".into(),
+        ("array", "array") => match (inner(a), inner(b)) {
+            (Some(x), Some(y)) => format!("array({})", wider(&x, &y).unwrap_or_default()),
+            (Some(x), None) | (None, Some(x)) => format!("array({x})"),
+            (None, None) => "array".into(),
+        },
+        ("object", "object") => "object".into(),
+        _ => return None,
+    })
+}
+
 fn json_type_schema(t: &str) -> Map<String, Value> {
     let (base, inner) = match t.split_once('(') {
-        Some((b, rest)) => (b, Some(rest.trim_end_matches(')'))),
+        Some((b, rest)) => (
+            b,
+            Some(rest.strip_suffix(')').unwrap_or(rest)).filter(|i| !i.is_empty()),
+        ),
         None => (t, None),
     };
     let mut s = Map::new();
@@ -399,4 +435,31 @@ fn resolve<'a>(doc: &'a Document, path: &str) -> Option<&'a Value> {
 
 fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_property_seen_with_several_types_takes_one_they_all_fit() {
+        let schema = |types: &[&str]| Value::Object(property_schema(types));
+        assert_eq!(
+            schema(&["integer", "number"]),
+            json!({"type": "number", "format": "double"})
+        );
+        assert_eq!(
+            schema(&["string(date-time)", "string"]),
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            schema(&["string(date-time)", "null"]),
+            json!({"type": "string", "format": "date-time", "nullable": true})
+        );
+        assert_eq!(
+            schema(&["array(integer)", "array(number)"]),
+            json!({"type": "array", "items": {"type": "number", "format": "double"}})
+        );
+        assert_eq!(schema(&["string", "integer"]), json!({}));
+    }
 }

@@ -18,7 +18,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .map(|d| d.parse())
         .transpose()?
-        .unwrap_or(90);
+        .unwrap_or(90)
+        .max(1);
     let m = MockServer::start(Settings::default()).await?;
     let st = servicetitan::Client::new(Runtime::new(m.builder())?, 42);
     let report = Reports::new()

@@ -179,14 +179,18 @@ impl Report {
                         "the checkpoint is of another report, tenant or parameters".into(),
                     ));
                 }
-                let next = cp.through + Days::new(1);
+                let next = cp.through.succ_opt().ok_or_else(|| {
+                    ReportError::Dates("the checkpoint is at the last day there is".into())
+                })?;
                 // A finished range: read its last days again. A stopped one: go on.
                 let back = if cp.through >= cp.until {
                     dated.look_back_days
                 } else {
                     0
                 };
-                (next - Days::new(u64::from(back))).max(dated.from)
+                next.checked_sub_days(Days::new(u64::from(back)))
+                    .unwrap_or(dated.from)
+                    .max(dated.from)
             }
         };
         // Every other required parameter is checked now, with the dates in place.
@@ -203,6 +207,7 @@ impl Report {
             dated,
             checkpoint: since,
             fingerprint,
+            done: false,
         })
     }
 }
@@ -217,6 +222,8 @@ pub struct DatedRun<'r> {
     dated: Dated,
     checkpoint: Option<ReportCheckpoint>,
     fingerprint: Json,
+    /// The range ended at the last day there is.
+    done: bool,
 }
 
 impl DatedRun<'_> {
@@ -224,10 +231,17 @@ impl DatedRun<'_> {
     pub fn windows(&self) -> Vec<Window> {
         let mut out = Vec::new();
         let mut from = self.next;
-        while from <= self.dated.to {
-            let to = (from + Days::new(u64::from(self.dated.window_days) - 1)).min(self.dated.to);
+        let span = Days::new(u64::from(self.dated.window_days.max(1)) - 1);
+        while from <= self.dated.to && !self.done {
+            let to = from
+                .checked_add_days(span)
+                .unwrap_or(self.dated.to)
+                .min(self.dated.to);
             out.push(Window { from, to });
-            from = to + Days::new(1);
+            match to.succ_opt() {
+                Some(next) => from = next,
+                None => break,
+            }
         }
         out
     }
@@ -247,7 +261,10 @@ impl DatedRun<'_> {
         ));
         match self.report.read(&values, Some(window)).await {
             Ok(rows) => {
-                self.next = window.to + Days::new(1);
+                match window.to.succ_opt() {
+                    Some(next) => self.next = next,
+                    None => self.done = true,
+                }
                 self.checkpoint = Some(ReportCheckpoint {
                     category: self.report.category.clone(),
                     report: self.report.id.get(),

@@ -222,10 +222,16 @@ fn data_type(t: Option<&DataType>) -> String {
         .unwrap_or_else(|| "String".into())
 }
 
+/// A tenant, a category and a report id.
+type Key = (i64, String, i64);
+
+/// One report's definition, fetched once however many tasks ask together.
+type Slot = Arc<tokio::sync::OnceCell<Arc<Report>>>;
+
 /// Reports' definitions, fetched once per tenant, category and id.
 #[derive(Debug, Clone, Default)]
 pub struct Reports {
-    cache: Arc<tokio::sync::Mutex<HashMap<(i64, String, i64), Arc<Report>>>>,
+    cache: Arc<std::sync::Mutex<HashMap<Key, Slot>>>,
 }
 
 impl Reports {
@@ -234,7 +240,9 @@ impl Reports {
         Reports::default()
     }
 
-    /// The report, from the cache or fetched (once, however many tasks ask together).
+    /// The report, from the cache or fetched (once, however many tasks ask together; a
+    /// fetch that fails is tried again by the next caller). Different reports are fetched
+    /// side by side.
     pub async fn get(
         &self,
         client: &servicetitan::Client,
@@ -242,12 +250,14 @@ impl Reports {
         id: ReportId,
     ) -> Result<Arc<Report>, ReportError> {
         let key = (client.tenant(), category.to_owned(), id.get());
-        let mut cache = self.cache.lock().await;
-        if let Some(r) = cache.get(&key) {
-            return Ok(r.clone());
-        }
-        let report = Arc::new(Report::fetch(client, category, id).await?);
-        cache.insert(key, report.clone());
-        Ok(report)
+        let slot = match self.cache.lock() {
+            Ok(mut cache) => cache.entry(key).or_default().clone(),
+            // A panic elsewhere while it was held: fetch without the cache.
+            Err(_) => Slot::default(),
+        };
+        let report = slot
+            .get_or_try_init(|| async { Report::fetch(client, category, id).await.map(Arc::new) })
+            .await?;
+        Ok(report.clone())
     }
 }

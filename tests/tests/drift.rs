@@ -279,17 +279,7 @@ async fn the_report_proposes_corrections_that_generate_and_type_the_answer() {
     let notes = servicetitan_codegen::propose::read_report(&text).expect("notes");
 
     let root = workspace_root();
-    let corrections = temp("corrections");
-    for entry in std::fs::read_dir(root.join("specs/corrections")).expect("corrections") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), corrections.join(entry.file_name())).expect("copy");
-    }
-    let mut options = servicetitan_codegen::artifacts::workspace_options(
-        &root,
-        root.join("specs/v2"),
-        Some(corrections.clone()),
-    )
-    .expect("options");
+    let (corrections, mut options) = corrections_copy();
     let documents = servicetitan_codegen::load_inputs(&options)
         .expect("inputs")
         .documents;
@@ -371,6 +361,23 @@ async fn the_report_proposes_corrections_that_generate_and_type_the_answer() {
     );
     let _ = std::fs::remove_dir_all(&crate_dir);
     let _ = std::fs::remove_dir_all(&corrections);
+}
+
+/// A copy of the repository's corrections, and generation options reading it.
+fn corrections_copy() -> (PathBuf, servicetitan_codegen::Options) {
+    let root = workspace_root();
+    let corrections = temp("corrections");
+    for entry in std::fs::read_dir(root.join("specs/corrections")).expect("corrections") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), corrections.join(entry.file_name())).expect("copy");
+    }
+    let options = servicetitan_codegen::artifacts::workspace_options(
+        &root,
+        root.join("specs/v2"),
+        Some(corrections.clone()),
+    )
+    .expect("options");
+    (corrections, options)
 }
 
 /// `cargo xtask propose-corrections` on a report, corrections in `dir`; what it printed.

@@ -16,7 +16,7 @@ const TENANT: i64 = 42;
 fn redacted(v: &mut Value, extra: &[&str]) {
     fn all(v: &mut Value) {
         match v {
-            Value::String(s) => *s = REDACTED.into(),
+            Value::String(s) => *s = placeholder(s),
             Value::Number(n) if n.is_f64() => *n = serde_json::Number::from_f64(0.0).expect("0.0"),
             Value::Number(n) => *n = 0.into(),
             Value::Array(a) => a.iter_mut().for_each(all),
@@ -42,6 +42,22 @@ fn redacted(v: &mut Value, extra: &[&str]) {
         }
         Value::Array(a) => a.iter_mut().for_each(|x| redacted(x, extra)),
         _ => {}
+    }
+}
+
+/// What a recording writes for a redacted string: a fixed value of its format where its
+/// shape shows one, else `[redacted]`.
+fn placeholder(s: &str) -> String {
+    let b = s.as_bytes();
+    let dated = b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
+    if dated && b.len() == 10 {
+        "2000-01-01".into()
+    } else if dated && b.len() >= 19 && b[10] == b'T' {
+        "2000-01-01T00:00:00Z".into()
+    } else if s.len() == 36 && servicetitan::runtime::Uuid::try_parse(s).is_ok() {
+        "00000000-0000-0000-0000-000000000000".into()
+    } else {
+        REDACTED.into()
     }
 }
 

@@ -184,6 +184,12 @@ pub(crate) fn data(r: &Report, body: Option<&Value>, q: &Query) -> Result<Value,
             "The report needs From and To.".into(),
         )]);
     };
+    if to < from || to - from > 3_660 {
+        return Err(vec![(
+            "To".into(),
+            "To must be on or after From, within ten years.".into(),
+        )]);
+    }
     let units: Option<Vec<i64>> = given
         .iter()
         .find(|(n, _)| *n == "BusinessUnitIds")

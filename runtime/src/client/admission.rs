@@ -30,6 +30,11 @@ impl Runtime {
         };
         let local = &self.inner.tokens;
         let creds = &call.credentials;
+        // A replay sends nothing: no limit to keep, and nothing of the fleet's to touch
+        // (its made-up token must never reach the shared cache).
+        if source.replay {
+            return local.get(&source, tenant, creds).await;
+        }
         let limits = self.limits(call);
         #[cfg(feature = "redis")]
         if let Some(shared) = self.shared() {

@@ -143,7 +143,7 @@ impl Observer {
                     })
                     .filter(|m| !m.is_empty());
                 match media {
-                    Some(m) if !types.iter().any(|t| t.eq_ignore_ascii_case(&m)) => {
+                    Some(m) if !types.iter().any(|t| media_covers(t, &m)) => {
                         finding(DriftKind::UndeclaredContentType, format!("{text} {m}"))
                     }
                     _ => return,
@@ -272,20 +272,50 @@ fn notes_of(op: &Operation, found: Vec<(Finding, u64)>) -> DriftNotes {
 fn covers(declared: &str, status: &str) -> bool {
     declared == "default"
         || (declared.len() == 3
-            && declared[1..].eq_ignore_ascii_case("XX")
-            && status.starts_with(&declared[..1]))
+            && declared
+                .get(1..)
+                .is_some_and(|x| x.eq_ignore_ascii_case("XX"))
+            && declared.get(..1).is_some_and(|c| status.starts_with(c)))
+}
+
+/// Whether a declared media type (`application/json`, `application/*`, `*/*`, with or
+/// without parameters) covers an answer's (parameters already taken off).
+fn media_covers(declared: &str, media: &str) -> bool {
+    let declared = declared.split(';').next().unwrap_or("").trim();
+    match declared.split_once('/') {
+        Some(("*", "*")) => true,
+        Some((kind, "*")) => media
+            .split('/')
+            .next()
+            .is_some_and(|k| k.eq_ignore_ascii_case(kind)),
+        _ => declared.eq_ignore_ascii_case(media),
+    }
 }
 
 /// A value that did not parse outside any model (a page's own fields): where the
 /// decoder's error says, with the JSON type found there.
 fn outside_models<T>(bytes: &[u8], error: &Result<T, crate::Error>) -> Finding {
-    let path = match error.as_ref().err().map(crate::Error::kind) {
+    let at = match error.as_ref().err().map(crate::Error::kind) {
         Some(crate::ErrorKind::Decode { path, .. }) => path.clone(),
         _ => String::new(),
     };
+    // One place for every index (`data[17]` -> `data[]`): an index is not vocabulary.
+    let mut path = String::new();
+    let mut in_index = false;
+    for c in at.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                path.push_str("[]");
+            }
+            ']' => in_index = false,
+            _ if in_index => {}
+            c => path.push(c),
+        }
+    }
     let found = serde_json::from_slice::<crate::types::Json>(bytes)
         .ok()
-        .and_then(|v| at_path(&v, &path).map(model::json_type))
+        .and_then(|v| at_path(&v, &at).map(model::json_type))
         .unwrap_or_else(|| "unreadable".into());
     Finding {
         schema: "",

@@ -26,7 +26,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// Where and how to record a run: the file (created, or truncated), and the properties
+/// Where and how to record a run: the file (created, or appended to), and the properties
 /// to redact beyond [`PERSONAL_FIELDS`].
 ///
 /// ```
@@ -72,6 +72,10 @@ pub(crate) struct Exchange {
     pub status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// The answer's headers a call reads besides its media type: `Location`,
+    /// `Content-Disposition`, `Retry-After` (none of them a secret).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
     /// A JSON body, redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json: Option<serde_json::Value>,
@@ -79,6 +83,13 @@ pub(crate) struct Exchange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<String>,
 }
+
+/// The headers of an answer a recording keeps (besides its media type).
+const KEPT_HEADERS: [reqwest::header::HeaderName; 3] = [
+    reqwest::header::LOCATION,
+    reqwest::header::CONTENT_DISPOSITION,
+    reqwest::header::RETRY_AFTER,
+];
 
 /// A recording's first line: its version, and what it redacted beyond
 /// [`PERSONAL_FIELDS`] (a replay redacts its calls alike before looking them up).
@@ -128,7 +139,7 @@ pub(crate) fn call_key(
 /// A recording being written.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    file: Mutex<std::io::BufWriter<std::fs::File>>,
+    file: Mutex<std::fs::File>,
     path: PathBuf,
     pub(crate) redaction: Redaction,
 }
@@ -139,21 +150,30 @@ impl Writer {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::config(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let file = std::fs::File::create(&r.file).map_err(|e| {
+        // Appended to, never truncated: several runtimes of a process (or processes) given
+        // one file add their lines to it; each line is one write. Readable by its owner only.
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&r.file).map_err(|e| {
             Error::config(format!(
-                "cannot create the recording {}: {e}",
+                "cannot open the recording {}: {e}",
                 r.file.display()
             ))
         })?;
+        let fresh = file.metadata().map(|m| m.len() == 0).unwrap_or(true);
         let writer = Writer {
-            file: Mutex::new(std::io::BufWriter::new(file)),
+            file: Mutex::new(file),
             path: r.file.clone(),
             redaction: Redaction::new(&r.redact),
         };
-        writer.write_line(&serde_json::to_string(&Header {
-            servicetitan_recording: 1,
-            redact: r.redact.clone(),
-        }))?;
+        if fresh {
+            writer.write_line(&serde_json::to_string(&Header {
+                servicetitan_recording: 1,
+                redact: r.redact.clone(),
+            }))?;
+        }
         Ok(writer)
     }
 
@@ -177,6 +197,12 @@ impl Writer {
             request: serde_json::from_str(&request).unwrap_or_default(),
             status: status.as_u16(),
             content_type,
+            headers: KEPT_HEADERS
+                .iter()
+                .filter_map(|h| {
+                    Some((h.to_string(), crate::response::header(&headers, h.clone())?))
+                })
+                .collect(),
             json: None,
             bytes: None,
         };
@@ -188,12 +214,12 @@ impl Writer {
             Err(_) if body.is_empty() => {}
             Err(_) => exchange.bytes = Some(crate::types::b64_encode(&body)),
         }
-        self.write(&exchange)?;
+        // A recording that cannot be written does not fail a call the API has answered
+        // (it may have acted on it): it is said in the log.
+        if let Err(e) = self.write_line(&serde_json::to_string(&exchange)) {
+            tracing::warn!(error = %e, "an exchange could not be recorded");
+        }
         Ok(replay::answer(status.as_u16(), &headers, body))
-    }
-
-    fn write(&self, exchange: &Exchange) -> Result<(), Error> {
-        self.write_line(&serde_json::to_string(exchange))
     }
 
     fn write_line(&self, line: &Result<String, serde_json::Error>) -> Result<(), Error> {
@@ -204,8 +230,7 @@ impl Writer {
             .file
             .lock()
             .map_err(|_| Error::config("the recording's writer panicked"))?;
-        writeln!(file, "{line}")
-            .and_then(|()| file.flush())
+        file.write_all(format!("{line}\n").as_bytes())
             .map_err(|e| Error::config(format!("cannot write {}: {e}", self.path.display())))
     }
 }

@@ -1,7 +1,10 @@
-//! What a recording leaves out: every header but the media types, and the values of
-//! personal properties and query parameters, by name. A redacted value keeps its JSON
-//! type (a string becomes `"[redacted]"`, a number `0`; inside an object or a list each
-//! string and number is redacted), so a replayed answer decodes as the recorded one did.
+//! What a recording leaves out: every header but the media types and those a call reads
+//! (`Location`, `Content-Disposition`, `Retry-After`), and the values of personal
+//! properties and query parameters, by name. A redacted value keeps its JSON type (a
+//! string becomes `"[redacted]"`, or a fixed value of its format where its shape shows a
+//! date-time, a date or a uuid; a number `0` or `0.0`; inside an object or a list each
+//! string and number is redacted), so a replayed answer decodes as the recorded one did;
+//! an enum value inside a redacted object is the exception (it becomes an unlisted value).
 
 use serde_json::Value;
 
@@ -104,7 +107,16 @@ impl Redaction {
 /// Every string and number in `v` redacted.
 fn redact_all(v: &mut Value) {
     match v {
-        Value::String(s) => *s = REDACTED.into(),
+        // A string whose shape shows a format keeps one (a date-time, a date, a uuid), so
+        // that a field of that type still decodes.
+        Value::String(s) => {
+            *s = match crate::types::observed::model::string_format(s) {
+                Some("date-time") => "2000-01-01T00:00:00Z".into(),
+                Some("date") => "2000-01-01".into(),
+                Some("uuid") => "00000000-0000-0000-0000-000000000000".into(),
+                _ => REDACTED.into(),
+            }
+        }
         Value::Number(n) if n.is_f64() => {
             *n = serde_json::Number::from_f64(0.0).unwrap_or(0.into())
         }
@@ -127,6 +139,7 @@ mod tests {
             "id": 7,
             "Name": "Ada Lovelace",
             "address": {"street": "1 Main St", "zip": 12345, "country": "GB", "latitude": 51.5},
+            "notes": [{"text": "called", "on": "2026-11-02T10:00:00Z"}],
             "contacts": [{"type": "Email", "value": "ada@example.com"}],
             "taxNumber": "GB-123",
             "active": true,
@@ -139,6 +152,7 @@ mod tests {
                 "id": 7,
                 "Name": "[redacted]",
                 "address": {"street": "[redacted]", "zip": 0, "country": "[redacted]", "latitude": 0.0},
+                "notes": [{"text": "[redacted]", "on": "2000-01-01T00:00:00Z"}],
                 "contacts": [{"type": "Email", "value": "[redacted]"}],
                 "taxNumber": "[redacted]",
                 "active": true,

@@ -17,11 +17,20 @@ use std::sync::Mutex;
 /// let runtime = Runtime::new(RuntimeBuilder::new(Environment::Integration).replay(replay))?;
 /// # Ok::<(), servicetitan_runtime::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Replay {
     queues: Mutex<HashMap<CallKey, VecDeque<Exchange>>>,
     pub(crate) redaction: Redaction,
     total: usize,
+}
+
+/// Counts only: the recorded bodies are customers' data.
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("exchanges", &self.total)
+            .field("remaining", &self.remaining())
+            .finish()
+    }
 }
 
 impl Replay {
@@ -54,6 +63,10 @@ impl Replay {
         let mut queues: HashMap<CallKey, VecDeque<Exchange>> = HashMap::new();
         let mut total = 0;
         for (i, line) in lines {
+            // A second header: two runtimes began the file at once.
+            if line.starts_with("{\"servicetitan_recording\"") {
+                continue;
+            }
             let exchange: Exchange =
                 serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
             queues
@@ -125,12 +138,23 @@ impl Replay {
             (None, None) => bytes::Bytes::new(),
         };
         let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(ct) = exchange
+        let named = exchange
             .content_type
-            .as_deref()
-            .and_then(|c| reqwest::header::HeaderValue::from_str(c).ok())
-        {
-            headers.insert(reqwest::header::CONTENT_TYPE, ct);
+            .iter()
+            .map(|c| ("content-type", c.as_str()))
+            .chain(
+                exchange
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+            );
+        for (name, value) in named {
+            if let (Ok(n), Ok(v)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value),
+            ) {
+                headers.insert(n, v);
+            }
         }
         Ok(answer(exchange.status, &headers, body))
     }

@@ -212,7 +212,20 @@ pub(crate) fn wrong_types() -> usize {
     SCOPE.with(|s| s.borrow().wrong_types)
 }
 
-/// Notes an enum value the document does not list, at the value being read.
+/// The longest enum value a note keeps: longer text is more likely a record's free text
+/// in a property the document wrongly calls an enum than a value of the API's vocabulary.
+const ENUM_VALUE_MAX: usize = 64;
+
+/// Notes an enum value the document does not list, at the value being read (one longer
+/// than [`ENUM_VALUE_MAX`] characters is noted by its length only).
 pub(crate) fn note_enum_value(value: &str) {
-    note(DriftKind::UnlistedEnumValue, value);
+    let n = value.chars().count();
+    if n > ENUM_VALUE_MAX {
+        note(
+            DriftKind::UnlistedEnumValue,
+            format!("({n} characters, not kept)"),
+        );
+    } else {
+        note(DriftKind::UnlistedEnumValue, value);
+    }
 }

@@ -119,7 +119,7 @@ pub(crate) fn json_type(v: &Json) -> String {
 }
 
 /// The format a string's shape shows: an ISO date-time, a date, a uuid.
-fn string_format(s: &str) -> Option<&'static str> {
+pub(crate) fn string_format(s: &str) -> Option<&'static str> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     let date = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-';
