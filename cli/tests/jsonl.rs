@@ -3,21 +3,20 @@
 //! then run to the end. Every record of every resource is in the copy, no line twice,
 //! every change as a new version, and the state file covers exactly what the files hold.
 
+mod common;
+
 use servicetitan::crm::UpdateCustomerRequest;
 use servicetitan_mock::{MockServer, Settings};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 const TENANT: i64 = 42;
 const RECORDS: usize = 400;
 
 fn command(bin: &Path, m: &MockServer, out: &Path, state: &Path) -> tokio::process::Command {
-    let s = m.settings();
-    let mut c = tokio::process::Command::new(bin);
+    let mut c = common::sync_command(bin, m);
     c.args([
-        "sync",
         "--domains",
         "crm,jpm",
         "--page-size",
@@ -27,17 +26,7 @@ fn command(bin: &Path, m: &MockServer, out: &Path, state: &Path) -> tokio::proce
     ])
     .arg(out)
     .arg("--state")
-    .arg(state)
-    .env("ST_AUTH_URL", m.url())
-    .env("ST_API_URL", m.url())
-    .env("ST_CLIENT_ID", &s.client_id)
-    .env("ST_CLIENT_SECRET", &s.client_secret)
-    .env("ST_APP_KEY", &s.app_key)
-    .env("ST_TENANT_ID", TENANT.to_string())
-    .env("ST_ENVIRONMENT", "integration")
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .kill_on_drop(true);
+    .arg(state);
     c
 }
 

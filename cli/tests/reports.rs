@@ -3,26 +3,18 @@
 
 mod common;
 
-use common::{stand_in, temp_dir, TENANT};
+use common::{stand_in, temp_dir};
 use servicetitan_mock::MockServer;
 use std::path::Path;
 
 /// The command with `args`, JSON-lines files in `dir`, against the stand-in.
 async fn sync(m: &MockServer, dir: &Path, args: &[&str]) -> String {
-    let s = m.settings();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicetitan"))
-        .arg("sync")
+    let bin = Path::new(env!("CARGO_BIN_EXE_servicetitan"));
+    let out = common::sync_command(bin, m)
         .args(["--out", &dir.join("out").display().to_string()])
         .args(["--state", &dir.join("state.json").display().to_string()])
         .args(["--quiet"])
         .args(args)
-        .env("ST_ENVIRONMENT", "integration")
-        .env("ST_AUTH_URL", m.url())
-        .env("ST_API_URL", m.url())
-        .env("ST_CLIENT_ID", &s.client_id)
-        .env("ST_CLIENT_SECRET", &s.client_secret)
-        .env("ST_APP_KEY", &s.app_key)
-        .env("ST_TENANT_ID", TENANT.to_string())
         .output()
         .await
         .expect("the command runs");

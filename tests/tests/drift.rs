@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 use servicetitan::runtime::drift::{report, DriftKind, DriftNotes};
 use servicetitan::runtime::{Recorder, Replay, Runtime};
-use servicetitan_tests::{workspace_root, Reply, ScriptedServer};
+use servicetitan_tests::{cargo_in, workspace_root, Reply, ScriptedServer};
 use std::path::{Path, PathBuf};
 
 const TENANT: i64 = 4_417_200_311;
@@ -382,28 +382,12 @@ fn corrections_copy() -> (PathBuf, servicetitan_codegen::Options) {
 
 /// `cargo xtask propose-corrections` on a report, corrections in `dir`; what it printed.
 fn propose_command(report: &Path, dir: &Path) -> String {
-    let out = std::process::Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "xtask",
-            "--",
-            "propose-corrections",
-            "--drift",
-        ])
-        .arg(report)
-        .arg("--corrections")
-        .arg(dir)
-        .current_dir(workspace_root())
-        .output()
-        .expect("cargo starts");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "propose-corrections failed:\n{text}");
+    let root = workspace_root();
+    let (report, dir) = (report.display().to_string(), dir.display().to_string());
+    let args = ["run", "-q", "-p", "xtask", "--", "propose-corrections"];
+    let args = [&args[..], &["--drift", &report, "--corrections", &dir]].concat();
+    let (ok, text) = cargo_in(&root, &root.join("target"), &args);
+    assert!(ok, "propose-corrections failed:\n{text}");
     text
 }
 
@@ -454,22 +438,13 @@ fn decode_with(dir: &Path, answer: &Path) -> String {
         probe.join("Cargo.lock"),
     )
     .expect("lock");
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--offline", "--"])
-        .arg(answer)
-        .current_dir(&probe)
-        .env(
-            "CARGO_TARGET_DIR",
-            workspace_root().join("target/standalone"),
-        )
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("cargo starts");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let answer = answer.display().to_string();
+    let standalone = workspace_root().join("target/standalone");
+    let (ok, text) = cargo_in(
+        &probe,
+        &standalone,
+        &["run", "--quiet", "--offline", "--", &answer],
     );
-    assert!(out.status.success(), "the decoder failed:\n{text}");
+    assert!(ok, "the decoder failed:\n{text}");
     text
 }

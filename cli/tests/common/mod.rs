@@ -130,12 +130,30 @@ pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
     out
 }
 
+/// `servicetitan sync`, from `bin`, configured by `ST_*` variables for the stand-in and
+/// its tenant; the rest of the arguments are the caller's.
+pub fn sync_command(bin: &std::path::Path, m: &MockServer) -> tokio::process::Command {
+    let s = m.settings();
+    let mut c = tokio::process::Command::new(bin);
+    c.arg("sync")
+        .env("ST_ENVIRONMENT", "integration")
+        .env("ST_AUTH_URL", m.url())
+        .env("ST_API_URL", m.url())
+        .env("ST_CLIENT_ID", &s.client_id)
+        .env("ST_CLIENT_SECRET", &s.client_secret)
+        .env("ST_APP_KEY", &s.app_key)
+        .env("ST_TENANT_ID", TENANT.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    c
+}
+
 /// The command, from this package's build, against the stand-in, writing to `to`.
 pub fn command(m: &MockServer, to: &str) -> tokio::process::Command {
-    let s = m.settings();
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicetitan"));
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_servicetitan"));
+    let mut c = sync_command(bin, m);
     c.args([
-        "sync",
         "--domains",
         "crm,jpm",
         "--page-size",
@@ -143,17 +161,7 @@ pub fn command(m: &MockServer, to: &str) -> tokio::process::Command {
         "--quiet",
         "--to",
         to,
-    ])
-    .env("ST_ENVIRONMENT", "integration")
-    .env("ST_AUTH_URL", m.url())
-    .env("ST_API_URL", m.url())
-    .env("ST_CLIENT_ID", &s.client_id)
-    .env("ST_CLIENT_SECRET", &s.client_secret)
-    .env("ST_APP_KEY", &s.app_key)
-    .env("ST_TENANT_ID", TENANT.to_string())
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::piped())
-    .kill_on_drop(true);
+    ]);
     c
 }
 
