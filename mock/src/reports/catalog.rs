@@ -7,7 +7,7 @@
 //! report over `From`..`To` has rows for those days only.
 
 use crate::data::{date_time, EPOCH};
-use crate::store::{PageAsked, Query};
+use crate::store::Query;
 use crate::validate::Problems;
 use serde_json::{json, Value};
 
@@ -204,21 +204,8 @@ pub(crate) fn data(r: &Report, body: Option<&Value>, q: &Query) -> Result<Value,
             rows.push(row(d, unit, name));
         }
     }
-    let asked = PageAsked::of(q)?;
-    let (range, more) = asked.range(rows.len());
-    let total = if asked.include_total {
-        json!(rows.len())
-    } else {
-        Value::Null
-    };
-    Ok(json!({
-        "page": asked.page,
-        "pageSize": asked.size,
-        "hasMore": more,
-        "totalCount": total,
-        "data": rows[range].to_vec(),
-        "fields": fields(r.fields),
-    }))
+    let count = rows.len();
+    super::labelled_page(q, count, |range| rows[range].to_vec(), fields(r.fields))
 }
 
 /// The row of business unit `unit` on day `d` (days since 1970-01-01).

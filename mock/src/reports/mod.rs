@@ -35,13 +35,28 @@ fn row(n: usize) -> Value {
 
 /// The page `q` asks for of a table of `records` rows.
 pub(crate) fn table_page(q: &Query, records: usize) -> Result<Value, Problems> {
-    let asked = PageAsked::of(q)?;
-    let (range, more) = asked.range(records);
-    let rows: Vec<Value> = range.map(|i| row(i + 1)).collect();
     let fields: Vec<Value> = COLUMNS
         .iter()
         .map(|(name, ty)| json!({"name": name, "label": name, "dataType": ty}))
         .collect();
+    labelled_page(
+        q,
+        records,
+        |range| range.map(|i| row(i + 1)).collect(),
+        fields,
+    )
+}
+
+/// The page `q` asks for of `records` rows labelled by `fields`, its rows made by `rows`
+/// from their range.
+pub(crate) fn labelled_page(
+    q: &Query,
+    records: usize,
+    rows: impl FnOnce(std::ops::Range<usize>) -> Vec<Value>,
+    fields: Vec<Value>,
+) -> Result<Value, Problems> {
+    let asked = PageAsked::of(q)?;
+    let (range, more) = asked.range(records);
     let total = if asked.include_total {
         json!(records)
     } else {
@@ -52,7 +67,7 @@ pub(crate) fn table_page(q: &Query, records: usize) -> Result<Value, Problems> {
         "pageSize": asked.size,
         "hasMore": more,
         "totalCount": total,
-        "data": rows,
+        "data": rows(range),
         "fields": fields,
     }))
 }
