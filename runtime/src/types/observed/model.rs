@@ -102,10 +102,6 @@ fn base_type(v: &Json) -> &'static str {
 /// (`array(object)`). Never the value.
 pub(crate) fn json_type(v: &Json) -> String {
     match v {
-        Json::Null => "null".into(),
-        Json::Bool(_) => "boolean".into(),
-        Json::Number(n) if n.is_i64() || n.is_u64() => "integer".into(),
-        Json::Number(_) => "number".into(),
         Json::String(s) => match string_format(s) {
             Some(f) => format!("string({f})"),
             None => "string".into(),
@@ -114,7 +110,7 @@ pub(crate) fn json_type(v: &Json) -> String {
             Some(first) => format!("array({})", json_type(first)),
             None => "array".into(),
         },
-        Json::Object(_) => "object".into(),
+        other => base_type(other).into(),
     }
 }
 
