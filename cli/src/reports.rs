@@ -171,16 +171,7 @@ fn write_rows(file: &mut std::fs::File, w: &WindowRows) -> std::io::Result<()> {
 
 /// Writes the checkpoint beside, then renames it over the old one.
 fn save(path: &Path, cp: &ReportCheckpoint) -> Fallible<()> {
-    let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(cp)?;
-    std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(())
+    crate::sink::jsonl::replace_file(path, serde_json::to_string_pretty(cp)?.as_bytes())
 }
 
 /// One line per report on standard error.

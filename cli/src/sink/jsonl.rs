@@ -98,13 +98,23 @@ impl Files {
     fn save(&self, key: &str, entry: Entry) -> Fallible<()> {
         let mut state = self.state.lock().map_err(|_| "state lock poisoned")?;
         state.streams.insert(key.to_string(), entry);
-        let tmp = self.path.with_extension("tmp");
-        let mut f = std::fs::File::create(&tmp)?;
-        serde_json::to_writer(&mut f, &*state)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &self.path)?;
-        Ok(())
+        replace_file(&self.path, &serde_json::to_vec(&*state)?)
     }
+}
+
+/// Replaces `path` whole with `bytes`: written beside it, synced to the disk, then
+/// renamed over it, so a reader (or a run after a crash) sees the old file or the new one,
+/// never half of one.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Fallible<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(())
 }
 
 /// One resource's file.
