@@ -77,8 +77,8 @@ pub struct Catalog {
     pub tables: &'static [&'static [Table]],
     /// Oldest first.
     pub migrations: &'static [Migration],
-    /// Each domain's record checks, by operation id.
-    pub checks: &'static [&'static [(&'static str, Check)]],
+    /// Each source's record check, by operation id.
+    pub checks: &'static [(&'static str, Check)],
 }
 
 impl Catalog {
@@ -88,7 +88,7 @@ impl Catalog {
             sources: servicetitan::SYNC_SOURCES,
             tables: crate::tables::TABLES,
             migrations: crate::tables::MIGRATIONS,
-            checks: crate::tables::CHECKS,
+            checks: crate::tables::checks::CHECKS,
         }
     }
 
@@ -96,7 +96,6 @@ impl Catalog {
     pub fn check_of(&self, operation: &str) -> Option<Check> {
         self.checks
             .iter()
-            .flat_map(|d| d.iter())
             .find(|(id, _)| *id == operation)
             .map(|(_, c)| *c)
     }

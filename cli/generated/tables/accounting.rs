@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `accounting` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -574,34 +574,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "active", wire: "active", kind: Kind::Boolean },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("ApBills_GetListPaginated", check::<servicetitan::accounting::ApBillResponse>),
-    ("ApBills_GetCustomFieldTypes", check::<servicetitan::accounting::CustomFieldTypeResponse>),
-    ("ApCredits_GetList", check::<servicetitan::accounting::ApCreditResponse>),
-    ("ApCredits_GetCustomFieldTypes", check::<servicetitan::accounting::CustomFieldTypeResponse>),
-    ("ApPayments_GetList", check::<servicetitan::accounting::ApPaymentResponse>),
-    ("ApPayments_GetCustomFieldTypes", check::<servicetitan::accounting::CustomFieldTypeResponse>),
-    ("Deposits_GetList", check::<servicetitan::accounting::DetailedDepositResponse>),
-    ("CreditMemos_GetCreditMemosList", check::<servicetitan::accounting::CreditMemoPublicResponse>),
-    ("CreditMemos_GetCustomFieldTypes", check::<servicetitan::accounting::CustomFieldTypeResponse>),
-    ("GlAccounts_GetList", check::<servicetitan::accounting::GlAccountExtendedResponse>),
-    ("GlAccounts_GetTypeList", check::<servicetitan::accounting::GlAccountTypeResponse>),
-    ("Export_InventoryBills", check::<servicetitan::accounting::ExportInventoryBillResponse>),
-    ("InventoryBills_GetCustomFieldTypes", check::<servicetitan::accounting::CustomFieldTypeResponse>),
-    ("InventoryBills_GetListPaginated", check::<servicetitan::accounting::InventoryBillResponse>),
-    ("Export_InvoiceItems", check::<servicetitan::accounting::ExportInvoiceItemResponse>),
-    ("Invoices_GetList", check::<servicetitan::accounting::InvoiceResponse>),
-    ("Export_Invoices", check::<servicetitan::accounting::ExportInvoiceResponse>),
-    ("Invoices_GetCustomFieldTypes", check::<servicetitan::accounting::CustomFieldTypeResponse>),
-    ("JournalEntries_GetList", check::<servicetitan::accounting::JournalEntryResponse>),
-    ("PaymentTerms_GetList", check::<servicetitan::accounting::PaymentTermApiModel>),
-    ("Payments_GetList", check::<servicetitan::accounting::DetailedPaymentResponse>),
-    ("Export_Payments", check::<servicetitan::accounting::ExportPaymentResponse>),
-    ("Payments_GetCustomFieldTypes", check::<servicetitan::accounting::CustomFieldTypeResponse>),
-    ("RemittanceVendors_GetList", check::<servicetitan::accounting::RemittanceVendorResponse>),
-    ("TaxZones_GetList", check::<servicetitan::accounting::TaxZoneResponse>),
 ];

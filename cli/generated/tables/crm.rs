@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `crm` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -229,26 +229,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "modified_on", wire: "modifiedOn", kind: Kind::Timestamp },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("BookingProviderTags_GetList", check::<servicetitan::crm::GetBookingProviderTagResponse>),
-    ("Bookings_GetList", check::<servicetitan::crm::BookingResponse>),
-    ("ExportBookings_Get", check::<servicetitan::crm::ExportBookingResponse>),
-    ("Contacts_GetList", check::<servicetitan::crm::ContactResponse>),
-    ("Contacts_SearchContactMethods", check::<servicetitan::crm::ContactMethodResponse>),
-    ("Customers_GetList", check::<servicetitan::crm::CustomerResponse>),
-    ("ExportCustomers_GetCustomers", check::<servicetitan::crm::ExportCustomerResponse>),
-    ("Customers_GetModifiedContactsList", check::<servicetitan::crm::CustomerContactWithModifiedOnAndCustomerIdResponse>),
-    ("ExportContacts_CustomersContacts", check::<servicetitan::crm::ExportCustomerContactResponse>),
-    ("Customers_GetCustomFieldTypes", check::<servicetitan::crm::CustomersCustomFieldTypeResponse>),
-    ("Leads_GetList", check::<servicetitan::crm::LeadResponse>),
-    ("ExportLeads_Leads", check::<servicetitan::crm::ExportLeadsResponse>),
-    ("Locations_GetList", check::<servicetitan::crm::LocationResponse>),
-    ("ExportLocations_Locations", check::<servicetitan::crm::ExportLocationsResponse>),
-    ("Locations_GetLocationsContactsList", check::<servicetitan::crm::LocationsContactResponse>),
-    ("ExportContacts_LocationsContacts", check::<servicetitan::crm::ExportLocationContactResponse>),
-    ("Locations_GetCustomFieldTypes", check::<servicetitan::crm::LocationsCustomFieldTypeResponse>),
 ];

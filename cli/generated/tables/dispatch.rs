@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `dispatch` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -114,16 +114,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "technicians", wire: "technicians", kind: Kind::Json },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("AppointmentAssignments_GetList", check::<servicetitan::dispatch::AppointmentAssignmentResponse>),
-    ("Export_AppointmentAssignments", check::<servicetitan::dispatch::ExportAppointmentAssignmentsResponse>),
-    ("NonJobAppointments_GetList", check::<servicetitan::dispatch::NonJobAppointmentResponse>),
-    ("Team_GetList", check::<servicetitan::dispatch::TeamResponse>),
-    ("TechnicianShifts_GetList", check::<servicetitan::dispatch::TechnicianShiftResponse>),
-    ("TechnicianSkills_GetList", check::<servicetitan::dispatch::TechnicianSkillResponse>),
-    ("Zone_GetList", check::<servicetitan::dispatch::ZoneResponse>),
 ];

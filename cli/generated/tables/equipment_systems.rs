@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `equipment_systems` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -52,12 +52,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "predicted_replacement_date", wire: "predictedReplacementDate", kind: Kind::Date },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("EquipmentTypes_GetList", check::<servicetitan::equipment_systems::EquipmentTypeResponse>),
-    ("InstalledEquipment_GetList", check::<servicetitan::equipment_systems::InstalledEquipmentResponse>),
-    ("Export_ExportInstalledEquipment", check::<servicetitan::equipment_systems::InstalledEquipmentResponse>),
 ];

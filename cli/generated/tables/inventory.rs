@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `inventory` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -328,26 +328,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "external_data", wire: "externalData", kind: Kind::Json },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("Adjustments_GetList", check::<servicetitan::inventory::InventoryAdjustmentResponse>),
-    ("Export_Adjustments", check::<servicetitan::inventory::ExportAdjustmentsResponse>),
-    ("InventoryTemplates_GetList", check::<servicetitan::inventory::InventoryTemplateResponse>),
-    ("PurchaseOrdersMarkup_Get", check::<servicetitan::inventory::PurchaseOrderMarkupResponse>),
-    ("PurchaseOrderTypes_GetList", check::<servicetitan::inventory::PurchaseOrderTypeResponse>),
-    ("PurchaseOrders_GetList", check::<servicetitan::inventory::PurchaseOrderResponse>),
-    ("Export_PurchaseOrders", check::<servicetitan::inventory::ExportPurchaseOrdersResponse>),
-    ("PurchaseOrders_GetRequests", check::<servicetitan::inventory::PurchaseOrderRequestResponse>),
-    ("Receipts_GetList", check::<servicetitan::inventory::InventoryReceiptResponse>),
-    ("Returns_GetList", check::<servicetitan::inventory::InventoryReturnResponse>),
-    ("Export_Returns", check::<servicetitan::inventory::ExportReturnsResponse>),
-    ("Transfers_GetList", check::<servicetitan::inventory::InventoryTransferResponse>),
-    ("Export_Transfers", check::<servicetitan::inventory::ExportTransfersResponse>),
-    ("Trucks_GetList", check::<servicetitan::inventory::TruckResponse>),
-    ("Vendors_GetList", check::<servicetitan::inventory::VendorResponse>),
-    ("Vendors_GetCustomFieldTypes", check::<servicetitan::inventory::CustomFieldTypeResponse>),
-    ("Warehouses_GetList", check::<servicetitan::inventory::WarehouseResponse>),
 ];

@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `jbce` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -19,10 +19,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "modified_on", wire: "modifiedOn", kind: Kind::Timestamp },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("CallReasons_Get", check::<servicetitan::jbce::CallReasonResponse>),
 ];

@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `jpm` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -251,25 +251,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "modified_on", wire: "modifiedOn", kind: Kind::Timestamp },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("Appointments_GetList", check::<servicetitan::jpm::AppointmentResponse>),
-    ("Export_Appointments", check::<servicetitan::jpm::ExportAppointmentsResponse>),
-    ("JobCancelReasons_GetList", check::<servicetitan::jpm::JobCancelReasonResponse>),
-    ("Export_JobCancelReasons", check::<servicetitan::jpm::ExportJobCanceledLogResponse>),
-    ("JobHoldReasons_Get", check::<servicetitan::jpm::JobHoldReasonResponse>),
-    ("Export_JobNotes", check::<servicetitan::jpm::ExportJobNotesResponse>),
-    ("JobTypes_GetList", check::<servicetitan::jpm::JobTypeResponse>),
-    ("Jobs_GetList", check::<servicetitan::jpm::JobResponse>),
-    ("Export_Jobs", check::<servicetitan::jpm::ExportJobsResponse>),
-    ("Jobs_GetCustomFieldTypes", check::<servicetitan::jpm::CustomFieldTypeResponse>),
-    ("Export_ProjectNotes", check::<servicetitan::jpm::ExportProjectNotesResponse>),
-    ("ProjectStatuses_GetList", check::<servicetitan::jpm::ProjectStatusResponse>),
-    ("ProjectSubStatuses_GetList", check::<servicetitan::jpm::ProjectSubStatusResponse>),
-    ("Projects_GetList", check::<servicetitan::jpm::ProjectResponse>),
-    ("Export_Projects", check::<servicetitan::jpm::ExportProjectsResponse>),
-    ("Projects_GetCustomFieldTypes", check::<servicetitan::jpm::CustomFieldTypeResponse>),
 ];

@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `memberships` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -208,22 +208,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "tag_type_ids", wire: "tagTypeIds", kind: Kind::Json },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("Export_InvoiceTemplates", check::<servicetitan::memberships::ExportInvoiceTemplateResponse>),
-    ("Export_MembershipStatusChanges", check::<servicetitan::memberships::ExportCustomerMembershipStatusChangesResponse>),
-    ("MembershipTypes_GetList", check::<servicetitan::memberships::MembershipTypeResponse>),
-    ("Export_MembershipTypes", check::<servicetitan::memberships::ExportMembershipTypeResponse>),
-    ("CustomerMemberships_GetList", check::<servicetitan::memberships::CustomerMembershipResponse>),
-    ("Export_Memberships", check::<servicetitan::memberships::ExportCustomerMembershipResponse>),
-    ("CustomerMemberships_GetCustomFields", check::<servicetitan::memberships::CustomFieldTypeResponse>),
-    ("LocationRecurringServiceEvents_GetList", check::<servicetitan::memberships::LocationRecurringServiceEventResponse>),
-    ("Export_LocationRecurringServiceEvents", check::<servicetitan::memberships::ExportLocationRecurringServiceEventResponse>),
-    ("RecurringServiceTypes_GetList", check::<servicetitan::memberships::RecurringServiceTypeResponse>),
-    ("Export_RecurringServiceTypes", check::<servicetitan::memberships::ExportRecurringServiceTypeResponse>),
-    ("LocationRecurringServices_GetList", check::<servicetitan::memberships::LocationRecurringServiceResponse>),
-    ("Export_LocationRecurringServices", check::<servicetitan::memberships::ExportLocationRecurringServiceResponse>),
 ];

@@ -3,8 +3,9 @@
 //! The tables of a copy of a tenant's data, a file per domain, and the migrations
 //! that build them.
 
-use crate::schema::{Check, Migration, Table};
+use crate::schema::{Migration, Table};
 
+pub mod checks;
 pub mod accounting;
 pub mod crm;
 pub mod dispatch;
@@ -48,30 +49,6 @@ pub static TABLES: &[&[Table]] = &[
     task_management::TABLES,
     telecom::TABLES,
     timesheets::TABLES,
-];
-
-/// Every domain's record checks.
-pub static CHECKS: &[&[(&str, Check)]] = &[
-    accounting::CHECKS,
-    crm::CHECKS,
-    dispatch::CHECKS,
-    equipment_systems::CHECKS,
-    findings::CHECKS,
-    forms::CHECKS,
-    inventory::CHECKS,
-    jbce::CHECKS,
-    jpm::CHECKS,
-    marketing::CHECKS,
-    memberships::CHECKS,
-    payroll::CHECKS,
-    pricebook::CHECKS,
-    salestech::CHECKS,
-    scheduling_pro::CHECKS,
-    service_agreements::CHECKS,
-    settings::CHECKS,
-    task_management::CHECKS,
-    telecom::CHECKS,
-    timesheets::CHECKS,
 ];
 
 /// Every migration, oldest first.

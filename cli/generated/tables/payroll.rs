@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `payroll` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -175,23 +175,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "active", wire: "active", kind: Kind::Boolean },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("ActivityCodes_GetList", check::<servicetitan::payroll::PayrollActivityCodeResponse>),
-    ("Export_ActivityCodes", check::<servicetitan::payroll::PayrollActivityCodeExportResponse>),
-    ("GrossPayItems_GetList", check::<servicetitan::payroll::GrossPayItemResponse>),
-    ("Export_GrossPayItems", check::<servicetitan::payroll::GrossPayItemExportResponse>),
-    ("JobSplits_GetListByJobs", check::<servicetitan::payroll::JobSplitResponse>),
-    ("Export_JobSplits", check::<servicetitan::payroll::JobSplitExportResponse>),
-    ("Timesheets_GetJobTimesheetsByJobs", check::<servicetitan::payroll::JobTimesheetResponse>),
-    ("Export_Timesheets", check::<servicetitan::payroll::JobTimesheetExportResponse>),
-    ("Timesheets_GetNonJobTimesheets", check::<servicetitan::payroll::NonJobTimesheetResponse>),
-    ("PayrollAdjustments_GetList", check::<servicetitan::payroll::PayrollAdjustmentResponse>),
-    ("Export_PayrollAdjustments", check::<servicetitan::payroll::PayrollAdjustmentExportResponse>),
-    ("Payrolls_GetList", check::<servicetitan::payroll::PayrollResponse>),
-    ("TimesheetCodes_GetList", check::<servicetitan::payroll::TimesheetCodeResponse>),
-    ("Export_TimesheetCodes", check::<servicetitan::payroll::TimesheetCodeExportResponse>),
 ];

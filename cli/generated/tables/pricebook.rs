@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `pricebook` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -215,18 +215,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "use_static_prices", wire: "useStaticPrices", kind: Kind::Boolean },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("Categories_GetList", check::<servicetitan::pricebook::CategoryResponse>),
-    ("Export_Categories", check::<servicetitan::pricebook::ExportCategoryResponse>),
-    ("DiscountAndFees_GetList", check::<servicetitan::pricebook::DiscountAndFeesResponse>),
-    ("Equipment_GetList", check::<servicetitan::pricebook::EquipmentResponse>),
-    ("Export_Equipment", check::<servicetitan::pricebook::ExportEquipmentResponse>),
-    ("Materials_GetList", check::<servicetitan::pricebook::MaterialResponse>),
-    ("Export_Materials", check::<servicetitan::pricebook::ExportMaterialResponse>),
-    ("Services_GetList", check::<servicetitan::pricebook::ServiceGetResponse>),
-    ("Export_Services", check::<servicetitan::pricebook::ExportServiceResponse>),
 ];

@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `scheduling_pro` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -23,10 +23,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "quick_launch_link", wire: "quickLaunchLink", kind: Kind::Text },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("Scheduler_Schedulers", check::<servicetitan::scheduling_pro::SchedulerResponse>),
 ];

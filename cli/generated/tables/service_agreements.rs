@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `service_agreements` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -53,11 +53,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "active", wire: "active", kind: Kind::Boolean },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("ServiceAgreements_GetList", check::<servicetitan::service_agreements::ServiceAgreementResponse>),
-    ("Export_ServiceAgreements", check::<servicetitan::service_agreements::ExportServiceAgreementResponse>),
 ];

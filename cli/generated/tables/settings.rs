@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `settings` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -142,17 +142,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "memo", wire: "memo", kind: Kind::Text },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("BusinessUnits_GetList", check::<servicetitan::settings::BusinessUnitResponse>),
-    ("Export_BusinessUnits", check::<servicetitan::settings::ExportBusinessUnitResponse>),
-    ("Employees_GetList", check::<servicetitan::settings::EmployeeResponse>),
-    ("Export_Employees", check::<servicetitan::settings::ExportEmployeeResponse>),
-    ("TagTypes_GetList", check::<servicetitan::settings::TagTypeResponse>),
-    ("Export_TagTypes", check::<servicetitan::settings::ExportTagTypeResponse>),
-    ("Technicians_GetList", check::<servicetitan::settings::TechnicianResponse>),
-    ("Export_Technicians", check::<servicetitan::settings::ExportTechnicianResponse>),
 ];

@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `task_management` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -44,10 +44,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "sub_tasks_data", wire: "subTasksData", kind: Kind::Json },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("Tasks_GetTasks", check::<servicetitan::task_management::TaskGetResponse>),
 ];

@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `telecom` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -35,10 +35,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "lead", wire: "lead", kind: Kind::Json },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("Export_Calls", check::<servicetitan::telecom::ExportCallResponse>),
 ];

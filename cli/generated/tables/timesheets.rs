@@ -2,7 +2,7 @@
 // change the generator (codegen/src/tables/) or the corrections (specs/) and regenerate.
 //! The `timesheets` domain's tables.
 
-use crate::schema::{check, Check, Column, Kind, Table};
+use crate::schema::{Column, Kind, Table};
 
 /// One table per synced resource, by name.
 pub static TABLES: &[Table] = &[
@@ -84,15 +84,4 @@ pub static TABLES: &[Table] = &[
             Column { name: "displayed_technician_status", wire: "displayedTechnicianStatus", kind: Kind::Text },
         ],
     },
-];
-
-/// Each source's record model, by operation id: what a record is checked against when
-/// drift is observed.
-pub static CHECKS: &[(&str, Check)] = &[
-    ("ActivitiesControllers_GetList", check::<servicetitan::timesheets::ActivitiesResponse>),
-    ("Export_Activities", check::<servicetitan::timesheets::ActivityExportResponse>),
-    ("ActivityCategories_GetList", check::<servicetitan::timesheets::ActivityCategoriesResponse>),
-    ("Export_ActivityCategories", check::<servicetitan::timesheets::ActivityCategoryExportResponse>),
-    ("ActivityTypes_GetList", check::<servicetitan::timesheets::ActivityTypesResponse>),
-    ("Export_ActivityTypes", check::<servicetitan::timesheets::ActivityTypeExportResponse>),
 ];

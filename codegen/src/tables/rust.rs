@@ -65,8 +65,9 @@ fn schema_sql(schema: &Schema, dialect: Dialect) -> String {
     s
 }
 
-/// `tables/mod.rs` (the migrations, and every domain's tables) and `tables/<module>.rs`
-/// (a domain's tables), one file per domain as the generated crate has.
+/// `tables/mod.rs` (the migrations, and every domain's tables), `tables/<module>.rs` (a
+/// domain's tables, as data), one file per domain as the generated crate has, and
+/// `tables/checks.rs` (each source's record check, the one file of code).
 fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
     let mut by_module: BTreeMap<&str, Vec<&Table>> = BTreeMap::new();
     for t in schema.tables.values() {
@@ -75,7 +76,7 @@ fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
     let mut files = Files::new();
     let mut root = format!(
         "{PREAMBLE}//! The tables of a copy of a tenant's data, a file per domain, and the migrations\n\
-         //! that build them.\n\nuse crate::schema::{{Check, Migration, Table}};\n\n"
+         //! that build them.\n\nuse crate::schema::{{Migration, Table}};\n\npub mod checks;\n"
     );
     for module in by_module.keys() {
         let _ = writeln!(root, "pub mod {module};");
@@ -83,12 +84,6 @@ fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
     root.push_str("\n/// Every domain's tables.\npub static TABLES: &[&[Table]] = &[\n");
     for module in by_module.keys() {
         let _ = writeln!(root, "    {module}::TABLES,");
-    }
-    root.push_str(
-        "];\n\n/// Every domain's record checks.\npub static CHECKS: &[&[(&str, Check)]] = &[\n",
-    );
-    for module in by_module.keys() {
-        let _ = writeln!(root, "    {module}::CHECKS,");
     }
     root.push_str(
         "];\n\n/// Every migration, oldest first.\npub static MIGRATIONS: &[Migration] = &[\n",
@@ -104,6 +99,7 @@ fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
     }
     root.push_str("];\n");
     files.insert("tables/mod.rs".into(), root);
+    files.insert("tables/checks.rs".into(), checks_rs(&by_module));
     for (module, tables) in by_module {
         files.insert(
             format!("tables/{module}.rs"),
@@ -113,10 +109,31 @@ fn tables_rs(schema: &Schema, history: &[Migration]) -> Files {
     files
 }
 
+/// Every source's record model, by operation id, every domain in one table.
+fn checks_rs(by_module: &BTreeMap<&str, Vec<&Table>>) -> String {
+    let mut s = format!(
+        "{PREAMBLE}//! Each source's record model, by operation id: what a record is checked against\n\
+         //! when drift is observed.\n\nuse crate::schema::{{check, Check}};\n\n\
+         /// (operation id, check), every domain.\npub static CHECKS: &[(&str, Check)] = &[\n"
+    );
+    for (module, tables) in by_module {
+        for t in tables {
+            for (source, model) in t.sources.iter().zip(&t.models) {
+                let _ = writeln!(
+                    s,
+                    "    ({source:?}, check::<servicetitan::{module}::{model}>),"
+                );
+            }
+        }
+    }
+    s.push_str("];\n");
+    s
+}
+
 /// One domain's tables, by name.
 fn domain_tables(module: &str, tables: &[&Table]) -> String {
     let mut s = format!(
-        "{PREAMBLE}//! The `{module}` domain's tables.\n\nuse crate::schema::{{check, Check, Column, Kind, Table}};\n\n\
+        "{PREAMBLE}//! The `{module}` domain's tables.\n\nuse crate::schema::{{Column, Kind, Table}};\n\n\
          /// One table per synced resource, by name.\npub static TABLES: &[Table] = &[\n"
     );
     for t in tables {
@@ -133,18 +150,6 @@ fn domain_tables(module: &str, tables: &[&Table]) -> String {
             );
         }
         s.push_str("        ],\n    },\n");
-    }
-    s.push_str(
-        "];\n\n/// Each source's record model, by operation id: what a record is checked against when\n\
-         /// drift is observed.\npub static CHECKS: &[(&str, Check)] = &[\n",
-    );
-    for t in tables {
-        for (source, model) in t.sources.iter().zip(&t.models) {
-            let _ = writeln!(
-                s,
-                "    ({source:?}, check::<servicetitan::{module}::{model}>),"
-            );
-        }
     }
     s.push_str("];\n");
     s
