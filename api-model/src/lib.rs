@@ -1,10 +1,13 @@
 //! The ServiceTitan API as data: every operation's method, path, parameters, body,
-//! response, scopes and paging, and every type's shape. The generator
-//! (`servicetitan-codegen`) fills a [`Model`] from the model that generates the client and
-//! writes it ([`Model::to_json`], `mock/api.json`); the stand-in (`servicetitan-mock`)
-//! reads it ([`Model::from_json`]) to validate requests and build answers. One definition
-//! of the format for both sides: a change here changes both, and the file is checked
-//! fresh by `cargo xtask generate --check`.
+//! response, scopes and paging, its names in the generated client and the documents'
+//! words for it (summaries, descriptions, the resource an id refers to), and every type's
+//! shape. The generator (`servicetitan-codegen`) fills a [`Model`] from the model that
+//! generates the client and writes it ([`Model::to_json`], `api-model/api.json`); the crate
+//! embeds it ([`Model::embedded`]). The stand-in (`servicetitan-mock`) reads it to validate
+//! requests and build answers, the `servicetitan` command to build a command and an MCP
+//! tool per operation; both check values against it with [`check`]. One description of
+//! the API for all of them: a change here changes each, and the file is checked fresh by
+//! `cargo xtask generate --check`.
 //!
 //! The JSON is one object, one line per type and per operation, so that diffs stay
 //! readable. Types are keyed `module.Name` (`crm.Customer`, `common.ActiveRequestArg`);
@@ -14,6 +17,11 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub mod check;
+mod lookup;
+
+pub use lookup::{kebab, API_JSON};
 
 /// A type, as the model writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +121,12 @@ pub struct Field {
     pub required: bool,
     /// It may be null.
     pub nullable: bool,
+    /// The document's description of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// The resource whose id it holds (`Customer`), or a list of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refers_to: Option<String>,
 }
 
 /// Where a parameter goes.
@@ -139,6 +153,12 @@ pub struct Param {
     pub ty: Ty,
     /// Whether it must be given.
     pub required: bool,
+    /// The document's description of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// The resource whose id it holds (`Customer`), or a list of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refers_to: Option<String>,
 }
 
 /// A request body.
@@ -206,6 +226,22 @@ pub struct Limit {
 pub struct Operation {
     /// The operation id (`Customers_GetList`).
     pub id: String,
+    /// The generated client's accessor of its group (`customers`, as in
+    /// `client.crm().customers().get_list()`).
+    #[serde(default)]
+    pub resource: String,
+    /// The generated client's method (`get_list`).
+    #[serde(default)]
+    pub action: String,
+    /// The document's one-line summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The document's description, when it says more than the summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The document marks it deprecated.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deprecated: bool,
     /// `GET`, `POST`, ...
     pub method: String,
     /// As the document writes it: `/tenant/{tenant}/customers/{id}`.
@@ -301,6 +337,12 @@ pub struct Domain {
     pub module: String,
     /// The document's title.
     pub title: String,
+    /// The cargo feature of the generated crate (`equipment-systems`).
+    #[serde(default)]
+    pub feature: String,
+    /// What the domain covers, as its document says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// `/crm/v2`.
     pub prefix: String,
     /// Its operations.
@@ -317,6 +359,19 @@ pub struct Model {
     pub types: BTreeMap<String, TypeDef>,
     /// Every domain.
     pub domains: Vec<Domain>,
+    /// The kinds of record with ids of their own, by name (`Customer`): what a
+    /// [`Param::refers_to`] or [`Field::refers_to`] names.
+    #[serde(default)]
+    pub resources: BTreeMap<String, Resource>,
+}
+
+/// A kind of record with an id of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// The module of the domain whose paths address it.
+    pub module: String,
+    /// The path that reads one record, as documented (`/tenant/{tenant}/customers/{id}`).
+    pub path: String,
 }
 
 impl Model {
@@ -357,13 +412,33 @@ impl Model {
             let sep = if i + 1 < self.types.len() { "," } else { "" };
             out.push_str(&format!("{}:{}{sep}\n", line(key)?, line(def)?));
         }
+        out.push_str("},\n\"resources\":{\n");
+        for (i, (name, r)) in self.resources.iter().enumerate() {
+            let sep = if i + 1 < self.resources.len() { "," } else { "" };
+            out.push_str(&format!("{}:{}{sep}\n", line(name)?, line(r)?));
+        }
         out.push_str("},\n\"domains\":[\n");
         for (i, d) in self.domains.iter().enumerate() {
+            #[derive(Serialize)]
+            struct Head<'a> {
+                module: &'a str,
+                title: &'a str,
+                feature: &'a str,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                description: Option<&'a str>,
+                prefix: &'a str,
+            }
+            let head = Head {
+                module: &d.module,
+                title: &d.title,
+                feature: &d.feature,
+                description: d.description.as_deref(),
+                prefix: &d.prefix,
+            };
+            let head = line(&head)?;
             out.push_str(&format!(
-                "{{\"module\":{},\"title\":{},\"prefix\":{},\"operations\":[\n",
-                line(&d.module)?,
-                line(&d.title)?,
-                line(&d.prefix)?
+                "{},\"operations\":[\n",
+                head.strip_suffix('}').unwrap_or(&head)
             ));
             for (j, o) in d.operations.iter().enumerate() {
                 let sep = if j + 1 < d.operations.len() { "," } else { "" };
@@ -385,6 +460,11 @@ mod tests {
     fn a_model_reads_back_what_it_writes() {
         let op = Operation {
             id: "Customers_GetList".into(),
+            resource: "customers".into(),
+            action: "get_list".into(),
+            summary: Some("Lists customers".into()),
+            description: None,
+            deprecated: false,
             method: "GET".into(),
             path: "/tenant/{tenant}/customers/{id}".into(),
             scopes: Some(vec!["tn.crm.customers:r".into()]),
@@ -393,6 +473,8 @@ mod tests {
                 place: Place::Path,
                 ty: Ty::I64,
                 required: true,
+                doc: Some("The customer's id".into()),
+                refers_to: Some("Customer".into()),
             }],
             body: None,
             response: Response::Json(Ty::Paged(Box::new(Ty::Ref("crm.Customer".into())))),
@@ -421,6 +503,8 @@ mod tests {
                     },
                     required: false,
                     nullable: true,
+                    doc: None,
+                    refers_to: None,
                 }],
                 page_item: None,
                 labelled_rows: false,
@@ -429,9 +513,18 @@ mod tests {
         let model = Model {
             generated_by: "test".into(),
             types,
+            resources: BTreeMap::from([(
+                "Customer".to_string(),
+                Resource {
+                    module: "crm".into(),
+                    path: "/tenant/{tenant}/customers/{id}".into(),
+                },
+            )]),
             domains: vec![Domain {
                 module: "crm".into(),
                 title: "CRM".into(),
+                feature: "crm".into(),
+                description: Some("Customers".into()),
                 prefix: "/crm/v2".into(),
                 operations: vec![op],
             }],
@@ -445,7 +538,7 @@ mod tests {
             text.contains(r#""response":{"json":{"paged":{"ref":"crm.Customer"}}}"#),
             "{text}"
         );
-        assert_eq!(text.lines().count(), 9, "{text}");
+        assert_eq!(text.lines().count(), 12, "{text}");
         let back = Model::from_json(&text).expect("reads");
         let o = &back.domains[0].operations[0];
         assert_eq!(o.module, "crm");

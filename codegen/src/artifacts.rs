@@ -127,7 +127,7 @@ pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(),
         (root.join(DOMAINS_LOCK), out.domains.render()),
         (root.join(INPUTS_LOCK), inputs_lock(specs, &out.inputs)),
         (root.join(examples::TABLE_PATH), out.example_table.clone()),
-        (root.join(emit::MOCK_MODEL_PATH), out.mock_model.clone()),
+        (root.join(emit::API_MODEL_PATH), out.api_model.clone()),
         (root.join(emit::LINKS_TABLE_PATH), out.links_table.clone()),
     ];
     // Generated trees: the crate, and the stand-in's call table.

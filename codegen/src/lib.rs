@@ -72,8 +72,8 @@ pub struct Output {
     pub surfaces: BTreeMap<String, String>,
     /// The type table of the examples round-trip test ([`emit::example_table`]).
     pub example_table: String,
-    /// The API model as data for the stand-in server ([`emit::mock_model()`]).
-    pub mock_model: String,
+    /// The API model as data for the stand-in server ([`emit::api_model()`]).
+    pub api_model: String,
     /// The call table of the stand-in server's every-operation test, by file
     /// ([`emit::calls_table`]).
     pub calls_table: emit::Files,
@@ -201,7 +201,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         Some(path) => response_examples(docs, path)?,
         None => BTreeMap::new(),
     };
-    let mock_model = emit::mock_model(&api, &examples).map_err(generator)?;
+    let api_model = emit::api_model(&api, &examples).map_err(generator)?;
     let calls_table = emit::calls_table(&api).map_err(generator)?;
     let links_table = emit::links_table(&api);
     let schema = tables::schema(&api);
@@ -221,7 +221,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         files,
         surfaces,
         example_table,
-        mock_model,
+        api_model,
         calls_table,
         links_table,
         schema,

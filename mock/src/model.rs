@@ -1,15 +1,13 @@
-//! The API as data: `api.json`, written by `cargo xtask generate` from the same model that
-//! generates the client, in the format of `servicetitan-api-model` (the types below are
-//! that crate's), read once at start, and the routing of a request path to its operation.
+//! The API as data: `servicetitan-api-model`'s embedded model, written by
+//! `cargo xtask generate` from the same model that generates the client (the types below
+//! are that crate's), read once at start, and the routing of a request path to its
+//! operation.
 
 pub use servicetitan_api_model::{
     Body, Domain, Field, Input, Limit, Model, Operation, Paging, Param, Place, Response, Segment,
     Ty, TypeDef,
 };
 use std::collections::{BTreeMap, HashMap};
-
-/// The model the crate was built with.
-const API_JSON: &str = include_str!("../api.json");
 
 /// The whole API, indexed for routing.
 #[derive(Debug)]
@@ -34,7 +32,7 @@ pub enum Route<'a> {
 impl Api {
     /// The model the crate was built with.
     pub fn embedded() -> Result<Api, String> {
-        Api::parse(API_JSON)
+        Api::parse(servicetitan_api_model::API_JSON)
     }
 
     /// Reads a model in the format `cargo xtask generate` writes.

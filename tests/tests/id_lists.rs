@@ -44,7 +44,7 @@ fn every_id_list_declared_as_text_is_typed_with_its_maximum() {
     let documented = id_lists_in_the_documents();
     let root = workspace_root();
     let model: Value =
-        serde_json::from_slice(&std::fs::read(root.join("mock/api.json")).expect("api.json"))
+        serde_json::from_slice(&std::fs::read(root.join("api-model/api.json")).expect("api.json"))
             .expect("json");
     let mut typed = BTreeMap::new();
     let (mut guids, mut split) = (0, 0);

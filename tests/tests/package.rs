@@ -88,13 +88,15 @@ fn the_runtime_the_generated_crate_and_the_stand_in_package_and_build_from_their
                 "examples/list_customers.rs",
             ][..],
         ),
-        ("servicetitan-api-model", &["Cargo.toml", "src/lib.rs"][..]),
+        (
+            "servicetitan-api-model",
+            &["Cargo.toml", "api.json", "src/lib.rs"][..],
+        ),
         (
             "servicetitan-mock",
             &[
                 "Cargo.toml",
                 "README.md",
-                "api.json",
                 "src/lib.rs",
                 "src/main.rs",
             ][..],

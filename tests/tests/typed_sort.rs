@@ -47,7 +47,7 @@ fn every_sort_the_documents_list_is_typed_with_exactly_its_fields() {
     let (listed, sorts) = listed_in_the_documents();
     let root = workspace_root();
     let model: Value =
-        serde_json::from_slice(&std::fs::read(root.join("mock/api.json")).expect("api.json"))
+        serde_json::from_slice(&std::fs::read(root.join("api-model/api.json")).expect("api.json"))
             .expect("json");
     let mut typed = BTreeMap::new();
     let mut strings = 0;

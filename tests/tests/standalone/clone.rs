@@ -152,7 +152,7 @@ fn a_clone_with_nothing_beside_it_generates_and_an_update_adds_a_whole_new_domai
     assert!(read("specs/provenance.yaml").contains("specs/v2/fleet-pro-v2.json"));
     assert!(read("CHANGELOG.md").contains("domain added: module `fleet_pro`"));
     assert!(read("generated/Cargo.toml").contains("fleet-pro = []"));
-    assert!(read("mock/api.json").contains("Vehicles_Search"));
+    assert!(read("api-model/api.json").contains("Vehicles_Search"));
     assert!(read("specs/names.lock").contains("fleet_pro "));
     let scopes = cargo(&repo, &["xtask", "scopes", "--domains", "fleet-pro"]);
     assert!(scopes.contains("tn.flt.vehicles:r"), "{scopes}");

@@ -1,7 +1,9 @@
-//! The API model as data for the stand-in server (`mock/api.json`): every operation's
-//! method, path, parameters, body, response, scopes and paging, and every type's shape,
-//! so that `servicetitan-mock` validates requests and builds answers from the same model
-//! that generates the client, with no document at run time.
+//! The API model as data (`api-model/api.json`): every operation's method, path,
+//! parameters, body, response, scopes and paging, its names in the generated client and
+//! the documents' words for it, and every type's shape, so that `servicetitan-mock`
+//! validates requests and builds answers, and the `servicetitan` command builds a command
+//! and an MCP tool per operation, from the same model that generates the client, with no
+//! document at run time.
 //!
 //! The format is the typed structures of `servicetitan-api-model`, which the stand-in
 //! reads with the same crate: this file only fills them from `ir`. An operation whose
@@ -12,14 +14,14 @@ use serde_json::Value;
 use servicetitan_api_model as m;
 
 /// Where the repository keeps the model, relative to its root.
-pub const MOCK_MODEL_PATH: &str = "mock/api.json";
+pub const API_MODEL_PATH: &str = "api-model/api.json";
 
 /// Success-response examples by (module, operation id).
 pub type ResponseExamples = std::collections::BTreeMap<(String, String), Value>;
 
 /// The model of `api` as the mock reads it; an operation with an entry in `examples`
 /// carries it as `example`.
-pub fn mock_model(api: &Api, examples: &ResponseExamples) -> Result<String, String> {
+pub fn api_model(api: &Api, examples: &ResponseExamples) -> Result<String, String> {
     let mut types: std::collections::BTreeMap<String, m::TypeDef> = api
         .common
         .iter()
@@ -38,20 +40,38 @@ pub fn mock_model(api: &Api, examples: &ResponseExamples) -> Result<String, Stri
         .map(|d| m::Domain {
             module: d.module.clone(),
             title: d.title.clone(),
+            feature: d.feature.clone(),
+            description: d.description.clone(),
             prefix: d.prefix.clone(),
             operations: d
-                .operations()
-                .map(|o| {
+                .controllers
+                .iter()
+                .flat_map(|c| c.operations.iter().map(move |o| (c, o)))
+                .map(|(c, o)| {
                     let example = examples.get(&(d.module.clone(), o.id.clone())).cloned();
-                    operation(o, &d.module, example)
+                    let mut op = operation(o, &d.module, example);
+                    op.resource = c.accessor.trim_start_matches("r#").to_string();
+                    op
                 })
                 .collect(),
+        })
+        .collect();
+    let resources = api
+        .resources
+        .iter()
+        .map(|r| {
+            let at = m::Resource {
+                module: r.module.clone(),
+                path: r.path.clone(),
+            };
+            (r.name.clone(), at)
         })
         .collect();
     m::Model {
         generated_by: "cargo xtask generate; do not edit".into(),
         types,
         domains,
+        resources,
     }
     .to_json()
 }
@@ -103,6 +123,8 @@ fn type_def(t: &TypeDef, module: &str) -> m::TypeDef {
                     ty: ty(&f.ty, module),
                     required: f.required,
                     nullable: f.nullable,
+                    doc: f.doc.clone(),
+                    refers_to: refers_to(&f.ty),
                 })
                 .collect(),
             page_item: t.page_item.as_ref().map(|i| ty(i, module)),
@@ -128,6 +150,23 @@ fn param(p: &Param, place: m::Place, module: &str) -> m::Param {
         place,
         ty: ty(&p.ty, module),
         required: p.required,
+        doc: p.doc.as_deref().map(document_words),
+        refers_to: refers_to(&p.ty),
+    }
+}
+
+/// A parameter's doc as the document writes it: without the paragraph the generator adds
+/// for Rust users (`Typed: ...`, how the typed setter takes it).
+fn document_words(doc: &str) -> String {
+    doc.split("\n\nTyped: ").next().unwrap_or(doc).to_string()
+}
+
+/// The resource whose ids `t` holds, alone or in a list.
+fn refers_to(t: &Ty) -> Option<String> {
+    match t {
+        Ty::Id { resource, .. } => Some(resource.clone()),
+        Ty::Vec(i) | Ty::IdList { item: i, .. } => refers_to(i),
+        _ => None,
     }
 }
 
@@ -178,6 +217,11 @@ fn operation(o: &Operation, module: &str, example: Option<Value>) -> m::Operatio
     });
     m::Operation {
         id: o.id.clone(),
+        resource: String::new(),
+        action: o.fn_name.trim_start_matches("r#").to_string(),
+        summary: o.summary.clone(),
+        description: o.description.clone().filter(|d| Some(d) != o.summary.as_ref()),
+        deprecated: o.deprecated,
         method: o.method.as_str().into(),
         path: o.path.as_str().into(),
         scopes: o.scopes.clone(),

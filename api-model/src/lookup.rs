@@ -1,0 +1,58 @@
+//! The model the crate was built with, and finding things in a model.
+
+use crate::{Domain, Model, Operation, Paging, TypeDef};
+
+/// The model of the API this crate was built with: `api.json`, written by
+/// `cargo xtask generate` from the documents in `specs/v2` (checked fresh by
+/// `cargo xtask generate --check`).
+pub const API_JSON: &str = include_str!("../api.json");
+
+impl Model {
+    /// The model this crate was built with ([`API_JSON`]).
+    pub fn embedded() -> Result<Model, String> {
+        Model::from_json(API_JSON)
+    }
+
+    /// The domain of module `module` (`crm`, `equipment_systems`).
+    pub fn domain(&self, module: &str) -> Option<&Domain> {
+        self.domains.iter().find(|d| d.module == module)
+    }
+
+    /// The named type `key` (`crm.Customer`).
+    pub fn type_def(&self, key: &str) -> Option<&TypeDef> {
+        self.types.get(key)
+    }
+
+    /// Every operation, with its domain.
+    pub fn operations(&self) -> impl Iterator<Item = (&Domain, &Operation)> {
+        self.domains
+            .iter()
+            .flat_map(|d| d.operations.iter().map(move |o| (d, o)))
+    }
+}
+
+impl Operation {
+    /// Whether calling it may change the tenant's data: every method but `GET`, except
+    /// the lists that take their filter in a POST body (they answer pages and change
+    /// nothing).
+    pub fn writes(&self) -> bool {
+        self.method != "GET" && !matches!(self.paging, Some(Paging::Body { .. }))
+    }
+
+    /// Its name as a command (`get-list`) under its resource's (`customers`).
+    pub fn command_names(&self) -> (String, String) {
+        (kebab(&self.resource), kebab(&self.action))
+    }
+}
+
+impl Domain {
+    /// Its name as a command (`equipment-systems`).
+    pub fn command_name(&self) -> String {
+        kebab(&self.module)
+    }
+}
+
+/// `get_list` as `get-list`; a raw identifier's `r#` dropped.
+pub fn kebab(snake: &str) -> String {
+    snake.trim_start_matches("r#").replace('_', "-")
+}
