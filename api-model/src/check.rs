@@ -154,7 +154,9 @@ impl Checker<'_> {
         for f in fields {
             let here = join(at, &f.wire);
             match object.get(&f.wire) {
-                None if f.required => out.push((here, format!("The {} field is required.", f.wire))),
+                None if f.required => {
+                    out.push((here, format!("The {} field is required.", f.wire)))
+                }
                 Some(Value::Null) if f.required && !f.nullable => {
                     out.push((here, format!("The {} field is required.", f.wire)))
                 }

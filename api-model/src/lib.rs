@@ -414,7 +414,11 @@ impl Model {
         }
         out.push_str("},\n\"resources\":{\n");
         for (i, (name, r)) in self.resources.iter().enumerate() {
-            let sep = if i + 1 < self.resources.len() { "," } else { "" };
+            let sep = if i + 1 < self.resources.len() {
+                ","
+            } else {
+                ""
+            };
             out.push_str(&format!("{}:{}{sep}\n", line(name)?, line(r)?));
         }
         out.push_str("},\n\"domains\":[\n");

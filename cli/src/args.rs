@@ -1,32 +1,54 @@
-//! The command line: `servicetitan sync ...`, and the client from `ST_*` variables.
+//! `servicetitan sync`'s arguments, parsed by clap, and the client from `ST_*` variables.
 
 use crate::sink::Fallible;
+use clap::{Arg, ArgAction, ArgMatches, Command};
 use servicetitan::runtime::{Config, Credentials};
 use std::path::PathBuf;
 
-pub const USAGE: &str = "\
-usage: servicetitan sync --domains crm,jpm|all [--to sqlite:PATH|postgres://...]
-                         [--out DIR --state FILE] [--tenants ID,ID,...]
-                         [--concurrency N] [--page-size N] [--quiet]
-                         [--reports CATEGORY/ID,... --report-from DAY [--report-to DAY]
-                          [--report-window DAYS] [--report-look-back DAYS]]
+const SYNC_ABOUT: &str = "Keeps a copy of tenants' data in SQLite, PostgreSQL or JSON-lines files";
 
-  --domains      modules to copy (comma-separated), or `all`
-  --to           a database: SQLite (`sqlite:copy.db`) or PostgreSQL (`postgres://...`);
-                 DATABASE_URL when neither --to nor --out is given
-  --out, --state JSON-lines files, one per resource, and the state file (one tenant)
-  --tenants      tenants to copy; default ST_TENANT_ID
-  --concurrency  resources read at once (default 4)
-  --page-size    records per page (default 1000)
-  --reports      reports to run into the JSON-lines files (with --out), each over the days
-                 from --report-from to --report-to (default yesterday, UTC) in windows of
-                 --report-window days (default 1), from its checkpoint, re-reading
-                 --report-look-back days (default 0) of a range it had finished;
-                 `--domains` may then be left out
+const SYNC_LONG: &str = "\
+Keeps a copy of tenants' data in SQLite, PostgreSQL or JSON-lines files: every export and
+every list with a modification filter of the chosen domains, incremental from the last
+checkpoint and resumable after a kill at any moment.
 
-The client is configured by ST_* variables: ST_APP_KEY, ST_ENVIRONMENT, ST_CLIENT_ID and
-ST_CLIENT_SECRET (or ST_CLIENT_ID_<TENANT> and ST_CLIENT_SECRET_<TENANT> for a tenant's
-own pair), optionally ST_AUTH_URL and ST_API_URL.";
+The client is configured by the profile (--profile, ST_PROFILE) and ST_* variables:
+ST_APP_KEY, ST_ENVIRONMENT, ST_CLIENT_ID and ST_CLIENT_SECRET (or ST_CLIENT_ID_<TENANT>
+and ST_CLIENT_SECRET_<TENANT> for a tenant's own pair), optionally ST_AUTH_URL and
+ST_API_URL.";
+
+/// `servicetitan sync`'s command.
+pub fn sync_command() -> Command {
+    let value = |id: &'static str, name: &'static str, help: &'static str| {
+        Arg::new(id).long(id).value_name(name).help(help)
+    };
+    Command::new("sync")
+        .about(SYNC_ABOUT)
+        .long_about(SYNC_LONG)
+        .arg(value("domains", "MODULE,...", "Domains to copy (comma-separated), or `all`"))
+        .arg(value("to", "URL", "A database: SQLite (`sqlite:copy.db`) or PostgreSQL (`postgres://...`); DATABASE_URL when neither --to nor --out is given"))
+        .arg(value("out", "DIR", "JSON-lines files, one per resource (one tenant; with --state)"))
+        .arg(value("state", "FILE", "The JSON-lines files' state file (with --out)"))
+        .arg(value("tenants", "ID,...", "Tenants to copy; default the profile's or ST_TENANT_ID"))
+        .arg(value("concurrency", "N", "Resources read at once (default 4)"))
+        .arg(value("page-size", "N", "Records per page (default 1000)"))
+        .arg(Arg::new("quiet").long("quiet").action(ArgAction::SetTrue).help("No progress on standard error"))
+        .arg(value("reports", "CATEGORY/ID,...", "Reports to run into the JSON-lines files (with --out); --domains may then be left out"))
+        .arg(value("report-from", "DAY", "The first day of the reports' range"))
+        .arg(value("report-to", "DAY", "The last day of the reports' range (default yesterday, UTC)"))
+        .arg(value("report-window", "DAYS", "Days per report run (default 1)"))
+        .arg(value("report-look-back", "DAYS", "Days of a finished range read again (default 0)"))
+}
+
+/// The arguments after `sync`; `env` reads variables (`DATABASE_URL`).
+pub fn sync_args(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Fallible<SyncArgs> {
+    let argv = std::iter::once("sync".to_string()).chain(args);
+    let m = sync_command().try_get_matches_from(argv)?;
+    sync_matches(&m, env)
+}
 
 /// Where a sync writes.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,60 +72,58 @@ pub struct SyncArgs {
     pub reports: Option<crate::reports::ReportArgs>,
 }
 
-/// The arguments after `sync`; `env` reads variables (`DATABASE_URL`).
-pub fn sync_args(
-    args: impl IntoIterator<Item = String>,
-    env: impl Fn(&str) -> Option<String>,
-) -> Fallible<SyncArgs> {
-    let (mut domains, mut to, mut out, mut state, mut tenants) = (None, None, None, None, None);
-    let (mut concurrency, mut page_size, mut progress) = (4usize, 1_000i32, true);
-    let mut report: [Option<String>; 5] = Default::default();
-    let mut it = args.into_iter();
-    while let Some(a) = it.next() {
-        let mut value = || it.next().ok_or(format!("{a} needs a value\n{USAGE}"));
-        match a.as_str() {
-            "--domains" => domains = Some(value()?),
-            "--to" => to = Some(value()?),
-            "--out" => out = Some(PathBuf::from(value()?)),
-            "--state" => state = Some(PathBuf::from(value()?)),
-            "--tenants" => tenants = Some(value()?),
-            "--concurrency" => concurrency = value()?.parse()?,
-            "--page-size" => page_size = value()?.parse()?,
-            "--quiet" => progress = false,
-            "--reports" => report[0] = Some(value()?),
-            "--report-from" => report[1] = Some(value()?),
-            "--report-to" => report[2] = Some(value()?),
-            "--report-window" => report[3] = Some(value()?),
-            "--report-look-back" => report[4] = Some(value()?),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
-        }
-    }
+/// `sync`'s matches as arguments; `env` reads variables (`DATABASE_URL`).
+pub fn sync_matches(m: &ArgMatches, env: impl Fn(&str) -> Option<String>) -> Fallible<SyncArgs> {
+    let text = |id: &str| m.get_one::<String>(id).cloned();
+    let number = |id: &str, default: usize| -> Fallible<usize> {
+        Ok(match text(id) {
+            Some(v) => v.parse().map_err(|_| format!("--{id} {v}: not a number"))?,
+            None => default,
+        })
+    };
+    let (domains, to, tenants) = (text("domains"), text("to"), text("tenants"));
+    let (out, state) = (
+        text("out").map(PathBuf::from),
+        text("state").map(PathBuf::from),
+    );
+    let concurrency = number("concurrency", 4)?;
+    let page_size =
+        i32::try_from(number("page-size", 1_000)?).map_err(|_| "--page-size: too large")?;
+    let progress = !m.get_flag("quiet");
+    let report = [
+        "reports",
+        "report-from",
+        "report-to",
+        "report-window",
+        "report-look-back",
+    ]
+    .map(text);
     let reports = report_args(report)?;
     let domains = match (domains, &reports) {
         (Some(d), _) => d,
         (None, Some(_)) => String::new(),
-        (None, None) => return Err(format!("--domains is required\n{USAGE}").into()),
+        (None, None) => return Err("--domains is required (or --reports)".to_string().into()),
     };
     let output = match (to, out, state) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Err(format!("--to or --out/--state, not both\n{USAGE}").into())
+            return Err("--to or --out/--state, not both".to_string().into())
         }
         (Some(url), None, None) => Output::Database(url),
         (None, Some(out), Some(state)) => Output::Files { out, state },
         (None, None, None) => match env("DATABASE_URL") {
             Some(url) => Output::Database(url),
             None => {
-                return Err(
-                    format!("where to? --to, --out/--state or DATABASE_URL\n{USAGE}").into(),
-                )
+                return Err("where to? --to, --out/--state or DATABASE_URL"
+                    .to_string()
+                    .into())
             }
         },
-        (None, _, _) => return Err(format!("--out and --state go together\n{USAGE}").into()),
+        (None, _, _) => return Err("--out and --state go together".to_string().into()),
     };
     if reports.is_some() && !matches!(output, Output::Files { .. }) {
-        return Err(
-            format!("reports go into the JSON-lines files: --out and --state\n{USAGE}").into(),
-        );
+        return Err("reports go into the JSON-lines files: --out and --state"
+            .to_string()
+            .into());
     }
     let tenants = match tenants {
         Some(list) => list
@@ -138,11 +158,13 @@ fn report_args(
     use crate::reports::ReportArgs;
     let Some(reports) = reports else {
         if from.is_some() || to.is_some() || window.is_some() || look_back.is_some() {
-            return Err(format!("the --report-* options go with --reports\n{USAGE}").into());
+            return Err("the --report-* options go with --reports"
+                .to_string()
+                .into());
         }
         return Ok(None);
     };
-    let from = from.ok_or(format!("--reports needs --report-from\n{USAGE}"))?;
+    let from = from.ok_or("--reports needs --report-from".to_string())?;
     let days = |v: Option<String>, default: u32| -> Fallible<u32> {
         Ok(v.map(|v| {
             v.parse::<u32>()

@@ -352,3 +352,37 @@ pub fn summary(runtime: &servicetitan::Runtime, outcomes: &[Outcome], elapsed: D
         eprintln!("{}{file}", drift_report::summary(&runtime.drift_notes()));
     }
 }
+
+/// `servicetitan sync`, as its matches say, configured by the profile and `ST_*` variables.
+pub async fn command(
+    m: &clap::ArgMatches,
+    choice: &crate::ops::context::Choice,
+) -> Result<(), crate::exit::Failure> {
+    use crate::exit::Failure;
+    let (env, _) = crate::ops::context::lookup(choice)?;
+    let mut a = crate::args::sync_matches(m, &env).map_err(|e| Failure::Usage(e.to_string()))?;
+    let (runtime, tenants) =
+        crate::args::runtime(&a.tenants, &env).map_err(|e| Failure::Usage(e.to_string()))?;
+    a.tenants = tenants;
+    let started = Instant::now();
+    let outcomes = run(&a, runtime.clone())
+        .await
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    let report_outcomes = match (&a.reports, &a.output, a.tenants.first()) {
+        (Some(r), Output::Files { out, .. }, Some(tenant)) => {
+            let client = servicetitan::Client::new(runtime.clone(), *tenant);
+            crate::reports::run(r, out, &client).await
+        }
+        _ => Vec::new(),
+    };
+    summary(&runtime, &outcomes, started.elapsed());
+    crate::reports::summary(&report_outcomes);
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count()
+        + report_outcomes.iter().filter(|o| o.result.is_err()).count();
+    match failed {
+        0 => Ok(()),
+        n => Err(Failure::Failed(format!(
+            "{n} of the sync's streams and reports failed"
+        ))),
+    }
+}

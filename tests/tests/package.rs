@@ -94,12 +94,7 @@ fn the_runtime_the_generated_crate_and_the_stand_in_package_and_build_from_their
         ),
         (
             "servicetitan-mock",
-            &[
-                "Cargo.toml",
-                "README.md",
-                "src/lib.rs",
-                "src/main.rs",
-            ][..],
+            &["Cargo.toml", "README.md", "src/lib.rs", "src/main.rs"][..],
         ),
     ] {
         let file = root.join(format!("target/package-check/package/{name}-0.1.0.crate"));

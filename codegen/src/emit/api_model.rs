@@ -220,7 +220,10 @@ fn operation(o: &Operation, module: &str, example: Option<Value>) -> m::Operatio
         resource: String::new(),
         action: o.fn_name.trim_start_matches("r#").to_string(),
         summary: o.summary.clone(),
-        description: o.description.clone().filter(|d| Some(d) != o.summary.as_ref()),
+        description: o
+            .description
+            .clone()
+            .filter(|d| Some(d) != o.summary.as_ref()),
         deprecated: o.deprecated,
         method: o.method.as_str().into(),
         path: o.path.as_str().into(),

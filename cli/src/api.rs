@@ -1,0 +1,96 @@
+//! The API model the binary embeds (`servicetitan-api-model`): read once, on the first
+//! command that needs it, and turned into the runtime's operations on demand.
+
+use servicetitan::runtime::{self as rt, Method, RateLimit};
+use servicetitan_api_model::{Domain, Model, Operation};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+/// The embedded model.
+pub fn model() -> Result<&'static Model, String> {
+    static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
+    MODEL
+        .get_or_init(Model::embedded)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// An operation and its domain.
+pub type Found<'a> = (&'a Domain, &'a Operation);
+
+/// The operation named on the command line: `crm customers get-list`.
+pub fn by_command<'m>(
+    model: &'m Model,
+    domain: &str,
+    resource: &str,
+    action: &str,
+) -> Option<Found<'m>> {
+    let d = model.domains.iter().find(|d| d.command_name() == domain)?;
+    let o = d
+        .operations
+        .iter()
+        .find(|o| o.command_names() == (resource.to_string(), action.to_string()))?;
+    Some((d, o))
+}
+
+/// The operation of id `id` (`Customers_GetList`), or of `module`/`id` where two
+/// domains share an id.
+pub fn by_id<'m>(model: &'m Model, id: &str) -> Option<Found<'m>> {
+    let (module, id) = id.split_once('/').unwrap_or(("", id));
+    model
+        .operations()
+        .find(|(d, o)| o.id == id && (module.is_empty() || d.module == module))
+}
+
+/// The runtime's description of `o`, made once per operation and kept for the process's
+/// life (the runtime takes operations by `'static` reference, as generated code has them).
+pub fn runtime_operation(d: &Domain, o: &Operation) -> Result<&'static rt::Operation, String> {
+    static MADE: OnceLock<Mutex<HashMap<(String, String), &'static rt::Operation>>> =
+        OnceLock::new();
+    let key = (d.module.clone(), o.id.clone());
+    let mut made = MADE
+        .get_or_init(Default::default)
+        .lock()
+        .map_err(|_| "the operation table is poisoned".to_string())?;
+    if let Some(op) = made.get(&key) {
+        return Ok(op);
+    }
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let scopes: Option<&'static [&'static str]> = o.scopes.as_ref().map(|list| {
+        let v: Vec<&'static str> = list.iter().map(|s| leak(s)).collect();
+        &*Box::leak(v.into_boxed_slice())
+    });
+    let op = rt::Operation {
+        id: leak(&o.id),
+        domain: leak(&d.module),
+        method: method(&o.method)?,
+        base: leak(&d.prefix),
+        path: leak(&o.path),
+        scopes,
+        limit: o
+            .limit
+            .map(|l| RateLimit::new(l.calls, Duration::from_secs(l.seconds))),
+        maintenance_conflicts: o.maintenance,
+        answers: &[],
+    };
+    let op: &'static rt::Operation = Box::leak(Box::new(op));
+    made.insert(key, op);
+    Ok(op)
+}
+
+/// The runtime's method for the model's name of it.
+pub fn method(name: &str) -> Result<Method, String> {
+    Ok(match name {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "PATCH" => Method::Patch,
+        "DELETE" => Method::Delete,
+        other => {
+            return Err(format!(
+                "the model names a method the runtime lacks: {other}"
+            ))
+        }
+    })
+}

@@ -1,0 +1,208 @@
+//! One call of an operation, as the command line or an MCP client gave it: path values,
+//! query pairs, parts and body, already checked against the model; and the runtime's
+//! request for it.
+
+use super::command::param_id;
+use crate::exit::Failure;
+use serde_json::Value;
+use servicetitan::runtime::{self as rt, FilePart, PathSegment};
+use servicetitan_api_model::{Body, Domain, Model, Operation, Param, Place, Ty};
+use std::path::PathBuf;
+
+/// A multipart part's value.
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// Text.
+    Text(String),
+    /// A file, by its path.
+    File(PathBuf),
+}
+
+/// One call of an operation.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub domain: &'static Domain,
+    pub op: &'static Operation,
+    /// Path parameters: (wire name, value).
+    pub path: Vec<(String, String)>,
+    /// Query pairs, as sent.
+    pub query: Vec<(String, String)>,
+    /// Multipart parts.
+    pub parts: Vec<(String, Part)>,
+    /// The JSON body.
+    pub body: Option<Value>,
+}
+
+impl Call {
+    /// A call with nothing set yet.
+    pub fn new(domain: &'static Domain, op: &'static Operation) -> Call {
+        Call {
+            domain,
+            op,
+            path: Vec::new(),
+            query: Vec::new(),
+            parts: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Sets parameter `p` from texts already checked (one, or several for a list).
+    pub fn set(&mut self, p: &Param, texts: Vec<String>) {
+        match p.place {
+            Place::Path => {
+                if let Some(t) = texts.into_iter().next() {
+                    self.path.push((p.wire.clone(), t));
+                }
+            }
+            Place::Query => {
+                for t in texts {
+                    match (&p.ty, t.split_once('=')) {
+                        (Ty::Map(_), Some((k, v))) => {
+                            self.query.push((format!("{}.{k}", p.wire), v.to_string()))
+                        }
+                        (Ty::Ids { .. }, _) => {
+                            let ids: Vec<&str> = t.split(',').map(str::trim).collect();
+                            self.query.push((p.wire.clone(), ids.join(",")))
+                        }
+                        _ => self.query.push((p.wire.clone(), t)),
+                    }
+                }
+            }
+            Place::Part => {
+                for t in texts {
+                    let part = match p.ty {
+                        Ty::File => Part::File(PathBuf::from(t)),
+                        _ => Part::Text(t),
+                    };
+                    self.parts.push((p.wire.clone(), part));
+                }
+            }
+        }
+    }
+
+    /// Sets query parameter `name` to one value, replacing any it had.
+    pub fn set_query(&mut self, name: &str, value: String) {
+        self.query.retain(|(k, _)| k != name);
+        self.query.push((name.to_string(), value));
+    }
+
+    /// The query value of `name`, when set.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path under the API's root, values filled in and encoded.
+    pub fn path(&self, tenant: i64) -> String {
+        let mut path = format!("{}{}", self.domain.prefix, self.op.path)
+            .replace("{tenant}", &PathSegment(&tenant).to_string());
+        for (name, value) in &self.path {
+            path = path.replace(&format!("{{{name}}}"), &PathSegment(value).to_string());
+        }
+        path
+    }
+
+    /// The query string, encoded (empty when there is none).
+    pub fn query_string(&self) -> String {
+        let mut q = String::new();
+        for (k, v) in &self.query {
+            q.push(if q.is_empty() { '?' } else { '&' });
+            q.push_str(&encode(k));
+            q.push('=');
+            q.push_str(&encode(v));
+        }
+        q
+    }
+
+    /// The runtime's request for this call, to `tenant`.
+    pub fn request(&self, tenant: i64) -> Result<rt::Request, Failure> {
+        let op = crate::api::runtime_operation(self.domain, self.op).map_err(Failure::Failed)?;
+        let mut req = rt::Request::new(op, self.path(tenant));
+        for (k, v) in &self.query {
+            req.query(k, v.as_str());
+        }
+        if let Some(body) = &self.body {
+            req.json(body);
+        }
+        for (name, part) in &self.parts {
+            match part {
+                Part::Text(t) => req.text_part(name, t.as_str()),
+                Part::File(path) => {
+                    let bytes = std::fs::read(path)
+                        .map_err(|e| Failure::Usage(format!("--{name} {}: {e}", path.display())))?;
+                    let file_name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| name.clone());
+                    req.file_part(name, &FilePart::new(file_name, bytes));
+                }
+            }
+        }
+        Ok(req)
+    }
+
+    /// The ids the call names: its path parameters (an audit line's `ids`).
+    pub fn ids(&self) -> serde_json::Map<String, Value> {
+        self.path
+            .iter()
+            .map(|(k, v)| {
+                let value = v
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| v.clone().into());
+                (k.clone(), value)
+            })
+            .collect()
+    }
+}
+
+/// Reads a call from the command's matches (every flag already checked by clap).
+pub fn from_matches(
+    model: &'static Model,
+    domain: &'static Domain,
+    op: &'static Operation,
+    m: &clap::ArgMatches,
+) -> Result<Call, Failure> {
+    let mut call = Call::new(domain, op);
+    let parts: &[Param] = match &op.body {
+        Some(Body::Multipart { multipart }) => multipart,
+        _ => &[],
+    };
+    for p in op.params.iter().chain(parts) {
+        let texts: Vec<String> = m
+            .get_many::<String>(&param_id(op, p))
+            .map(|v| v.cloned().collect())
+            .unwrap_or_default();
+        if !texts.is_empty() {
+            call.set(p, texts);
+        }
+    }
+    if let Some(Body::Json { json, required }) = &op.body {
+        let file = m.get_one::<String>("body").map(String::as_str);
+        let sets: Vec<String> = m
+            .get_many::<String>("set")
+            .map(|v| v.cloned().collect())
+            .unwrap_or_default();
+        if file.is_some() || !sets.is_empty() || *required {
+            let body = super::body::build(model, json, file, &sets).map_err(Failure::Usage)?;
+            call.body = Some(body);
+        }
+    }
+    Ok(call)
+}
+
+/// Percent-encodes a query key or value (RFC 3986 unreserved characters kept).
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
