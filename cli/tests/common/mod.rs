@@ -130,22 +130,31 @@ pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
     out
 }
 
-/// `servicetitan sync`, from `bin`, configured by `ST_*` variables for the stand-in and
-/// its tenant; the rest of the arguments are the caller's.
-pub fn sync_command(bin: &std::path::Path, m: &MockServer) -> tokio::process::Command {
+/// The `servicetitan` binary at `bin`, configured by `ST_*` variables for the stand-in and
+/// its tenant (and no profile), standard output discarded and standard error piped.
+pub fn st_command(bin: &std::path::Path, m: &MockServer) -> tokio::process::Command {
     let s = m.settings();
     let mut c = tokio::process::Command::new(bin);
-    c.arg("sync")
-        .env("ST_ENVIRONMENT", "integration")
+    c.env("ST_ENVIRONMENT", "integration")
         .env("ST_AUTH_URL", m.url())
         .env("ST_API_URL", m.url())
         .env("ST_CLIENT_ID", &s.client_id)
         .env("ST_CLIENT_SECRET", &s.client_secret)
         .env("ST_APP_KEY", &s.app_key)
         .env("ST_TENANT_ID", TENANT.to_string())
+        .env_remove("ST_PROFILE")
+        .env("ST_CONFIG", "/nonexistent/servicetitan-test-config.toml")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    c
+}
+
+/// `servicetitan sync`, from `bin`, configured by `ST_*` variables for the stand-in and
+/// its tenant; the rest of the arguments are the caller's.
+pub fn sync_command(bin: &std::path::Path, m: &MockServer) -> tokio::process::Command {
+    let mut c = st_command(bin, m);
+    c.arg("sync");
     c
 }
 
