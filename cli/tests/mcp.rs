@@ -212,7 +212,8 @@ async fn over_http_the_bearer_token_is_required() {
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
     let http = servicetitan::runtime::http_builder()
-        .and_then(|b| Ok(b.build().expect("an HTTP client")))
+        .expect("a builder")
+        .build()
         .expect("an HTTP client");
     let post = |auth: Option<&str>| {
         let mut r = http
