@@ -20,8 +20,10 @@ use std::collections::BTreeMap;
 
 pub mod check;
 mod lookup;
+mod method;
 
 pub use lookup::{kebab, API_JSON};
+pub use method::Method;
 
 /// A type, as the model writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +75,10 @@ pub enum Ty {
 pub enum TypeDef {
     /// An object.
     Struct {
+        /// The schema's name in its document (`Crm.V2.CustomerResponse`), which drift
+        /// notes name.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        schema: String,
         /// Its properties.
         fields: Vec<Field>,
         /// Set when the struct is a page of these items with more to it (reporting).
@@ -243,7 +249,7 @@ pub struct Operation {
     #[serde(default, skip_serializing_if = "is_false")]
     pub deprecated: bool,
     /// `GET`, `POST`, ...
-    pub method: String,
+    pub method: Method,
     /// As the document writes it: `/tenant/{tenant}/customers/{id}`.
     pub path: String,
     /// The OAuth scopes it needs; `None` where the document declares none.
@@ -259,6 +265,10 @@ pub struct Operation {
     /// A limit of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<Limit>,
+    /// Every status the document declares an answer for (`200`, `4XX`, `default`), with
+    /// the media types of its content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<(String, Vec<String>)>,
     /// The domain answers 409 "suspended for maintenance" at times (reporting).
     #[serde(default, skip_serializing_if = "is_false")]
     pub maintenance: bool,
@@ -469,7 +479,7 @@ mod tests {
             summary: Some("Lists customers".into()),
             description: None,
             deprecated: false,
-            method: "GET".into(),
+            method: Method::Get,
             path: "/tenant/{tenant}/customers/{id}".into(),
             scopes: Some(vec!["tn.crm.customers:r".into()]),
             params: vec![Param {
@@ -490,6 +500,7 @@ mod tests {
                 calls: 5,
                 seconds: 60,
             }),
+            answers: vec![("200".into(), vec!["application/json".into()])],
             maintenance: false,
             example: None,
             module: String::new(),
@@ -499,6 +510,7 @@ mod tests {
         types.insert(
             "crm.Customer".to_string(),
             TypeDef::Struct {
+                schema: "Crm.V2.Customer".into(),
                 fields: vec![Field {
                     wire: "ids".into(),
                     ty: Ty::Ids {

@@ -36,7 +36,7 @@ impl Operation {
     /// the lists that take their filter in a POST body (they answer pages and change
     /// nothing).
     pub fn writes(&self) -> bool {
-        self.method != "GET" && !matches!(self.paging, Some(Paging::Body { .. }))
+        self.method != crate::Method::Get && !matches!(self.paging, Some(Paging::Body { .. }))
     }
 
     /// Its name as a command (`get-list`) under its resource's (`customers`).

@@ -1,7 +1,7 @@
 //! The API model the binary embeds (`servicetitan-api-model`): read once, on the first
 //! command that needs it, and turned into the runtime's operations on demand.
 
-use servicetitan::runtime::{self as rt, Method, RateLimit};
+use servicetitan::runtime::{self as rt, RateLimit};
 use servicetitan_api_model::{Domain, Model, Operation};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -64,7 +64,7 @@ pub fn runtime_operation(d: &Domain, o: &Operation) -> Result<&'static rt::Opera
     let op = rt::Operation {
         id: leak(&o.id),
         domain: leak(&d.module),
-        method: method(&o.method)?,
+        method: o.method,
         base: leak(&d.prefix),
         path: leak(&o.path),
         scopes,
@@ -72,25 +72,24 @@ pub fn runtime_operation(d: &Domain, o: &Operation) -> Result<&'static rt::Opera
             .limit
             .map(|l| RateLimit::new(l.calls, Duration::from_secs(l.seconds))),
         maintenance_conflicts: o.maintenance,
-        answers: &[],
+        answers: answers(o),
     };
     let op: &'static rt::Operation = Box::leak(Box::new(op));
     made.insert(key, op);
     Ok(op)
 }
 
-/// The runtime's method for the model's name of it.
-pub fn method(name: &str) -> Result<Method, String> {
-    Ok(match name {
-        "GET" => Method::Get,
-        "POST" => Method::Post,
-        "PUT" => Method::Put,
-        "PATCH" => Method::Patch,
-        "DELETE" => Method::Delete,
-        other => {
-            return Err(format!(
-                "the model names a method the runtime lacks: {other}"
-            ))
-        }
-    })
+/// The operation's declared answers, for the runtime's drift notes on statuses and media
+/// types (kept for the process's life, as the operation is).
+fn answers(o: &Operation) -> &'static [(&'static str, &'static [&'static str])] {
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let list: Vec<(&'static str, &'static [&'static str])> = o
+        .answers
+        .iter()
+        .map(|(status, media)| {
+            let media: Vec<&'static str> = media.iter().map(|m| leak(m)).collect();
+            (leak(status), &*Box::leak(media.into_boxed_slice()))
+        })
+        .collect();
+    Box::leak(list.into_boxed_slice())
 }

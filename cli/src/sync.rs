@@ -7,7 +7,6 @@ use crate::row::{row, Row};
 use crate::schema::{Catalog, Table};
 use crate::sink::{jsonl, Commit, Database, Fallible, Session};
 use futures_util::StreamExt;
-use servicetitan::runtime::drift::report as drift_report;
 use servicetitan::runtime::{ChangeOptions, Checkpoint, RawRecord, SyncSource, TenantClient};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -343,14 +342,7 @@ pub fn summary(runtime: &servicetitan::Runtime, outcomes: &[Outcome], elapsed: D
         counts.retries,
         counts.token_requests,
     );
-    if runtime.observes_drift() {
-        let file = match runtime.flush_drift() {
-            Ok(Some(f)) => format!(" (report: {})", f.display()),
-            Ok(None) => String::new(),
-            Err(e) => format!(" (the report could not be written: {e})"),
-        };
-        eprintln!("{}{file}", drift_report::summary(&runtime.drift_notes()));
-    }
+    crate::ops::drift::summary(runtime);
 }
 
 /// `servicetitan sync`, as its matches say, configured by the profile and `ST_*` variables.

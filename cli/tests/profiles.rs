@@ -11,23 +11,7 @@ async fn a_profile_configures_a_command_and_is_listed_without_its_secrets() {
     let m = stand_in().await;
     let s = m.settings();
     let dir = common::temp_dir("profiles");
-    let config = dir.join("config.toml");
-    let secret_file = dir.join("secret");
-    std::fs::write(&secret_file, format!("{}\n", s.client_secret)).expect("written");
-    std::fs::write(
-        &config,
-        format!(
-            "[profiles.stand-in]\ntenant = 42\nenvironment = \"integration\"\napi_url = \"{url}\"\nauth_url = \"{url}\"\n\
-             app_key = {{ env = \"TEST_APP_KEY\" }}\nclient_id = \"{id}\"\nclient_secret = {{ command = \"cat {secret}\" }}\n\
-             allow_writes = true\naudit = \"{audit}\"\n\n\
-             [profiles.broken]\nclient_secret = {{ env = \"TEST_UNSET_SECRET\" }}\n",
-            url = m.url(),
-            id = s.client_id,
-            secret = secret_file.display(),
-            audit = dir.join("audit.jsonl").display(),
-        ),
-    )
-    .expect("written");
+    let config = write_config(&dir, &m);
     let bin = Path::new(env!("CARGO_BIN_EXE_servicetitan"));
     let run = |args: &[&str], profile: Option<&str>| {
         let mut c = tokio::process::Command::new(bin);
@@ -122,4 +106,28 @@ async fn a_profile_configures_a_command_and_is_listed_without_its_secrets() {
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A profiles file with a profile for the stand-in (its secrets from a variable and a
+/// command) and a broken one.
+fn write_config(dir: &Path, m: &servicetitan_mock::MockServer) -> std::path::PathBuf {
+    let s = m.settings();
+    let config = dir.join("config.toml");
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, format!("{}\n", s.client_secret)).expect("written");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.stand-in]\ntenant = 42\nenvironment = \"integration\"\napi_url = \"{url}\"\nauth_url = \"{url}\"\n\
+             app_key = {{ env = \"TEST_APP_KEY\" }}\nclient_id = \"{id}\"\nclient_secret = {{ command = \"cat {secret}\" }}\n\
+             allow_writes = true\naudit = \"{audit}\"\n\n\
+             [profiles.broken]\nclient_secret = {{ env = \"TEST_UNSET_SECRET\" }}\n",
+            url = m.url(),
+            id = s.client_id,
+            secret = secret_file.display(),
+            audit = dir.join("audit.jsonl").display(),
+        ),
+    )
+    .expect("written");
+    config
 }

@@ -4,8 +4,8 @@
 //! operation.
 
 pub use servicetitan_api_model::{
-    Body, Domain, Field, Input, Limit, Model, Operation, Paging, Param, Place, Response, Segment,
-    Ty, TypeDef,
+    Body, Domain, Field, Input, Limit, Method, Model, Operation, Paging, Param, Place, Response,
+    Segment, Ty, TypeDef,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -96,7 +96,7 @@ impl Api {
             let Some((literals, values)) = matches(&o.segments, rest) else {
                 continue;
             };
-            if !o.method.eq_ignore_ascii_case(method) {
+            if !o.method.as_str().eq_ignore_ascii_case(method) {
                 methods.push(o.method.as_str());
                 continue;
             }

@@ -1,7 +1,7 @@
 //! What each operation does to the state ([`Role`]), found once when the server starts,
 //! and which collection and record a request path names.
 
-use crate::model::{Api, Operation, Paging, Response, Ty, TypeDef};
+use crate::model::{Api, Method, Operation, Paging, Response, Ty, TypeDef};
 use servicetitan_runtime as rt;
 use std::collections::HashMap;
 
@@ -33,7 +33,7 @@ pub(crate) fn roles(api: &Api) -> HashMap<(String, String), Role> {
         let mut lists: HashMap<&str, &Ty> = d
             .operations
             .iter()
-            .filter(|o| o.method == "GET" && matches!(o.paging, Some(Paging::Pages(_))))
+            .filter(|o| o.method == Method::Get && matches!(o.paging, Some(Paging::Pages(_))))
             .filter_map(|o| match &o.response {
                 Response::Json(Ty::Paged(item)) => Some((o.path.as_str(), &**item)),
                 _ => None,

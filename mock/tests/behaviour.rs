@@ -235,7 +235,7 @@ async fn the_rate_limits_answer_429_with_retry_after() {
     let body = inputs.last().filter(|_| report.body.is_some());
     let mut runs = Vec::new();
     for _ in 0..6 {
-        runs.push(w.send(&report.method, &path, body).await);
+        runs.push(w.send(report.method.as_str(), &path, body).await);
     }
     let s: Vec<u16> = runs.iter().map(|g| g.status).collect();
     assert_eq!(s, [200, 200, 200, 200, 200, 429], "{}", runs[5].text);

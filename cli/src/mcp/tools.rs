@@ -7,7 +7,7 @@ use crate::ops::call::Call;
 use crate::ops::values::{self, checker};
 use serde_json::{json, Map, Value};
 use servicetitan_api_model::check::Problems;
-use servicetitan_api_model::{Body, Model, Operation, Param, Ty};
+use servicetitan_api_model::{Body, Method, Model, Operation, Param, Ty};
 
 /// What the server was asked to offer.
 #[derive(Debug, Clone, Default)]
@@ -112,8 +112,8 @@ pub fn operation_tool(
     let annotations =
         ToolAnnotations::with_title(o.summary.clone().unwrap_or_else(|| o.id.clone()))
             .read_only(!writes)
-            .destructive(writes && o.method == "DELETE")
-            .idempotent(!writes || o.method == "PUT" || o.method == "DELETE")
+            .destructive(writes && o.method == Method::Delete)
+            .idempotent(!writes || o.method.is_idempotent())
             .open_world(true);
     Tool::new(tool_name(d, o), description(d, o), schema::input(model, o))
         .with_annotations(annotations)

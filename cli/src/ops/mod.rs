@@ -8,6 +8,7 @@ pub mod body;
 pub mod call;
 pub mod command;
 pub mod context;
+pub mod drift;
 pub mod guard;
 pub mod output;
 pub mod send;
@@ -88,6 +89,7 @@ pub async fn run(
     guard::allowed(&call, flags.allow_writes || ctx.allow_writes)?;
     guard::confirm(&call, ctx.tenant(), ctx.profile.as_deref(), flags.yes)?;
     let result = execute(model, &ctx, &call, &flags, format).await;
+    drift::summary(ctx.client.client());
     if op.writes() {
         if let Some(file) = flags.audit.as_ref().or(ctx.audit.as_ref()) {
             let audited = guard::Audited {

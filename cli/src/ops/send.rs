@@ -36,7 +36,15 @@ pub async fn once(client: &TenantClient, call: &Call) -> Result<Answer, Failure>
         Response::Redirect => client.send_redirect(req).await.map(Answer::Redirect),
         Response::Empty => client.send_empty(req).await.map(|()| Answer::Empty),
     };
-    answer.map_err(|e| Failure::from_runtime(&e))
+    let answer = answer.map_err(|e| Failure::from_runtime(&e))?;
+    if let Answer::Json(v) = &answer {
+        let runtime = client.client();
+        if runtime.observes_drift() {
+            let model = crate::api::model().map_err(Failure::Failed)?;
+            runtime.note_drift(&super::drift::notes(model, call.domain, call.op, v));
+        }
+    }
+    Ok(answer)
 }
 
 /// An export's position, kept between runs by `--checkpoint FILE`.

@@ -116,6 +116,7 @@ pub fn ty(t: &Ty, module: &str) -> m::Ty {
 fn type_def(t: &TypeDef, module: &str) -> m::TypeDef {
     match &t.kind {
         TypeDefKind::Struct(fields) => m::TypeDef::Struct {
+            schema: t.schema.clone(),
             fields: fields
                 .iter()
                 .map(|f| m::Field {
@@ -225,7 +226,7 @@ fn operation(o: &Operation, module: &str, example: Option<Value>) -> m::Operatio
             .clone()
             .filter(|d| Some(d) != o.summary.as_ref()),
         deprecated: o.deprecated,
-        method: o.method.as_str().into(),
+        method: o.method,
         path: o.path.as_str().into(),
         scopes: o.scopes.clone(),
         params,
@@ -236,6 +237,7 @@ fn operation(o: &Operation, module: &str, example: Option<Value>) -> m::Operatio
             calls: l.calls,
             seconds: l.seconds,
         }),
+        answers: o.answers.clone(),
         maintenance: o.maintenance_conflicts,
         example,
         module: String::new(),

@@ -266,7 +266,7 @@ fn request_inputs(o: &Operation) -> TokenStream {
 /// The builder's `OPERATION` constant: what the document (and the API's prose) says of it.
 fn operation_const(d: &Domain, o: &Operation) -> TokenStream {
     let id = &o.id;
-    let method = ident(o.method.variant());
+    let method = ident(variant(o.method));
     let path = o.path.as_str();
     let domain = &d.module;
     let base = &d.prefix;

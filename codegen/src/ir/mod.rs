@@ -10,7 +10,7 @@ mod paths;
 mod resources;
 mod ty;
 
-pub use paths::{Method, PathTemplate, Segment};
+pub use paths::{variant, Method, PathTemplate, Segment};
 pub use resources::ResourceDef;
 pub use ty::Ty;
 

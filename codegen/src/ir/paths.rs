@@ -1,34 +1,17 @@
 //! How an operation is reached: its HTTP method and its path template, parsed once.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
+/// The API model's definition of the methods (`servicetitan-api-model`), shared with the
+/// runtime and the stand-in.
+pub use servicetitan_api_model::Method;
 
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    /// The runtime's name of the method (`rt::Method::Get`).
-    pub fn variant(self) -> &'static str {
-        match self {
-            Method::Get => "Get",
-            Method::Post => "Post",
-            Method::Put => "Put",
-            Method::Patch => "Patch",
-            Method::Delete => "Delete",
-        }
+/// The runtime's name of the method (`rt::Method::Get`).
+pub fn variant(m: Method) -> &'static str {
+    match m {
+        Method::Get => "Get",
+        Method::Post => "Post",
+        Method::Put => "Put",
+        Method::Patch => "Patch",
+        Method::Delete => "Delete",
     }
 }
 

@@ -293,7 +293,7 @@ impl Runtime {
         let mut rb = self
             .inner
             .http
-            .request(call.op.method.to_reqwest(), call.url.clone())
+            .request(crate::request::to_reqwest(call.op.method), call.url.clone())
             .headers(headers)
             .header(
                 reqwest::header::AUTHORIZATION,

@@ -70,6 +70,20 @@ impl DriftTally {
 /// Notes by place.
 pub type DriftNotes = BTreeMap<DriftPlace, DriftTally>;
 
+/// A value's JSON type as a note names it: `string`, `integer`, `number`, `boolean`,
+/// `object`, `array`, `null`; a string's format where its shape shows one
+/// (`string(date-time)`), an array's items (`array(object)`). Never the value: for a
+/// program that checks JSON it reads itself and notes what it finds ([`DriftKind::UnknownField`]).
+pub fn json_type(v: &serde_json::Value) -> String {
+    model::json_type(v)
+}
+
+/// A value's JSON type without format or items, as a [`DriftKind::WrongType`] note
+/// names it.
+pub fn base_type(v: &serde_json::Value) -> &'static str {
+    model::base_type(v)
+}
+
 /// Adds `from` into `into`.
 pub fn merge_notes(into: &mut DriftNotes, from: &DriftNotes) {
     for (place, tally) in from {

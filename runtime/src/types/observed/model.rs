@@ -84,7 +84,7 @@ impl<'de> MapAccess<'de> for OneValue {
 }
 
 /// A value's JSON type without format or items: what a value that did not parse was.
-fn base_type(v: &Json) -> &'static str {
+pub(crate) fn base_type(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "boolean",
