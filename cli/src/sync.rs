@@ -118,9 +118,10 @@ pub async fn run_with(
         .flat_map(|t| sources.iter().map(move |(m, s)| (*t, *m, *s)))
         .collect();
     let total = work.len() as u64;
-    let started = Instant::now();
-    let bar = (args.progress && std::io::stderr().is_terminal())
-        .then(|| tokio::spawn(draw(progress.clone(), total, started)));
+    let bar = (args.progress && std::io::stderr().is_terminal()).then(|| {
+        let bar = progress_bar(total);
+        (bar.clone(), tokio::spawn(draw(progress.clone(), bar)))
+    });
     let options = ChangeOptions::default().page_size(args.page_size);
     let outcomes = futures_util::stream::iter(work)
         .map(|(tenant, module, source)| {
@@ -137,9 +138,10 @@ pub async fn run_with(
         .buffer_unordered(args.concurrency)
         .collect::<Vec<_>>()
         .await;
-    if let Some(bar) = bar {
-        bar.abort();
-        eprintln!();
+    if let Some((bar, task)) = bar {
+        task.abort();
+        bar.set_position(progress.done.load(Relaxed));
+        bar.finish();
     }
     Ok(outcomes)
 }
@@ -293,19 +295,22 @@ async fn copy(
     }
 }
 
-/// A progress bar on standard error, redrawn four times a second.
-async fn draw(progress: Arc<Progress>, total: u64, started: Instant) {
+/// The progress bar on standard error (indicatif: drawn on a terminal only).
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    let template = "[{bar:30}] {pos}/{len} resources, {msg} ({elapsed})";
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("#>-"));
+    }
+    bar
+}
+
+/// Keeps the bar up to date, four times a second (the streams count in atomics, so that
+/// a record costs no more than an increment).
+async fn draw(progress: Arc<Progress>, bar: indicatif::ProgressBar) {
     loop {
-        let done = progress.done.load(Relaxed);
-        let width = 30;
-        let filled = (done * width / total.max(1)) as usize;
-        eprint!(
-            "\r[{}{}] {done}/{total} resources, {} records, {:.0?}   ",
-            "#".repeat(filled),
-            "-".repeat(width as usize - filled),
-            progress.records.load(Relaxed),
-            Duration::from_secs(started.elapsed().as_secs()),
-        );
+        bar.set_position(progress.done.load(Relaxed));
+        bar.set_message(format!("{} records", progress.records.load(Relaxed)));
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

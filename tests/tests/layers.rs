@@ -458,11 +458,29 @@ fn each_kind_of_change_has_one_room() {
         !main.contains("pub fn") && !main.contains("pub struct"),
         "xtask's main.rs defines what jobs import"
     );
+    // The client: its attempt loop and admission in rooms of their own.
+    for room in [
+        "runtime/src/client/attempt.rs",
+        "runtime/src/client/admission.rs",
+    ] {
+        assert!(!code_of(room).is_empty(), "{room}");
+    }
+}
+
+/// The API's description is defined once, in servicetitan-api-model.
+#[test]
+fn the_api_is_described_once() {
     // The API's description is defined once, in servicetitan-api-model: the generator fills
-    // it, the stand-in reads it, and the stand-in never depends on the generator.
+    // it, the stand-in and the command line read it, the runtime takes its `Method`, and the
+    // stand-in never depends on the generator.
     let manifest =
         |p: &str| std::fs::read_to_string(servicetitan_tests::workspace_root().join(p)).expect(p);
-    for m in ["codegen/Cargo.toml", "mock/Cargo.toml"] {
+    for m in [
+        "codegen/Cargo.toml",
+        "mock/Cargo.toml",
+        "cli/Cargo.toml",
+        "runtime/Cargo.toml",
+    ] {
         assert!(
             manifest(m).contains("servicetitan-api-model"),
             "{m} does not use the API model crate"
@@ -489,11 +507,13 @@ fn each_kind_of_change_has_one_room() {
             "{f} writes the model untyped"
         );
     }
-    // The client: its attempt loop and admission in rooms of their own.
-    for room in [
-        "runtime/src/client/attempt.rs",
-        "runtime/src/client/admission.rs",
-    ] {
-        assert!(!code_of(room).is_empty(), "{room}");
+    for (f, code) in hand_written()
+        .iter()
+        .filter(|(f, _)| !f.starts_with("api-model/"))
+    {
+        assert!(
+            !code.contains(concat!("pub enum ", "Method {")),
+            "{f} defines the HTTP methods again"
+        );
     }
 }
