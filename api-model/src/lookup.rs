@@ -1,6 +1,6 @@
 //! The model the crate was built with, and finding things in a model.
 
-use crate::{Domain, Model, Operation, Paging, TypeDef};
+use crate::{Domain, Model, Operation, TypeDef};
 
 /// The model of the API this crate was built with: `api.json`, written by
 /// `cargo xtask generate` from the documents in `specs/v2` (checked fresh by
@@ -33,10 +33,14 @@ impl Model {
 
 impl Operation {
     /// Whether calling it may change the tenant's data: every method but `GET`, except
-    /// the lists that take their filter in a POST body (they answer pages and change
-    /// nothing).
+    /// those that answer pages (a report's data, a list filtered in a POST body) and those
+    /// whose scopes are all read scopes (`tn.rpr.reports:r`): they change nothing.
     pub fn writes(&self) -> bool {
-        self.method != crate::Method::Get && !matches!(self.paging, Some(Paging::Body { .. }))
+        let reads_only = self
+            .scopes
+            .as_ref()
+            .is_some_and(|s| !s.is_empty() && s.iter().all(|s| s.ends_with(":r")));
+        self.method != crate::Method::Get && self.paging.is_none() && !reads_only
     }
 
     /// Its name as a command (`get-list`) under its resource's (`customers`).

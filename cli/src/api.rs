@@ -56,7 +56,6 @@ pub fn runtime_operation(d: &Domain, o: &Operation) -> Result<&'static rt::Opera
     if let Some(op) = made.get(&key) {
         return Ok(op);
     }
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
     let scopes: Option<&'static [&'static str]> = o.scopes.as_ref().map(|list| {
         let v: Vec<&'static str> = list.iter().map(|s| leak(s)).collect();
         &*Box::leak(v.into_boxed_slice())
@@ -82,7 +81,6 @@ pub fn runtime_operation(d: &Domain, o: &Operation) -> Result<&'static rt::Opera
 /// The operation's declared answers, for the runtime's drift notes on statuses and media
 /// types (kept for the process's life, as the operation is).
 fn answers(o: &Operation) -> &'static [(&'static str, &'static [&'static str])] {
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
     let list: Vec<(&'static str, &'static [&'static str])> = o
         .answers
         .iter()
@@ -92,4 +90,9 @@ fn answers(o: &Operation) -> &'static [(&'static str, &'static [&'static str])] 
         })
         .collect();
     Box::leak(list.into_boxed_slice())
+}
+
+/// A string kept for the process's life.
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
 }

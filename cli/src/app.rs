@@ -112,6 +112,7 @@ async fn dispatch(m: &ArgMatches) -> Result<(), Failure> {
     let choice = Choice {
         profile: m.get_one::<String>("profile").cloned(),
         tenant: m.get_one::<i64>("tenant").copied(),
+        dry_run: false,
     };
     let output = m.get_one::<String>("output").cloned();
     let Some((name, sub)) = m.subcommand() else {

@@ -48,6 +48,12 @@ impl Failure {
         let refused = match e.kind() {
             ErrorKind::Api { status, .. } => (400..500).contains(status),
             ErrorKind::Auth { status, .. } => status.is_some_and(|s| (400..500).contains(&s)),
+            // The token's granted scopes lack the operation's: the API would refuse it.
+            ErrorKind::MissingScope { .. } => true,
+            // Refused before sending: the configuration or a parameter's value.
+            ErrorKind::Config(_) | ErrorKind::InvalidParameter { .. } => {
+                return Failure::Usage(e.to_string())
+            }
             _ => false,
         };
         if refused {

@@ -44,7 +44,11 @@ impl Source {
         match self {
             Source::Value(_) => "in the file".into(),
             Source::Env { env } => format!("from ${env}"),
-            Source::Command { command } => format!("printed by `{command}`"),
+            Source::Command { command } => {
+                // The command's arguments may hold a session token: its program only.
+                let program = command.split_whitespace().next().unwrap_or_default();
+                format!("printed by a command (`{program} ...`)")
+            }
         }
     }
 
@@ -170,8 +174,12 @@ pub fn chosen(flag: Option<&str>) -> Result<Option<(String, Profile)>, String> {
     }
 }
 
-/// The `ST_*` values a profile sets, its secrets resolved.
-pub fn variables(name: &str, p: &Profile) -> Result<HashMap<&'static str, String>, String> {
+/// The `ST_*` values a profile sets, its secrets resolved (`secrets`), or left out.
+pub fn variables(
+    name: &str,
+    p: &Profile,
+    secrets: bool,
+) -> Result<HashMap<&'static str, String>, String> {
     let mut out = HashMap::new();
     if let Some(t) = p.tenant {
         out.insert("ST_TENANT_ID", t.to_string());
@@ -190,7 +198,7 @@ pub fn variables(name: &str, p: &Profile) -> Result<HashMap<&'static str, String
         ("ST_CLIENT_ID", "client_id", &p.client_id),
         ("ST_CLIENT_SECRET", "client_secret", &p.client_secret),
     ] {
-        if let Some(s) = source {
+        if let (Some(s), true) = (source, secrets) {
             out.insert(key, s.resolve(name, field)?);
         }
     }
@@ -225,14 +233,26 @@ pub fn describe(name: &str, p: &Profile) -> String {
         );
     }
     if let Some(u) = &p.api_url {
-        add("api_url", u.clone());
+        add("api_url", without_userinfo(u));
     }
     if let Some(u) = &p.auth_url {
-        add("auth_url", u.clone());
+        add("auth_url", without_userinfo(u));
     }
     add("allow_writes", p.allow_writes.to_string());
     if let Some(a) = &p.audit {
         add("audit", a.display().to_string());
     }
     lines.join("\n")
+}
+
+/// A URL with any `user:password@` masked.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }

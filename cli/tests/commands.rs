@@ -337,3 +337,112 @@ async fn a_closed_pipe_ends_quietly() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn lists_maps_and_signs_are_sent_as_the_client_sends_them() {
+    let m = stand_in().await;
+    m.clear_requests();
+    let out = st(
+        &m,
+        &[
+            "accounting",
+            "invoices",
+            "get-list",
+            "--statuses",
+            "posted,pending",
+            "--assigned-to-ids",
+            "1,2",
+            "--assigned-to-ids",
+            "3",
+            "--custom-field-fields",
+            "Color=Red",
+            "--sort",
+            "-Id",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let sent = m
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/invoices"))
+        .expect("the list was asked");
+    let pairs: Vec<(&str, &str)> = sent
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    for pair in [
+        ("statuses", "Posted"),
+        ("statuses", "Pending"),
+        ("assignedToIds", "1"),
+        ("assignedToIds", "2"),
+        ("assignedToIds", "3"),
+        ("customField.Fields[Color]", "Red"),
+        ("sort", "-Id"),
+    ] {
+        assert!(pairs.contains(&pair), "{pair:?} not in {pairs:?}");
+    }
+    let out = st(
+        &m,
+        &[
+            "accounting",
+            "invoices",
+            "get-list",
+            "--custom-field-fields",
+            "Red",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("KEY=VALUE"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn a_dry_run_needs_no_secret_and_a_checkpoint_no_table() {
+    let m = stand_in().await;
+    let bin = Path::new(env!("CARGO_BIN_EXE_servicetitan"));
+    let out = st_command(bin, &m)
+        .env_remove("ST_CLIENT_SECRET")
+        .env_remove("ST_APP_KEY")
+        .args([
+            "crm",
+            "customers",
+            "update",
+            "--id",
+            "4",
+            "--set",
+            "active=false",
+            "--dry-run",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .await
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("PATCH ") && stdout.contains("\"active\": false"),
+        "{stdout}"
+    );
+    let out = st(
+        &m,
+        &[
+            "crm",
+            "export-customers",
+            "get-customers",
+            "--all",
+            "--checkpoint",
+            "cp.json",
+            "-o",
+            "table",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("choose -o jsonl"), "{}", out.stderr);
+}

@@ -234,3 +234,50 @@ async fn over_http_the_bearer_token_is_required() {
     assert!(body.contains("\"servicetitan\""), "{body}");
     child.kill().await.expect("stopped");
 }
+
+#[tokio::test]
+async fn single_tools_narrow_what_is_reachable_and_reports_are_reads() {
+    let m = stand_in().await;
+    let client = connect(&m, &["--domains", "crm", "--tools", "Jobs_Get"]).await;
+    let tools = client.list_all_tools().await.expect("tools");
+    assert!(tools.iter().any(|t| t.name == "jpm_jobs_get"));
+    let job = call(&client, "jpm_jobs_get", json!({"id": 3})).await;
+    assert_eq!(job.is_error, Some(false), "{}", text(&job));
+    let other = call(
+        &client,
+        "call_operation",
+        json!({"operation": "Invoices_GetList"}),
+    )
+    .await;
+    assert_eq!(other.is_error, Some(true));
+    assert!(text(&other).contains("does not offer"), "{}", text(&other));
+    client.cancel().await.expect("ends");
+
+    let all = connect(&m, &["--allow-writes"]).await;
+    let found = text(
+        &call(
+            &all,
+            "find_operations",
+            json!({"query": "report data", "domain": "reporting"}),
+        )
+        .await,
+    );
+    assert!(
+        found.contains("reporting_report_category_reports_get_data"),
+        "a read: {found}"
+    );
+    let upload = call(
+        &all,
+        "call_operation",
+        json!({"operation": "Jobs_CreateAttachment",
+        "arguments": {"id": 1, "file": "/etc/passwd"}, "confirm": true}),
+    )
+    .await;
+    assert_eq!(upload.is_error, Some(true), "{}", text(&upload));
+    assert!(
+        text(&upload).contains("uploads a file: the command line does it"),
+        "{}",
+        text(&upload)
+    );
+    all.cancel().await.expect("ends");
+}

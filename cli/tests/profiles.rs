@@ -81,7 +81,10 @@ async fn a_profile_configures_a_command_and_is_listed_without_its_secrets() {
         let out = run(args, None).await.expect("runs");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{text}");
-        assert!(text.contains("client_secret: printed by `cat "), "{text}");
+        assert!(
+            text.contains("client_secret: printed by a command (`cat ...`)"),
+            "{text}"
+        );
         assert!(text.contains("app_key: from $TEST_APP_KEY"), "{text}");
         assert!(
             !text.contains(&s.app_key) && !text.contains(&s.client_secret),

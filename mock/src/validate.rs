@@ -4,34 +4,16 @@
 
 use crate::model::{Api, Ty};
 use serde_json::Value;
-use servicetitan_api_model::check::{Checker, Format, Formats};
+use servicetitan_api_model::check::Checker;
 use servicetitan_runtime as rt;
 
 /// Problems found: (field path, message).
 pub type Problems = Vec<(String, String)>;
 
-/// The runtime's parsers.
-struct Runtime;
-
-impl Formats for Runtime {
-    fn fits(&self, format: Format, value: &Value) -> bool {
-        fn parses<T: serde::de::DeserializeOwned>(value: &Value) -> bool {
-            T::deserialize(value).is_ok()
-        }
-        match format {
-            Format::Decimal => parses::<rt::Decimal>(value),
-            Format::DateTime => parses::<rt::DateTime>(value),
-            Format::Date => parses::<rt::Date>(value),
-            Format::TimeSpan => parses::<rt::TimeSpan>(value),
-            Format::Binary => parses::<rt::Binary>(value),
-        }
-    }
-}
-
 fn checker(api: &Api) -> Checker<'_> {
     Checker {
         types: &api.types,
-        formats: &Runtime,
+        formats: &rt::WireFormats,
         unknown_fields: false,
     }
 }

@@ -97,4 +97,4 @@ pub use record::{Recorder, Replay, PERSONAL_FIELDS, REDACTED};
 pub use reqwest;
 pub use retry::RetryPolicy;
 pub use sync::{list_changes_with, ChangeOptions, RawRecord, StreamId};
-pub use types::ParseError;
+pub use types::{ParseError, WireFormats};

@@ -4,7 +4,7 @@
 use super::tools::{self, Selection};
 use crate::api::Found;
 use crate::exit::Failure;
-use crate::ops::context::Context;
+use crate::ops::context::{with_status, Context};
 use crate::ops::guard;
 use crate::ops::send::{self, Answer};
 use rmcp::model::{
@@ -257,33 +257,16 @@ impl Server {
                 return (format!("Not sent (a dry run): call again with confirm: true to send it.\n\n{shown}"), false);
             }
         }
-        let result = send::once(&me.ctx.client, &call).await;
-        if f.1.writes() {
-            if let Some(file) = &me.audit {
-                let answer_id = match &result {
-                    Ok(Answer::Json(v)) => v.get("id").cloned(),
-                    _ => None,
-                };
-                let a = guard::Audited {
-                    call: &call,
-                    tenant,
-                    profile: me.ctx.profile.as_deref(),
-                    status: me.ctx.last_status(),
-                    answer_id,
-                    failure: match &result {
-                        Ok(_) => None,
-                        Err(Failure::Refused(_)) => Some("refused"),
-                        Err(_) => Some("failed"),
-                    },
-                };
-                if let Err(Failure::Failed(e) | Failure::Usage(e) | Failure::Refused(e)) =
-                    guard::audit(file, &a)
-                {
-                    return (
-                        format!("the call was sent, but its audit line was not written: {e}"),
-                        true,
-                    );
-                }
+        let (result, status) = with_status(send::once(&me.ctx.client, &call)).await;
+        if let (true, Some(file)) = (f.1.writes(), &me.audit) {
+            let a = guard::Audited::of(&call, tenant, me.ctx.profile.as_deref(), status, &result);
+            if let Err(Failure::Failed(e) | Failure::Usage(e) | Failure::Refused(e)) =
+                guard::audit(file, &a)
+            {
+                return (
+                    format!("the call was sent, but its audit line was not written: {e}"),
+                    true,
+                );
             }
         }
         match result {

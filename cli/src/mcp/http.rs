@@ -38,10 +38,16 @@ pub async fn serve(server: Server, addr: &str, token: String) -> Result<(), Fail
     ));
     let token: Arc<[u8]> = Arc::from(token.into_bytes());
     loop {
-        let (stream, _) = listener
-            .accept()
-            .await
-            .map_err(|e| Failure::Failed(format!("accepting a connection: {e}")))?;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Too many open files, a connection reset before it was accepted: the
+                // server goes on.
+                eprintln!("servicetitan mcp: a connection was not accepted: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let (service, token) = (service.clone(), token.clone());
         tokio::spawn(async move {
             let handle = hyper::service::service_fn(move |req: Request<Incoming>| {

@@ -6,8 +6,9 @@
 //! call one), through which the whole API is reachable without handing an assistant
 //! hundreds of tools; `--domains crm,jpm` (or `all`) and `--tools` add operations as tools
 //! of their own, `--exclude` takes some away. It is read-only unless started with
-//! `--allow-writes` (or the profile's `allow_writes`): tools that change data are then
-//! not even listed. A write called without `confirm: true` answers its dry run.
+//! `--allow-writes` (a profile's `allow_writes` lets a person write, not an assistant):
+//! tools that change data are otherwise not even listed. A write called without
+//! `confirm: true` answers its dry run.
 
 mod handler;
 mod http;
@@ -40,8 +41,9 @@ pub fn command() -> Command {
              By default it lists three discovery tools: find_operations, describe_operation and \
              call_operation, through which every operation is reachable. --domains adds each \
              operation of those domains as a tool of its own; --tools adds single ones; --exclude \
-             takes some away. It is read-only unless --allow-writes (or the profile's allow_writes): \
-             operations that change data are then listed, and sent only with confirm: true.",
+             takes some away. It is read-only unless started with --allow-writes (a profile's allow_writes does not \
+             apply to it): operations that change data are then listed, and sent only with \
+             confirm: true.",
         )
         .arg(list("domains", "DOMAIN,...", "Offer these domains' operations as tools (`all`: every domain)"))
         .arg(list("tools", "TOOL,...", "Offer these operations as tools (tool names or operation ids)"))
@@ -80,7 +82,9 @@ pub fn server(m: &ArgMatches, choice: &Choice) -> Result<Server, Failure> {
         domains: strings(m, "domains"),
         tools: strings(m, "tools"),
         exclude: strings(m, "exclude"),
-        writes: m.get_flag("allow-writes") || ctx.allow_writes,
+        // Only this flag: a profile that lets a person write does not hand an assistant
+        // tools that write.
+        writes: m.get_flag("allow-writes"),
     };
     let audit = m
         .get_one::<String>("audit")

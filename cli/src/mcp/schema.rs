@@ -16,18 +16,13 @@ pub fn input(model: &Model, o: &Operation) -> Map<String, Value> {
         Some(Body::Multipart { multipart }) => multipart.as_slice(),
         _ => &[],
     };
-    for p in o.params.iter().chain(parts) {
+    // Files are uploaded from the command line only: an assistant names no file.
+    for p in o.params.iter().chain(parts).filter(|p| p.ty != Ty::File) {
         let key = argument_name(o, p);
         let mut s = ty(model, &p.ty, &mut defs);
         let mut words = p.doc.clone().unwrap_or_default();
         if let Some(r) = &p.refers_to {
             words = format!("{words} (the id of a {r})").trim().to_string();
-        }
-        if p.ty == Ty::File {
-            s = json!({"type": "string"});
-            words = format!("{words} A path to a file on the server's machine.")
-                .trim()
-                .to_string();
         }
         describe(&mut s, &words);
         props.insert(key.clone(), s);

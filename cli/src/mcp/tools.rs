@@ -57,12 +57,12 @@ pub fn offered(
         .operations()
         .filter(|(d, o)| !s.exclude.iter().any(|x| names(d, o, x)))
         .filter(|(_, o)| s.writes || !o.writes())
-        .filter(|(d, _)| {
-            s.domains.is_empty()
+        .filter(|(d, o)| {
+            (s.domains.is_empty() && s.tools.is_empty())
                 || s.domains
                     .iter()
                     .any(|x| x == "all" || x.replace('-', "_") == d.module)
-                || !s.tools.is_empty()
+                || s.tools.iter().any(|t| names(d, o, t))
         })
         .collect();
     let tools = reachable
@@ -95,8 +95,15 @@ pub fn description(d: &servicetitan_api_model::Domain, o: &Operation) -> String 
     if o.writes() {
         out.push_str(". Changes data: without confirm: true, the request is shown and not sent.");
     }
-    if o.paging.is_some() {
-        out.push_str(". Answers a page at a time: `page` and `pageSize` choose one.");
+    match &o.paging {
+        Some(servicetitan_api_model::Paging::Export(from)) => out.push_str(&format!(
+            ". Answers a batch at a time: the next continues from `{from}` = the answer's continueFrom."
+        )),
+        Some(servicetitan_api_model::Paging::Pages(page)) => out.push_str(&format!(
+            ". Answers a page at a time: `{page}` (and `pageSize`) choose one."
+        )),
+        Some(_) => out.push_str(". Answers a page at a time."),
+        None => {}
     }
     out
 }
@@ -166,12 +173,21 @@ pub fn call_from_arguments(
     (d, o): Found<'static>,
     args: &Map<String, Value>,
 ) -> Result<Call, String> {
-    let mut call = Call::new(d, o);
-    let mut problems = Problems::new();
     let parts: &[Param] = match &o.body {
         Some(Body::Multipart { multipart }) => multipart,
         _ => &[],
     };
+    if parts.iter().any(|p| p.ty == Ty::File) {
+        // A path on the server's machine, chosen by an assistant, is not taken.
+        let (r, a) = o.command_names();
+        return Err(format!(
+            "{} uploads a file: the command line does it (`servicetitan {} {r} {a} --help`), not MCP",
+            o.id,
+            d.command_name()
+        ));
+    }
+    let mut call = Call::new(d, o);
+    let mut problems = Problems::new();
     let known: Vec<String> = o
         .params
         .iter()
@@ -200,7 +216,7 @@ pub fn call_from_arguments(
             None | Some(Value::Null) => {}
             Some(v) => {
                 if let Some(t) = texts(model, p, v, &key, &mut problems) {
-                    call.set(p, t)
+                    call.set(model, p, t)
                 }
             }
         }

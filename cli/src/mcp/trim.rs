@@ -24,6 +24,13 @@ pub fn answer(v: &Value, max: usize) -> String {
     }
     let mut page: Map<String, Value> = v.as_object().cloned().unwrap_or_default();
     let shown = kept.len();
+    if shown == 0 {
+        return format!(
+            "{}\n\nNote: one record of this page is longer than {max} characters: \
+             the server's --max-answer-chars sets the limit.",
+            text(&whole, max)
+        );
+    }
     page.insert("data".into(), Value::Array(kept));
     let page = Value::Object(page);
     with_note(page.to_string(), v, Some((shown, data.len())))

@@ -143,7 +143,13 @@ fn apply(model: &Model, ty: &Ty, body: &mut Value, set: &str) -> Result<(), Stri
                 let Value::Array(items) = at else {
                     return Err(PLACED.into());
                 };
-                while items.len() <= *i {
+                if *i > items.len() {
+                    return Err(format!(
+                        "--set {path}: [{i}] is past the list's end; the next item is [{}]",
+                        items.len()
+                    ));
+                }
+                if *i == items.len() {
                     items.push(Value::Null);
                 }
                 &mut items[*i]
@@ -244,6 +250,9 @@ mod tests {
             err.contains("locations: The locations field is required"),
             "{err}"
         );
+        let err = build(model, &ty, None, &["locations[4000000000].name=x".into()])
+            .expect_err("past the end");
+        assert!(err.contains("the next item is [0]"), "{err}");
         let err = build(model, &ty, None, &["doNotMail=maybe".into()]).expect_err("type");
         assert!(
             err.contains("doNotMail: the value is not JSON; doNotMail takes true or false"),

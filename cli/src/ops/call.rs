@@ -46,8 +46,15 @@ impl Call {
         }
     }
 
-    /// Sets parameter `p` from texts already checked (one, or several for a list).
-    pub fn set(&mut self, p: &Param, texts: Vec<String>) {
+    /// Sets parameter `p` from texts already checked (one, or several for a list), as
+    /// the runtime writes generated code's: a list repeats the name (`ids=1&ids=2`, a
+    /// list of numbers or enum values also from `1,2`), a list of objects is written
+    /// `name[0].field=value`, a map `name[key]=value`, an id list comma-separated.
+    pub fn set(&mut self, model: &Model, p: &Param, texts: Vec<String>) {
+        let texts: Vec<String> = texts
+            .iter()
+            .map(|t| super::values::canonical(model, &p.ty, t))
+            .collect();
         match p.place {
             Place::Path => {
                 if let Some(t) = texts.into_iter().next() {
@@ -55,18 +62,8 @@ impl Call {
                 }
             }
             Place::Query => {
-                for t in texts {
-                    match (&p.ty, t.split_once('=')) {
-                        (Ty::Map(_), Some((k, v))) => {
-                            self.query.push((format!("{}.{k}", p.wire), v.to_string()))
-                        }
-                        (Ty::Ids { .. }, _) => {
-                            let ids: Vec<&str> = t.split(',').map(str::trim).collect();
-                            self.query.push((p.wire.clone(), ids.join(",")))
-                        }
-                        _ => self.query.push((p.wire.clone(), t)),
-                    }
-                }
+                let pairs = query_pairs(model, p, texts);
+                self.query.extend(pairs);
             }
             Place::Part => {
                 for t in texts {
@@ -158,6 +155,49 @@ impl Call {
     }
 }
 
+/// A query parameter's pairs, from its texts.
+fn query_pairs(model: &Model, p: &Param, texts: Vec<String>) -> Vec<(String, String)> {
+    let wire = &p.wire;
+    let mut out = Vec::new();
+    match &p.ty {
+        Ty::Map(_) => {
+            for t in texts {
+                if let Some((k, v)) = t.split_once('=') {
+                    out.push((format!("{wire}[{k}]"), v.to_string()));
+                }
+            }
+        }
+        Ty::Vec(item) if super::body::fields(model, item).is_some() => {
+            let objects = texts
+                .iter()
+                .filter_map(|t| serde_json::from_str::<Value>(t).ok());
+            for (i, object) in objects.enumerate() {
+                for (k, v) in object.as_object().into_iter().flatten() {
+                    let text = match v {
+                        Value::Null => continue,
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    out.push((format!("{wire}[{i}].{k}"), text));
+                }
+            }
+        }
+        Ty::Vec(item) if !matches!(item.as_ref(), Ty::String) => {
+            for t in texts {
+                out.extend(t.split(',').map(|x| (wire.clone(), x.trim().to_string())));
+            }
+        }
+        Ty::Ids { .. } => {
+            for t in texts {
+                let ids: Vec<&str> = t.split(',').map(str::trim).collect();
+                out.push((wire.clone(), ids.join(",")));
+            }
+        }
+        _ => out.extend(texts.into_iter().map(|t| (wire.clone(), t))),
+    }
+    out
+}
+
 /// Reads a call from the command's matches (every flag already checked by clap).
 pub fn from_matches(
     model: &'static Model,
@@ -176,7 +216,7 @@ pub fn from_matches(
             .map(|v| v.cloned().collect())
             .unwrap_or_default();
         if !texts.is_empty() {
-            call.set(p, texts);
+            call.set(model, p, texts);
         }
     }
     if let Some(Body::Json { json, required }) = &op.body {

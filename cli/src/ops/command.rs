@@ -258,6 +258,17 @@ fn param_arg(model: &'static Model, o: &Operation, p: &Param) -> Arg {
     if matches!(p.ty, Ty::Vec(_) | Ty::Map(_)) {
         arg = arg.action(ArgAction::Append);
     }
+    // A list of numbers or enum values also from `1,2` (text and objects may hold commas).
+    if let Ty::Vec(item) = &p.ty {
+        if !matches!(item.as_ref(), Ty::String) && super::body::fields(model, item).is_none() {
+            arg = arg.value_delimiter(',');
+        }
+    }
+    // `--sort -ModifiedOn`, `--latitude -33.8`: a value may begin with a hyphen.
+    let sort = matches!(p.ty, Ty::Sort(_)) || p.wire.eq_ignore_ascii_case("sort");
+    if sort || matches!(p.ty, Ty::I32 | Ty::I64 | Ty::F64 | Ty::Decimal) {
+        arg = arg.allow_hyphen_values(true);
+    }
     match (&p.ty, values::enum_values(model, &p.ty)) {
         (Ty::Sort(_), _) | (Ty::File, _) => arg.value_parser(checked(model, p)),
         (_, Some(values)) => arg
@@ -273,17 +284,24 @@ fn checked(model: &'static Model, p: &Param) -> ValueParser {
     let ty = p.ty.clone();
     let name = p.wire.clone();
     ValueParser::new(move |text: &str| -> Result<String, String> {
-        if matches!(ty, Ty::File | Ty::Map(_)) {
-            return Ok(text.to_string());
-        }
         let mut problems = Problems::new();
-        checker(model, false).text(&ty, text, &name, &mut problems);
+        match &ty {
+            Ty::File => return Ok(text.to_string()),
+            Ty::Map(_) if !text.contains('=') => return Err("write KEY=VALUE".into()),
+            Ty::Map(_) => return Ok(text.to_string()),
+            Ty::Vec(item) if super::body::fields(model, item).is_some() => {
+                let value: serde_json::Value = serde_json::from_str(text)
+                    .map_err(|_| format!("write a JSON object: {}", values::words(model, item)))?;
+                checker(model, true).json(item, &value, &name, &mut problems);
+            }
+            _ => checker(model, false).text(&ty, text, &name, &mut problems),
+        }
         match problems.first() {
             None => Ok(values::canonical(model, &ty, text)),
             Some((_, message)) if message.starts_with("The value is not") => {
                 Err(format!("it takes {}", values::words(model, &ty)))
             }
-            Some((_, message)) => Err(message.clone()),
+            Some((at, message)) => Err(format!("{at}: {message}")),
         }
     })
 }

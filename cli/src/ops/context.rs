@@ -4,17 +4,22 @@
 
 use crate::exit::Failure;
 use servicetitan::runtime::{AttemptOutcome, Config, Hook, Runtime, TenantClient};
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 
 /// Where a command's configuration comes from: `--profile`, `--tenant`.
 #[derive(Debug, Clone, Default)]
 pub struct Choice {
     pub profile: Option<String>,
     pub tenant: Option<i64>,
+    /// Nothing will be sent: secrets are neither needed nor read (no command is run).
+    pub dry_run: bool,
 }
+
+/// What a dry run puts where a secret would be.
+const UNREAD: &str = "(not read for a dry run)";
 
 /// The configured client and what the profile says of writes.
 pub struct Context {
@@ -23,17 +28,32 @@ pub struct Context {
     pub allow_writes: bool,
     pub audit: Option<PathBuf>,
     pub api_url: String,
-    status: Arc<AtomicU32>,
 }
 
-/// Keeps the last attempt's status.
-struct LastStatus(Arc<AtomicU32>);
+tokio::task_local! {
+    /// The last status of the call being awaited in this task ([`with_status`]).
+    static STATUS: Cell<Option<u16>>;
+}
+
+/// Keeps each attempt's status for the call that made it (the runtime attempts inside
+/// the caller's task, so a task-local is the call's own: calls side by side, as an MCP
+/// server makes them, each see theirs).
+struct LastStatus;
 
 impl Hook for LastStatus {
     fn after_attempt(&self, outcome: &AttemptOutcome<'_>) {
-        self.0
-            .store(outcome.status.map_or(0, u32::from), Ordering::Relaxed);
+        let _ = STATUS.try_with(|s| s.set(outcome.status));
     }
+}
+
+/// Awaits `call`, and gives the status of its last attempt's answer, when there was one.
+pub async fn with_status<F: Future>(call: F) -> (F::Output, Option<u16>) {
+    STATUS
+        .scope(Cell::new(None), async move {
+            let out = call.await;
+            (out, STATUS.with(Cell::get))
+        })
+        .await
 }
 
 /// The chosen profile, by name.
@@ -43,17 +63,24 @@ pub type Chosen = Option<(String, crate::profiles::Profile)>;
 pub fn lookup(choice: &Choice) -> Result<(impl Fn(&str) -> Option<String>, Chosen), Failure> {
     let profile = crate::profiles::chosen(choice.profile.as_deref()).map_err(Failure::Usage)?;
     let vars: HashMap<&'static str, String> = match &profile {
-        Some((name, p)) => crate::profiles::variables(name, p).map_err(Failure::Usage)?,
+        Some((name, p)) => {
+            crate::profiles::variables(name, p, !choice.dry_run).map_err(Failure::Usage)?
+        }
         None => HashMap::new(),
     };
-    let tenant = choice.tenant;
+    let (tenant, dry_run) = (choice.tenant, choice.dry_run);
     let get = move |k: &str| -> Option<String> {
         if k == "ST_TENANT_ID" {
             if let Some(t) = tenant {
                 return Some(t.to_string());
             }
         }
-        vars.get(k).cloned().or_else(|| std::env::var(k).ok())
+        let secret = matches!(k, "ST_APP_KEY" | "ST_CLIENT_ID" | "ST_CLIENT_SECRET");
+        match vars.get(k).cloned().or_else(|| std::env::var(k).ok()) {
+            None if dry_run && secret => Some(UNREAD.into()),
+            Some(_) if dry_run && secret => Some(UNREAD.into()),
+            v => v,
+        }
     };
     Ok((get, profile))
 }
@@ -65,8 +92,7 @@ impl Context {
         let config = Config::from_lookup(&get).map_err(|e| Failure::Usage(e.to_string()))?;
         let tenant = config.tenant_id();
         let api_url = config.environment().api_url().to_string();
-        let status = Arc::new(AtomicU32::new(0));
-        let builder = config.into_builder().hook(LastStatus(status.clone()));
+        let builder = config.into_builder().hook(LastStatus);
         let runtime = Runtime::new(builder).map_err(|e| Failure::Usage(e.to_string()))?;
         let (name, p) = profile.unzip();
         let p = p.unwrap_or_default();
@@ -76,16 +102,7 @@ impl Context {
             allow_writes: p.allow_writes,
             audit: p.audit,
             api_url,
-            status,
         })
-    }
-
-    /// The last answer's status, when there was one.
-    pub fn last_status(&self) -> Option<u16> {
-        match self.status.load(Ordering::Relaxed) {
-            0 => None,
-            s => u16::try_from(s).ok(),
-        }
     }
 
     /// The tenant.

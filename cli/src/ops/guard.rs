@@ -88,6 +88,37 @@ pub struct Audited<'a> {
     pub failure: Option<&'static str>,
 }
 
+impl<'a> Audited<'a> {
+    /// The audit of `call`, which ended in `result` with its last answer's `status`.
+    pub fn of(
+        call: &'a Call,
+        tenant: i64,
+        profile: Option<&'a str>,
+        status: Option<u16>,
+        result: &Result<super::send::Answer, Failure>,
+    ) -> Audited<'a> {
+        let answer_id = match result {
+            Ok(super::send::Answer::Json(v)) => v
+                .get("id")
+                .filter(|v| v.is_number() || v.is_string())
+                .cloned(),
+            _ => None,
+        };
+        Audited {
+            call,
+            tenant,
+            profile,
+            status,
+            answer_id,
+            failure: match result {
+                Ok(_) => None,
+                Err(Failure::Refused(_)) => Some("refused"),
+                Err(_) => Some("failed"),
+            },
+        }
+    }
+}
+
 /// Appends one JSON line for a write to `file` (made readable by its owner only).
 pub fn audit(file: &Path, a: &Audited<'_>) -> Result<(), Failure> {
     let mut ids: Map<String, Value> = a.call.ids();

@@ -79,7 +79,15 @@ pub async fn run(
     let call = call::from_matches(model, domain, op, m)?;
     let format = Format::pick(flags.output.as_deref(), std::io::stdout().is_terminal())
         .map_err(Failure::Usage)?;
-    let ctx = Context::build(choice)?;
+    if flags.checkpoint.is_some() && format == Format::Table {
+        return Err(Failure::Usage(
+            "--checkpoint moves as the records are written: choose -o jsonl, csv or json".into(),
+        ));
+    }
+    let ctx = Context::build(&Choice {
+        dry_run: flags.dry_run,
+        ..choice.clone()
+    })?;
     if flags.dry_run {
         let text = guard::dry_run(&call, &ctx.api_url, ctx.tenant());
         return std::io::stdout()
@@ -88,92 +96,97 @@ pub async fn run(
     }
     guard::allowed(&call, flags.allow_writes || ctx.allow_writes)?;
     guard::confirm(&call, ctx.tenant(), ctx.profile.as_deref(), flags.yes)?;
-    let result = execute(model, &ctx, &call, &flags, format).await;
-    drift::summary(ctx.client.client());
-    if op.writes() {
-        if let Some(file) = flags.audit.as_ref().or(ctx.audit.as_ref()) {
-            let audited = guard::Audited {
-                call: &call,
-                tenant: ctx.tenant(),
-                profile: ctx.profile.as_deref(),
-                status: ctx.last_status(),
-                answer_id: result.as_ref().ok().and_then(|id| id.clone()),
-                failure: match &result {
-                    Ok(_) => None,
-                    Err(Failure::Refused(_)) => Some("refused"),
-                    Err(_) => Some("failed"),
-                },
-            };
-            guard::audit(file, &audited)?;
+    let result = if flags.all {
+        every_page(model, &ctx, &call, &flags, format).await
+    } else {
+        let (answer, status) = context::with_status(send::once(&ctx.client, &call)).await;
+        if op.writes() {
+            // Before anything is printed: a closed pipe must not lose the audit line.
+            if let Some(file) = flags.audit.as_ref().or(ctx.audit.as_ref()) {
+                let profile = ctx.profile.as_deref();
+                let audited = guard::Audited::of(&call, ctx.tenant(), profile, status, &answer);
+                guard::audit(file, &audited)?;
+            }
         }
-    }
-    result.map(|_| ())
+        print(model, &call, answer?, &flags, format)
+    };
+    drift::summary(ctx.client.client());
+    result
 }
 
-/// Sends the call and prints what comes back; the id the answer names, if any.
-async fn execute(
+/// Every page (or export batch), written as it arrives; what was read is written even
+/// when a later page fails.
+async fn every_page(
     model: &'static Model,
     ctx: &Context,
     call: &Call,
     flags: &Flags,
     format: Format,
-) -> Result<Option<Value>, Failure> {
+) -> Result<(), Failure> {
     let item = output::item_type(&call.op.response);
     let stdout = std::io::BufWriter::new(std::io::stdout());
-    let mut writer = Writer::new(stdout, format, model, item, flags.all);
-    if flags.all {
-        let bar = progress(call);
-        let pages = send::all(
-            &ctx.client,
-            call.clone(),
-            flags.checkpoint.as_deref(),
-            |page| {
-                writer.answer(page).map_err(Failure::from_io)?;
-                bar.set_message(format!("{} records", writer.count()));
-                bar.tick();
-                Ok(true)
-            },
-        )
-        .await?;
-        bar.finish_and_clear();
-        let n = writer.finish().map_err(Failure::from_io)?;
-        eprintln!("{n} records in {pages} pages");
-        return Ok(None);
-    }
-    match send::once(&ctx.client, call).await? {
+    let mut writer = Writer::new(stdout, format, model, item, true);
+    let bar = progress(call);
+    let read = send::all(
+        &ctx.client,
+        call.clone(),
+        flags.checkpoint.as_deref(),
+        |page| {
+            writer.answer(page).map_err(Failure::from_io)?;
+            bar.set_message(format!("{} records", writer.count()));
+            bar.tick();
+            Ok(true)
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    let n = writer.finish().map_err(Failure::from_io)?;
+    let pages = read?;
+    eprintln!("{n} records in {pages} pages");
+    Ok(())
+}
+
+/// Prints one answer.
+fn print(
+    model: &'static Model,
+    call: &Call,
+    answer: Answer,
+    flags: &Flags,
+    format: Format,
+) -> Result<(), Failure> {
+    let item = output::item_type(&call.op.response);
+    let stdout = std::io::BufWriter::new(std::io::stdout());
+    let mut writer = Writer::new(stdout, format, model, item, false);
+    match answer {
         Answer::Json(answer) => {
             writer.answer(&answer).map_err(Failure::from_io)?;
             writer.finish().map_err(Failure::from_io)?;
             if answer.get("hasMore").and_then(Value::as_bool) == Some(true) {
-                eprintln!("more pages: --all reads every one (or --page N)");
+                let how = match &call.op.paging {
+                    Some(servicetitan_api_model::Paging::Export(_)) => {
+                        "--all reads every batch (or --from the answer's continueFrom)"
+                    }
+                    _ => "--all reads every page (or --page N)",
+                };
+                eprintln!("more records: {how}");
             }
-            Ok(answer
-                .get("id")
-                .filter(|v| v.is_number() || v.is_string())
-                .cloned())
         }
-        Answer::Bytes(download) => {
-            match &flags.save {
-                Some(path) => std::fs::write(path, &download.bytes)
-                    .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?,
-                None => std::io::stdout()
-                    .write_all(&download.bytes)
-                    .map_err(Failure::from_io)?,
-            }
-            Ok(None)
-        }
-        Answer::Text(text) => {
-            writeln!(std::io::stdout(), "{text}").map_err(Failure::from_io)?;
-            Ok(None)
-        }
+        Answer::Bytes(download) => match &flags.save {
+            Some(path) => std::fs::write(path, &download.bytes)
+                .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?,
+            None => std::io::stdout()
+                .write_all(&download.bytes)
+                .map_err(Failure::from_io)?,
+        },
+        Answer::Text(text) => writeln!(std::io::stdout(), "{text}").map_err(Failure::from_io)?,
         Answer::Redirect(r) => {
             let v = serde_json::json!({"status": r.status, "location": r.location});
             writer.answer(&v).map_err(Failure::from_io)?;
             writer.finish().map_err(Failure::from_io)?;
-            Ok(None)
         }
-        Answer::Empty => Ok(None),
+        Answer::Empty => {}
     }
+    Ok(())
 }
 
 /// A spinner on standard error while pages arrive (drawn only on a terminal).

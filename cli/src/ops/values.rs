@@ -2,32 +2,14 @@
 //! a type in words for help texts and schemas; a parameter's text as the API takes it.
 
 use servicetitan::runtime as rt;
-use servicetitan_api_model::check::{Checker, Format, Formats, Problems};
+use servicetitan_api_model::check::{Checker, Problems};
 use servicetitan_api_model::{Model, Ty, TypeDef};
-
-/// The runtime's parsers decide what a date, a decimal or a time span is.
-pub struct Runtime;
-
-impl Formats for Runtime {
-    fn fits(&self, format: Format, value: &serde_json::Value) -> bool {
-        fn parses<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> bool {
-            T::deserialize(value).is_ok()
-        }
-        match format {
-            Format::Decimal => parses::<rt::Decimal>(value),
-            Format::DateTime => parses::<rt::DateTime>(value),
-            Format::Date => parses::<rt::Date>(value),
-            Format::TimeSpan => parses::<rt::TimeSpan>(value),
-            Format::Binary => parses::<rt::Binary>(value),
-        }
-    }
-}
 
 /// The checker for `model`; `unknown_fields`: whether a property its type lacks is refused.
 pub fn checker(model: &Model, unknown_fields: bool) -> Checker<'_> {
     Checker {
         types: &model.types,
-        formats: &Runtime,
+        formats: &rt::WireFormats,
         unknown_fields,
     }
 }
@@ -141,6 +123,11 @@ pub fn canonical(model: &Model, ty: &Ty, text: &str) -> String {
             };
             format!("{sign}{}", canonical(model, field, name.trim()))
         }
+        Ty::Vec(item) | Ty::Flags(item) if enum_values(model, item).is_some() => text
+            .split(',')
+            .map(|t| canonical(model, item, t.trim()))
+            .collect::<Vec<_>>()
+            .join(","),
         _ => match enum_values(model, ty) {
             Some(values) => values
                 .into_iter()

@@ -5,6 +5,7 @@
 
 mod binary;
 mod enums;
+mod formats;
 mod models;
 mod money;
 mod nullable;
@@ -16,6 +17,7 @@ mod wrappers;
 pub(crate) use binary::{b64_decode, b64_encode};
 pub use binary::{Binary, Download, FilePart, Redirect};
 pub use enums::{de_int_enum, de_string_enum, pick_shape, Flags, IntEnum, WireEnum};
+pub use formats::WireFormats;
 pub(crate) use models::Key;
 pub use models::{de_model, ModelFields, ModelShape};
 pub use money::Decimal;
