@@ -13,9 +13,9 @@ async fn a_profile_configures_a_command_and_is_listed_without_its_secrets() {
     let dir = common::temp_dir("profiles");
     let config = write_config(&dir, &m);
     let bin = Path::new(env!("CARGO_BIN_EXE_servicetitan"));
-    let run = |args: &[&str], profile: Option<&str>| {
+    let run = |args: &'static str, profile: Option<&str>| {
         let mut c = tokio::process::Command::new(bin);
-        c.args(args)
+        c.args(args.split(' '))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("ST_CONFIG", &config)
@@ -27,57 +27,23 @@ async fn a_profile_configures_a_command_and_is_listed_without_its_secrets() {
         }
         c.output()
     };
-    let out = run(
-        &[
-            "--profile",
-            "stand-in",
-            "crm",
-            "customers",
-            "get",
-            "--id",
-            "3",
-            "-o",
-            "json",
-        ],
-        None,
-    )
-    .await
-    .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let succeeded = |out: &std::process::Output| {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+    };
+    let get = "--profile stand-in crm customers get --id 3 -o json";
+    let out = run(get, None).await.expect("runs");
+    succeeded(&out);
     let c: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(c["id"], 3);
 
     // The profile allows writes and names an audit file: no flag needed for either.
-    let out = run(
-        &[
-            "crm",
-            "customers",
-            "update",
-            "--id",
-            "3",
-            "--set",
-            "active=false",
-        ],
-        Some("stand-in"),
-    )
-    .await
-    .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let update = "crm customers update --id 3 --set active=false";
+    succeeded(&run(update, Some("stand-in")).await.expect("runs"));
     let audit = std::fs::read_to_string(dir.join("audit.jsonl")).expect("audited");
     assert!(audit.contains("\"profile\":\"stand-in\""), "{audit}");
 
-    for args in [
-        &["profiles", "list"][..],
-        &["profiles", "show", "stand-in"][..],
-    ] {
+    for args in ["profiles list", "profiles show stand-in"] {
         let out = run(args, None).await.expect("runs");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{text}");
@@ -91,16 +57,16 @@ async fn a_profile_configures_a_command_and_is_listed_without_its_secrets() {
             "{text}"
         );
     }
-    let out = run(&["profiles", "list"], None).await.expect("runs");
+    let out = run("profiles list", None).await.expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains("broken:"));
 
-    let out = run(&["crm", "customers", "get", "--id", "3"], Some("broken"))
+    let out = run("crm customers get --id 3", Some("broken"))
         .await
         .expect("runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("TEST_UNSET_SECRET, which is not set"), "{err}");
-    let out = run(&["crm", "customers", "get", "--id", "3"], Some("nobody"))
+    let out = run("crm customers get --id 3", Some("nobody"))
         .await
         .expect("runs");
     let err = String::from_utf8_lossy(&out.stderr);
