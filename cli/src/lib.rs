@@ -4,13 +4,8 @@
 //! PostgreSQL or JSON-lines files; the tables and their migrations are generated from
 //! ServiceTitan's documents (`generated/`, by `cargo xtask generate`).
 
-pub mod api;
 pub mod app;
 pub mod args;
-pub mod exit;
-pub mod mcp;
-pub mod ops;
-pub mod profiles;
 pub mod reports;
 pub mod row;
 pub mod schema;
@@ -19,3 +14,7 @@ pub mod sync;
 #[rustfmt::skip]
 #[path = "../generated/tables/mod.rs"]
 pub mod tables;
+
+// The commands and the MCP server: a crate of their own, which needs the runtime and the
+// API model but not the generated client, so that it compiles beside it.
+pub use servicetitan_commands::{api, exit, mcp, ops, profiles};

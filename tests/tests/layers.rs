@@ -239,6 +239,7 @@ const CRATES: &[(&str, &[&str])] = &[
     ("api-model/src", &["lib"]),
     ("tests/src", &["lib"]),
     ("cli/src", &["lib", "main"]),
+    ("commands/src", &["lib"]),
 ];
 
 #[test]
@@ -478,7 +479,7 @@ fn the_api_is_described_once() {
     for m in [
         "codegen/Cargo.toml",
         "mock/Cargo.toml",
-        "cli/Cargo.toml",
+        "commands/Cargo.toml",
         "runtime/Cargo.toml",
     ] {
         assert!(

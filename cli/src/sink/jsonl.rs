@@ -102,19 +102,9 @@ impl Files {
     }
 }
 
-/// Replaces `path` whole with `bytes`: written beside it, synced to the disk, then
-/// renamed over it, so a reader (or a run after a crash) sees the old file or the new one,
-/// never half of one.
+/// Replaces `path` whole with `bytes` (written beside it, synced, renamed over it).
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Fallible<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(())
+    Ok(servicetitan_commands::files::replace_file(path, bytes)?)
 }
 
 /// One resource's file.

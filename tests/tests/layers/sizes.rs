@@ -14,6 +14,7 @@ pub(crate) fn hand_written() -> Vec<(String, String)> {
         "readme",
         "api-model",
         "cli",
+        "commands",
     ]
     .iter()
     .map(|d| root.join(d))

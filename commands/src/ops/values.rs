@@ -1,9 +1,9 @@
 //! Values against the model: the checker the stand-in uses, with the runtime's parsers;
 //! a type in words for help texts and schemas; a parameter's text as the API takes it.
 
-use servicetitan::runtime as rt;
 use servicetitan_api_model::check::{Checker, Problems};
 use servicetitan_api_model::{Model, Ty, TypeDef};
+use servicetitan_runtime as rt;
 
 /// The checker for `model`; `unknown_fields`: whether a property its type lacks is refused.
 pub fn checker(model: &Model, unknown_fields: bool) -> Checker<'_> {

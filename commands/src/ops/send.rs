@@ -7,8 +7,8 @@ use super::call::Call;
 use crate::exit::Failure;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use servicetitan::runtime::{Download, Redirect, TenantClient};
 use servicetitan_api_model::{Paging, Response};
+use servicetitan_runtime::{Download, Redirect, TenantClient};
 use std::path::Path;
 
 /// What a success answered.
@@ -85,8 +85,7 @@ pub fn read_checkpoint(path: &Path, call: &Call, tenant: i64) -> Result<Option<S
 
 fn write_checkpoint(path: &Path, c: &ExportCheckpoint) -> Result<(), Failure> {
     let text = serde_json::to_vec(c).map_err(|e| Failure::Failed(e.to_string()))?;
-    crate::sink::jsonl::replace_file(path, &text)
-        .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))
+    crate::files::replace_file(path, &text).map_err(Failure::Failed)
 }
 
 /// Every page (or export batch) of `call`, each answer handed to `page`, in order, until

@@ -9,11 +9,9 @@
 
 use super::values::checker;
 use serde_json::Value;
-use servicetitan::runtime::drift::{
-    self, base_type, DriftKind, DriftNotes, DriftPlace, DriftTally,
-};
 use servicetitan_api_model::check::Problems;
 use servicetitan_api_model::{Domain, Model, Operation, Response, Ty, TypeDef};
+use servicetitan_runtime::drift::{self, base_type, DriftKind, DriftNotes, DriftPlace, DriftTally};
 use std::collections::HashMap;
 
 /// The longest enum value a note keeps (as the runtime's observer).
@@ -196,7 +194,7 @@ impl Walk<'_> {
 
 /// When drift is observed: the report written, and its one line on standard error
 /// (`drift: 1 unknown field in 1 operation (report: drift.jsonl)`).
-pub fn summary(runtime: &servicetitan::Runtime) {
+pub fn summary(runtime: &servicetitan_runtime::Runtime) {
     if !runtime.observes_drift() {
         return;
     }
@@ -211,7 +209,7 @@ pub fn summary(runtime: &servicetitan::Runtime) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use servicetitan::runtime::{Method, Operation, Paged};
+    use servicetitan_runtime::{Method, Operation, Paged};
 
     /// The notes without their times.
     fn places(notes: &DriftNotes) -> Vec<(DriftPlace, u64)> {

@@ -1,8 +1,8 @@
 //! The API model the binary embeds (`servicetitan-api-model`): read once, on the first
 //! command that needs it, and turned into the runtime's operations on demand.
 
-use servicetitan::runtime::{self as rt, RateLimit};
 use servicetitan_api_model::{Domain, Model, Operation};
+use servicetitan_runtime::{self as rt, RateLimit};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;

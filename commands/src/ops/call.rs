@@ -5,8 +5,8 @@
 use super::command::param_id;
 use crate::exit::Failure;
 use serde_json::Value;
-use servicetitan::runtime::{self as rt, FilePart, PathSegment};
 use servicetitan_api_model::{Body, Domain, Model, Operation, Param, Place, Ty};
+use servicetitan_runtime::{self as rt, FilePart, PathSegment};
 use std::path::PathBuf;
 
 /// A multipart part's value.

@@ -43,8 +43,8 @@ impl Failure {
     }
 
     /// A runtime error: a refusal when the API or the token endpoint answered 4xx.
-    pub fn from_runtime(e: &servicetitan::Error) -> Failure {
-        use servicetitan::runtime::ErrorKind;
+    pub fn from_runtime(e: &servicetitan_runtime::Error) -> Failure {
+        use servicetitan_runtime::ErrorKind;
         let refused = match e.kind() {
             ErrorKind::Api { status, .. } => (400..500).contains(status),
             ErrorKind::Auth { status, .. } => status.is_some_and(|s| (400..500).contains(&s)),

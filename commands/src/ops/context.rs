@@ -3,7 +3,7 @@
 //! status (for the audit line).
 
 use crate::exit::Failure;
-use servicetitan::runtime::{AttemptOutcome, Config, Hook, Runtime, TenantClient};
+use servicetitan_runtime::{AttemptOutcome, Config, Hook, Runtime, TenantClient};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::future::Future;
