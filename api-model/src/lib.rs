@@ -22,7 +22,7 @@ pub mod check;
 mod lookup;
 mod method;
 
-pub use lookup::{kebab, API_JSON};
+pub use lookup::{fields_of, kebab, API_JSON};
 pub use method::Method;
 
 /// A type, as the model writes it.

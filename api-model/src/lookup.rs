@@ -1,6 +1,7 @@
 //! The model the crate was built with, and finding things in a model.
 
-use crate::{Domain, Model, Operation, TypeDef};
+use crate::{Domain, Field, Model, Operation, Ty, TypeDef};
+use std::collections::BTreeMap;
 
 /// The model of the API this crate was built with: `api.json`, written by
 /// `cargo xtask generate` from the documents in `specs/v2` (checked fresh by
@@ -21,6 +22,11 @@ impl Model {
     /// The named type `key` (`crm.Customer`).
     pub fn type_def(&self, key: &str) -> Option<&TypeDef> {
         self.types.get(key)
+    }
+
+    /// The fields of an object type, through aliases ([`fields_of`]).
+    pub fn fields(&self, ty: &Ty) -> Option<&[Field]> {
+        fields_of(&self.types, ty)
     }
 
     /// Every operation, with its domain.
@@ -59,4 +65,16 @@ impl Domain {
 /// `get_list` as `get-list`; a raw identifier's `r#` dropped.
 pub fn kebab(snake: &str) -> String {
     snake.trim_start_matches("r#").replace('_', "-")
+}
+
+/// The fields of an object type among `types`, through aliases; `None` for any other type.
+pub fn fields_of<'a>(types: &'a BTreeMap<String, TypeDef>, ty: &Ty) -> Option<&'a [Field]> {
+    match ty {
+        Ty::Ref(key) => match types.get(key)? {
+            TypeDef::Struct { fields, .. } => Some(fields),
+            TypeDef::Alias { ty } => fields_of(types, ty),
+            _ => None,
+        },
+        _ => None,
+    }
 }

@@ -34,15 +34,6 @@ pub fn by_command<'m>(
     Some((d, o))
 }
 
-/// The operation of id `id` (`Customers_GetList`), or of `module`/`id` where two
-/// domains share an id.
-pub fn by_id<'m>(model: &'m Model, id: &str) -> Option<Found<'m>> {
-    let (module, id) = id.split_once('/').unwrap_or(("", id));
-    model
-        .operations()
-        .find(|(d, o)| o.id == id && (module.is_empty() || d.module == module))
-}
-
 /// The runtime's description of `o`, made once per operation and kept for the process's
 /// life (the runtime takes operations by `'static` reference, as generated code has them).
 pub fn runtime_operation(d: &Domain, o: &Operation) -> Result<&'static rt::Operation, String> {

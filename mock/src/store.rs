@@ -7,7 +7,7 @@
 //! keep their serialized JSON, so a page is written by concatenation.
 
 use crate::data::{date_time, Gen, EPOCH};
-use crate::model::{Api, Operation, Ty, TypeDef};
+use crate::model::{Api, Operation, Ty};
 use crate::validate::{check_json, Problems};
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -110,14 +110,7 @@ impl PageAsked {
 
 /// The fields of a struct type, if `ty` is one.
 pub(crate) fn struct_fields<'a>(api: &'a Api, ty: &Ty) -> Option<&'a [crate::model::Field]> {
-    match ty {
-        Ty::Ref(key) => match api.type_def(key)? {
-            TypeDef::Struct { fields, .. } => Some(fields),
-            TypeDef::Alias { ty } => struct_fields(api, ty),
-            _ => None,
-        },
-        _ => None,
-    }
+    servicetitan_api_model::fields_of(&api.types, ty)
 }
 
 /// The stand-in's clock: the system's, or stopped at a time a test set.

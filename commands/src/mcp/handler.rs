@@ -117,17 +117,18 @@ impl Server {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let me = &self.0;
-        if let Some(f) = me.reachable.get(name) {
-            return Ok(*f);
-        }
         if let Some(f) = me
             .reachable
             .values()
-            .find(|(d, o)| o.id == name || format!("{}/{}", d.module, o.id) == name)
+            .find(|(d, o)| tools::names(d, o, name))
         {
             return Ok(*f);
         }
-        let why = match crate::api::by_id(me.model, name) {
+        let named = me
+            .model
+            .operations()
+            .find(|(d, o)| tools::names(d, o, name));
+        let why = match named {
             Some((_, o)) if o.writes() && !me.writes => "it changes data, and this server was started read-only (`servicetitan mcp --allow-writes` offers it)",
             Some(_) => "this server does not offer it (see its --domains, --tools and --exclude)",
             None => "there is no such operation: find_operations finds one",
@@ -253,8 +254,11 @@ impl Server {
                 );
             }
             if args.get("confirm").and_then(Value::as_bool) != Some(true) {
-                let shown = guard::dry_run(&call, &me.ctx.api_url, tenant);
-                return (format!("Not sent (a dry run): call again with confirm: true to send it.\n\n{shown}"), false);
+                return match guard::dry_run(&call, me.ctx.client.client(), tenant) {
+                    Ok(shown) => (format!("Not sent (a dry run): call again with confirm: true to send it.\n\n{shown}"), false),
+                    Err(Failure::Failed(e) | Failure::Usage(e) | Failure::Refused(e)) => (e, true),
+                    Err(Failure::ClosedPipe) => ("the dry run could not be shown".into(), true),
+                };
             }
         }
         let (result, status) = with_status(send::once(&me.ctx.client, &call)).await;

@@ -27,7 +27,8 @@ pub fn tool_name(d: &servicetitan_api_model::Domain, o: &Operation) -> String {
     format!("{}_{}_{}", d.module, o.resource, o.action)
 }
 
-fn names(d: &servicetitan_api_model::Domain, o: &Operation, name: &str) -> bool {
+/// Whether `name` names operation `o` of `d`: its tool name, its id, or `module/id`.
+pub fn names(d: &servicetitan_api_model::Domain, o: &Operation, name: &str) -> bool {
     tool_name(d, o) == name || o.id == name || format!("{}/{}", d.module, o.id) == name
 }
 

@@ -9,7 +9,7 @@ use servicetitan_api_model::{Model, Ty, TypeDef};
 
 /// The body's fields for an operation's long help.
 pub fn help(model: &Model, ty: &Ty) -> String {
-    let Some(fields) = fields(model, ty) else {
+    let Some(fields) = model.fields(ty) else {
         return format!("\n\nBody: {}", values::words(model, ty));
     };
     let name = match ty {
@@ -32,18 +32,6 @@ pub fn help(model: &Model, ty: &Ty) -> String {
         ));
     }
     out
-}
-
-/// The fields of an object type, through aliases.
-pub fn fields<'m>(model: &'m Model, ty: &Ty) -> Option<&'m [servicetitan_api_model::Field]> {
-    match ty {
-        Ty::Ref(key) => match model.type_def(key)? {
-            TypeDef::Struct { fields, .. } => Some(fields),
-            TypeDef::Alias { ty } => fields(model, ty),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// The body from `file` (`-`: standard input) and `sets`, checked against `ty`.
@@ -104,7 +92,8 @@ fn apply(model: &Model, ty: &Ty, body: &mut Value, set: &str) -> Result<(), Stri
         .ok_or_else(|| format!("--set {set}: write FIELD=VALUE"))?;
     let steps = parse_path(path).ok_or_else(|| format!("--set: `{path}` is not a field path"))?;
     let field_ty = field_type(model, ty, path).ok_or_else(|| {
-        let known = fields(model, ty)
+        let known = model
+            .fields(ty)
             .map(|f| {
                 f.iter()
                     .map(|f| f.wire.as_str())
@@ -209,7 +198,8 @@ pub fn field_type(model: &Model, ty: &Ty, path: &str) -> Option<Ty> {
     let mut at = ty.clone();
     for step in parse_path(path)? {
         at = match (step, resolve(model, &at)) {
-            (Step::Field(name), t) => fields(model, &t)?
+            (Step::Field(name), t) => model
+                .fields(&t)?
                 .iter()
                 .find(|f| f.wire == name)?
                 .ty

@@ -101,25 +101,20 @@ impl Call {
         path
     }
 
-    /// The query string, encoded (empty when there is none).
-    pub fn query_string(&self) -> String {
-        let mut q = String::new();
-        for (k, v) in &self.query {
-            q.push(if q.is_empty() { '?' } else { '&' });
-            q.push_str(&encode(k));
-            q.push('=');
-            q.push_str(&encode(v));
-        }
-        q
-    }
-
-    /// The runtime's request for this call, to `tenant`.
-    pub fn request(&self, tenant: i64) -> Result<rt::Request, Failure> {
+    /// The runtime's request for this call's path and query, to `tenant`: what it is sent
+    /// to (without body or parts).
+    pub fn addressed(&self, tenant: i64) -> Result<rt::Request, Failure> {
         let op = crate::api::runtime_operation(self.domain, self.op).map_err(Failure::Failed)?;
         let mut req = rt::Request::new(op, self.path(tenant));
         for (k, v) in &self.query {
             req.query(k, v.as_str());
         }
+        Ok(req)
+    }
+
+    /// The runtime's request for this call, to `tenant`.
+    pub fn request(&self, tenant: i64) -> Result<rt::Request, Failure> {
+        let mut req = self.addressed(tenant)?;
         if let Some(body) = &self.body {
             req.json(body);
         }
@@ -167,7 +162,7 @@ fn query_pairs(model: &Model, p: &Param, texts: Vec<String>) -> Vec<(String, Str
                 }
             }
         }
-        Ty::Vec(item) if super::body::fields(model, item).is_some() => {
+        Ty::Vec(item) if model.fields(item).is_some() => {
             let objects = texts
                 .iter()
                 .filter_map(|t| serde_json::from_str::<Value>(t).ok());
@@ -231,18 +226,4 @@ pub fn from_matches(
         }
     }
     Ok(call)
-}
-
-/// Percent-encodes a query key or value (RFC 3986 unreserved characters kept).
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

@@ -68,7 +68,6 @@ pub fn domain(model: &'static Model, d: &Domain, full: bool) -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true);
     let mut resources: Vec<&str> = d.operations.iter().map(|o| o.resource.as_str()).collect();
-    resources.dedup();
     resources.sort_unstable();
     resources.dedup();
     for r in resources {
@@ -260,7 +259,7 @@ fn param_arg(model: &'static Model, o: &Operation, p: &Param) -> Arg {
     }
     // A list of numbers or enum values also from `1,2` (text and objects may hold commas).
     if let Ty::Vec(item) = &p.ty {
-        if !matches!(item.as_ref(), Ty::String) && super::body::fields(model, item).is_none() {
+        if !matches!(item.as_ref(), Ty::String) && model.fields(item).is_none() {
             arg = arg.value_delimiter(',');
         }
     }
@@ -289,7 +288,7 @@ fn checked(model: &'static Model, p: &Param) -> ValueParser {
             Ty::File => return Ok(text.to_string()),
             Ty::Map(_) if !text.contains('=') => return Err("write KEY=VALUE".into()),
             Ty::Map(_) => return Ok(text.to_string()),
-            Ty::Vec(item) if super::body::fields(model, item).is_some() => {
+            Ty::Vec(item) if model.fields(item).is_some() => {
                 let value: serde_json::Value = serde_json::from_str(text)
                     .map_err(|_| format!("write a JSON object: {}", values::words(model, item)))?;
                 checker(model, true).json(item, &value, &name, &mut problems);

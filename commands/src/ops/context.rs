@@ -27,7 +27,6 @@ pub struct Context {
     pub profile: Option<String>,
     pub allow_writes: bool,
     pub audit: Option<PathBuf>,
-    pub api_url: String,
 }
 
 tokio::task_local! {
@@ -75,12 +74,10 @@ pub fn lookup(choice: &Choice) -> Result<(impl Fn(&str) -> Option<String>, Chose
                 return Some(t.to_string());
             }
         }
-        let secret = matches!(k, "ST_APP_KEY" | "ST_CLIENT_ID" | "ST_CLIENT_SECRET");
-        match vars.get(k).cloned().or_else(|| std::env::var(k).ok()) {
-            None if dry_run && secret => Some(UNREAD.into()),
-            Some(_) if dry_run && secret => Some(UNREAD.into()),
-            v => v,
+        if dry_run && matches!(k, "ST_APP_KEY" | "ST_CLIENT_ID" | "ST_CLIENT_SECRET") {
+            return Some(UNREAD.into());
         }
+        vars.get(k).cloned().or_else(|| std::env::var(k).ok())
     };
     Ok((get, profile))
 }
@@ -91,7 +88,6 @@ impl Context {
         let (get, profile) = lookup(choice)?;
         let config = Config::from_lookup(&get).map_err(|e| Failure::Usage(e.to_string()))?;
         let tenant = config.tenant_id();
-        let api_url = config.environment().api_url().to_string();
         let builder = config.into_builder().hook(LastStatus);
         let runtime = Runtime::new(builder).map_err(|e| Failure::Usage(e.to_string()))?;
         let (name, p) = profile.unzip();
@@ -101,7 +97,6 @@ impl Context {
             profile: name,
             allow_writes: p.allow_writes,
             audit: p.audit,
-            api_url,
         })
     }
 

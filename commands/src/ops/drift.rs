@@ -219,7 +219,10 @@ mod tests {
     #[test]
     fn a_page_is_noted_as_the_typed_decoding_notes_it() {
         let model = crate::api::model().expect("the model");
-        let (d, o) = crate::api::by_id(model, "crm/Customers_GetList").expect("the operation");
+        let (d, o) = model
+            .operations()
+            .find(|(d, o)| d.module == "crm" && o.id == "Customers_GetList")
+            .expect("the operation");
         let op = Operation {
             domain: "crm",
             ..Operation::custom(

@@ -22,14 +22,17 @@ pub fn allowed(call: &Call, allow: bool) -> Result<(), Failure> {
     )))
 }
 
-/// The request as it would be sent: method, URL, headers with secrets masked, body.
-pub fn dry_run(call: &Call, api_url: &str, tenant: i64) -> String {
+/// The request as it would be sent: method, URL (as the runtime encodes it), headers
+/// with secrets masked, body.
+pub fn dry_run(
+    call: &Call,
+    runtime: &servicetitan_runtime::Runtime,
+    tenant: i64,
+) -> Result<String, Failure> {
+    let url = runtime.url_of(&call.addressed(tenant)?);
     let mut out = format!(
-        "{} {}{}{}\nAuthorization: Bearer ***\nST-App-Key: ***\n",
-        call.op.method,
-        api_url.trim_end_matches('/'),
-        call.path(tenant),
-        call.query_string()
+        "{} {url}\nAuthorization: Bearer ***\nST-App-Key: ***\n",
+        call.op.method
     );
     if let Some(body) = &call.body {
         out.push_str("Content-Type: application/json\n\n");
@@ -44,7 +47,7 @@ pub fn dry_run(call: &Call, api_url: &str, tenant: i64) -> String {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// On a terminal, asks before a write is sent (`--yes` skips it); elsewhere, allowed

@@ -89,7 +89,7 @@ pub async fn run(
         ..choice.clone()
     })?;
     if flags.dry_run {
-        let text = guard::dry_run(&call, &ctx.api_url, ctx.tenant());
+        let text = guard::dry_run(&call, ctx.client.client(), ctx.tenant())?;
         return std::io::stdout()
             .write_all(text.as_bytes())
             .map_err(Failure::from_io);
@@ -108,7 +108,7 @@ pub async fn run(
                 guard::audit(file, &audited)?;
             }
         }
-        print(model, &call, answer?, &flags, format)
+        answer.and_then(|a| print(model, &call, a, &flags, format))
     };
     drift::summary(ctx.client.client());
     result
@@ -123,9 +123,7 @@ async fn every_page(
     flags: &Flags,
     format: Format,
 ) -> Result<(), Failure> {
-    let item = output::item_type(&call.op.response);
-    let stdout = std::io::BufWriter::new(std::io::stdout());
-    let mut writer = Writer::new(stdout, format, model, item, true);
+    let mut writer = writer(model, call, format, true);
     let bar = progress(call);
     let read = send::all(
         &ctx.client,
@@ -154,9 +152,7 @@ fn print(
     flags: &Flags,
     format: Format,
 ) -> Result<(), Failure> {
-    let item = output::item_type(&call.op.response);
-    let stdout = std::io::BufWriter::new(std::io::stdout());
-    let mut writer = Writer::new(stdout, format, model, item, false);
+    let mut writer = writer(model, call, format, false);
     match answer {
         Answer::Json(answer) => {
             writer.answer(&answer).map_err(Failure::from_io)?;
@@ -187,6 +183,18 @@ fn print(
         Answer::Empty => {}
     }
     Ok(())
+}
+
+/// A writer of `call`'s items to standard output (`stream`: every page, not one answer).
+fn writer(
+    model: &Model,
+    call: &Call,
+    format: Format,
+    stream: bool,
+) -> Writer<std::io::BufWriter<std::io::Stdout>> {
+    let item = output::item_type(&call.op.response);
+    let stdout = std::io::BufWriter::new(std::io::stdout());
+    Writer::new(stdout, format, model, item, stream)
 }
 
 /// A spinner on standard error while pages arrive (drawn only on a terminal).

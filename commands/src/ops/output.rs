@@ -71,7 +71,7 @@ impl<W: Write> Writer<W> {
     /// A writer for items of `item` (columns from its fields).
     pub fn new(out: W, format: Format, model: &Model, item: Option<&Ty>, stream: bool) -> Self {
         let columns = item
-            .and_then(|t| super::body::fields(model, t))
+            .and_then(|t| model.fields(t))
             .map(|f| f.iter().map(|f| f.wire.clone()).collect())
             .unwrap_or_default();
         Writer {

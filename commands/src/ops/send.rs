@@ -145,11 +145,7 @@ pub async fn all(
             .get("hasMore")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let empty = super::output::items(&answer).is_empty()
-            || answer
-                .get("data")
-                .and_then(Value::as_array)
-                .is_some_and(Vec::is_empty);
+        let empty = super::output::items(&answer).is_empty();
         if !page(&answer)? {
             return Ok(pages);
         }

@@ -252,6 +252,7 @@ impl Runtime {
                 message,
             }));
         }
+        let url = self.url_for(&req);
         let body = match req.body {
             Body::Invalid(e) => {
                 return Err(Error::config(format!(
@@ -265,12 +266,6 @@ impl Runtime {
             }
             Body::None => SendBody::None,
         };
-        let mut url = self.inner.api_url.clone();
-        let base = url.path().trim_end_matches('/').to_string();
-        url.set_path(&format!("{base}{}", req.path));
-        if !req.query.0.is_empty() {
-            url.query_pairs_mut().extend_pairs(req.query.0.iter());
-        }
         Ok(Call {
             op: req.op,
             url,

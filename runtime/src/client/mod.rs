@@ -95,6 +95,23 @@ impl fmt::Debug for Runtime {
 }
 
 impl Runtime {
+    /// The URL `req` is sent to: the API's base URL, then the request's path and query,
+    /// encoded as they are sent (what a dry run shows).
+    pub fn url_of(&self, req: &Request) -> String {
+        self.url_for(req).to_string()
+    }
+
+    /// The URL `req` is sent to.
+    pub(crate) fn url_for(&self, req: &Request) -> url::Url {
+        let mut url = self.inner.api_url.clone();
+        let base = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{base}{}", req.path));
+        if !req.query.0.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.0.iter());
+        }
+        url
+    }
+
     /// Builds the client. Fails on invalid URLs, and on plain `http://` to anything but a
     /// loopback address.
     pub fn new(b: RuntimeBuilder) -> Result<Runtime, Error> {
