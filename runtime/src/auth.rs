@@ -44,6 +44,9 @@ pub(crate) struct TokenCache {
     generation: std::sync::atomic::AtomicU64,
     /// Token requests made, for tests and metrics.
     pub fetches: std::sync::atomic::AtomicU64,
+    /// The last failed token request of each slot, and when it failed: the callers that
+    /// were waiting for that request share its failure, as they share a success.
+    failures: Mutex<HashMap<(i64, String), (Instant, Error)>>,
 }
 
 /// A failed token request: the error, its retry class, the answer's `Retry-After`.
@@ -80,6 +83,7 @@ impl TokenCache {
         tenant: i64,
         creds: &Credentials,
     ) -> Result<Token, Error> {
+        let asked = Instant::now();
         let slot = self.slot(tenant, &creds.client_id);
         let mut guard = slot.lock().await;
         if let Some(t) = guard.as_ref() {
@@ -87,9 +91,36 @@ impl TokenCache {
                 return Ok(t.clone());
             }
         }
-        let t = self.fetch(source, tenant, creds).await?;
+        self.failed_since(tenant, &creds.client_id, asked)?;
+        let t = self
+            .fetch(source, tenant, creds)
+            .await
+            .map_err(|e| self.failed(tenant, &creds.client_id, e))?;
         *guard = Some(t.clone());
         Ok(t)
+    }
+
+    /// The failure of a token request for the slot that ended after `asked`: a caller
+    /// that waited for the slot while another fetched shares that request's failure
+    /// rather than asking again (one storm of retries, not one per waiting call). A
+    /// caller that comes later asks anew.
+    pub fn failed_since(&self, tenant: i64, client_id: &str, asked: Instant) -> Result<(), Error> {
+        let m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get(&(tenant, client_id.to_string())) {
+            Some((at, e)) if *at > asked => Err(e.shared_copy()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Keeps a failed token request's error for the callers waiting for the slot, and
+    /// gives it back.
+    pub fn failed(&self, tenant: i64, client_id: &str, e: Error) -> Error {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        m.insert(
+            (tenant, client_id.to_string()),
+            (Instant::now(), e.shared_copy()),
+        );
+        e
     }
 
     /// Keeps a token obtained elsewhere (from the fleet), to fall back on; skipped while

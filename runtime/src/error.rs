@@ -116,6 +116,35 @@ impl Error {
     pub(crate) fn config(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config(msg.into()))
     }
+    /// The same failure again, for another caller that waited on the request that met
+    /// it (a token request's failure is shared as its token would have been): the same
+    /// kind for a token endpoint's error; its cause by its words.
+    pub(crate) fn shared_copy(&self) -> Error {
+        let kind = match &*self.kind {
+            ErrorKind::Auth {
+                status,
+                code,
+                message,
+            } => ErrorKind::Auth {
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+            },
+            _ => ErrorKind::Auth {
+                status: self.status(),
+                code: None,
+                message: self.to_string(),
+            },
+        };
+        Error {
+            kind: Box::new(kind),
+            operation: None,
+            source: self
+                .source
+                .as_ref()
+                .map(|s| Box::new(SharedCause(s.to_string())) as _),
+        }
+    }
     pub(crate) fn with_operation(mut self, op: &'static str) -> Self {
         self.operation.get_or_insert(op);
         self
@@ -337,3 +366,15 @@ impl WithoutUrl for reqwest::Error {
         kind.to_string()
     }
 }
+
+/// The cause of a failure shared by several callers, by its words.
+#[derive(Debug)]
+struct SharedCause(String);
+
+impl fmt::Display for SharedCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SharedCause {}

@@ -233,6 +233,49 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
     );
 }
 
+/// Every call waiting for a token shares the one request's failure, as it would share
+/// its token: twenty concurrent first calls against a refusing endpoint make one request
+/// (a refused credential) or one request's retries (a failing endpoint), not twenty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_token_request_is_shared_by_every_call_waiting_for_it() {
+    for (status, expected) in [(400, 1), (502, RetryPolicy::default().max_attempts)] {
+        let server = ScriptedServer::start(move |_| {
+            Reply::json(status, json!({"error": "invalid_client"}))
+                .delayed(Duration::from_millis(30))
+        })
+        .await;
+        let st = tenant42(builder(&server).retry(fast_retries()));
+        let calls = (0..20).map(|_| {
+            let st = st.clone();
+            tokio::spawn(async move { st.crm().customers().get_list().await })
+        });
+        for call in calls.collect::<Vec<_>>() {
+            let err = call.await.expect("join").expect_err("no token");
+            assert!(
+                matches!(err.kind(), ErrorKind::Auth { status: Some(s), code: Some(c), .. } if *s == status && c == "invalid_client"),
+                "{err:?}"
+            );
+        }
+        assert_eq!(
+            server.token_requests(),
+            expected as usize,
+            "status {status}"
+        );
+        // A call made after the failure asks again.
+        let _ = st
+            .crm()
+            .customers()
+            .get_list()
+            .await
+            .expect_err("still refused");
+        assert_eq!(
+            server.token_requests(),
+            2 * expected as usize,
+            "status {status}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_tokens() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);

@@ -111,9 +111,12 @@ impl Shared {
             Ok(None) => {}
             Err(Unavailable) => return local.get(source, tenant, creds).await,
         }
-        // One task of this process at a time goes on; the others find its token.
+        // One task of this process at a time goes on; the others find its token, or
+        // share its failure.
+        let asked = std::time::Instant::now();
         let slot = local.slot(tenant, &creds.client_id);
         let mut turn = slot.lock().await;
+        local.failed_since(tenant, &creds.client_id, asked)?;
         let lock = self.key(format_args!("token-lock:{tenant}:{}", creds.client_id));
         let nonce = fastrand::u64(..).to_string();
         loop {
@@ -134,11 +137,15 @@ impl Shared {
                         *turn = Some(t.clone());
                         return Ok(t);
                     }
-                    let fetched = local.fetch(source, tenant, creds).await.map(|mut t| {
-                        // Ids are the fleet's: random, not this process's sequence.
-                        t.generation = fastrand::u64(1..);
-                        t
-                    });
+                    let fetched = local
+                        .fetch(source, tenant, creds)
+                        .await
+                        .map(|mut t| {
+                            // Ids are the fleet's: random, not this process's sequence.
+                            t.generation = fastrand::u64(1..);
+                            t
+                        })
+                        .map_err(|e| local.failed(tenant, &creds.client_id, e));
                     if let Ok(t) = &fetched {
                         // Stored before the lock goes: a waiter that sees the lock gone
                         // finds the token.
