@@ -118,8 +118,19 @@ fn value(cell: &Cell) -> Value {
 }
 
 /// Applies the migrations the database lacks, in one transaction; refuses a database
-/// newer than the program and a migration that would lose data.
+/// newer than the program and a migration that would lose data. A migration that widens
+/// a column builds its table again: foreign keys are not enforced meanwhile (dropping
+/// the old table must not delete rows that refer to it), and the indexes and triggers
+/// users made on the table, dropped with it, are made again.
 fn migrate(conn: &mut Connection, migrations: &'static [Migration]) -> Fallible<()> {
+    let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let applied = apply(conn, migrations);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    applied
+}
+
+fn apply(conn: &mut Connection, migrations: &'static [Migration]) -> Fallible<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(sql::bookkeeping(Dialect::Sqlite))?;
     let current: u32 = tx.query_row(
@@ -130,8 +141,14 @@ fn migrate(conn: &mut Connection, migrations: &'static [Migration]) -> Fallible<
     let pending = super::pending(current, migrations)?;
     let now = crate::row::instant(&servicetitan::runtime::DateTime::now());
     for m in pending {
+        let made = indexes_and_triggers(&tx)?;
         tx.execute_batch(m.sqlite)
             .map_err(|e| format!("migration {}: {e}", m.version))?;
+        let kept = indexes_and_triggers(&tx)?;
+        for (name, sql) in made.iter().filter(|made| !kept.contains(made)) {
+            tx.execute_batch(sql)
+                .map_err(|e| format!("migration {}: making `{name}` again: {e}", m.version))?;
+        }
         tx.execute(
             "INSERT INTO servicetitan_migrations (version, applied_at) VALUES (?1, ?2)",
             params![m.version, now],
@@ -139,4 +156,14 @@ fn migrate(conn: &mut Connection, migrations: &'static [Migration]) -> Fallible<
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The indexes and triggers made by statements (a primary key's index has none): name
+/// and statement.
+fn indexes_and_triggers(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
 }

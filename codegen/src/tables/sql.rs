@@ -14,8 +14,15 @@
 //! | date      | `TEXT`, `YYYY-MM-DD`                     | `date`             |
 //! | uuid      | `TEXT`, lower case with hyphens          | `uuid`             |
 //! | json      | `TEXT`, the JSON as the API wrote it     | `jsonb`            |
+//!
+//! A widened column ([`Step::Widen`]) is converted in place: PostgreSQL alters its type
+//! (`USING` a cast; a date becomes midnight UTC whatever the session's time zone), and
+//! SQLite, whose column keeps the type it was created with, builds the table again under
+//! a name of the sink's own, fills it with the rows converted, drops the old and renames
+//! the new into its place. The sink recreates what was dropped with the old table: its
+//! users' indexes and triggers (`cli/src/sink/sqlite.rs`).
 
-use super::migrations::{Migration, Step};
+use super::migrations::{kind_name, Migration, Step, Widening};
 use super::{Column, Kind, SYNCED_AT, TENANT};
 use std::fmt::Write as _;
 
@@ -91,11 +98,109 @@ fn statement(step: &Step, dialect: Dialect) -> String {
         Step::RetireTable { table } => {
             format!("-- {table}: no longer synced; kept, no longer filled.\n")
         }
+        Step::Widen {
+            table,
+            widened,
+            columns,
+        } => match dialect {
+            Dialect::Postgres => alter_types(table, widened),
+            Dialect::Sqlite => rebuild(table, widened, columns),
+        },
         Step::Refuse { table, column, .. } => format!(
             "-- REFUSED {table}.{column}: {}. No database applies this migration \
              until it is replaced by one that says what to do with the column's data.\n",
             step.refused_change().unwrap_or_default()
         ),
+    }
+}
+
+/// PostgreSQL: the widened columns' types altered in one statement (one rewrite of the
+/// table; its indexes rebuilt with it).
+fn alter_types(table: &str, widened: &[Widening]) -> String {
+    let alters: Vec<String> = widened
+        .iter()
+        .map(|w| {
+            format!(
+                "    ALTER COLUMN {} TYPE {} USING {}",
+                quote(&w.column),
+                Dialect::Postgres.ty(w.to),
+                convert(&w.column, w, Dialect::Postgres)
+            )
+        })
+        .collect();
+    format!(
+        "ALTER TABLE {}
+{};
+",
+        quote(table),
+        alters.join(
+            ",
+"
+        )
+    )
+}
+
+/// The name a SQLite table is built again under, before it takes the old one's place:
+/// `servicetitan_` names are the sink's own, never a table of records.
+const REBUILT: &str = "servicetitan_rebuilt";
+
+/// SQLite: the table built again with `columns`, every row copied with the widened
+/// columns converted, then in the old table's place. The rename does not check or
+/// rewrite views while the old name is missing (`legacy_alter_table`), so users' views of
+/// the table read the new one.
+fn rebuild(table: &str, widened: &[Widening], columns: &[Column]) -> String {
+    let changes: Vec<String> = widened
+        .iter()
+        .map(|w| format!("{} {} -> {}", w.column, kind_name(w.from), kind_name(w.to)))
+        .collect();
+    let mut s = format!(
+        "-- {table}: {}; SQLite cannot change a column's type: the table is built again, \
+         every row converted.\n",
+        changes.join(", ")
+    );
+    s.push_str(&create_table(REBUILT, columns, Dialect::Sqlite));
+    let names: Vec<String> = std::iter::once(TENANT)
+        .chain(columns.iter().map(|c| c.name.as_str()))
+        .chain([SYNCED_AT])
+        .map(quote)
+        .collect();
+    let values: Vec<String> = std::iter::once(TENANT)
+        .chain(columns.iter().map(|c| c.name.as_str()))
+        .chain([SYNCED_AT])
+        .map(|c| match widened.iter().find(|w| w.column == c) {
+            Some(w) => convert(c, w, Dialect::Sqlite),
+            None => quote(c),
+        })
+        .collect();
+    let _ = write!(
+        s,
+        "INSERT INTO {rebuilt} ({})\n    SELECT {} FROM {old};\n\
+         DROP TABLE {old};\n\
+         PRAGMA legacy_alter_table = ON;\n\
+         ALTER TABLE {rebuilt} RENAME TO {old};\n\
+         PRAGMA legacy_alter_table = OFF;\n",
+        names.join(", "),
+        values.join(", "),
+        rebuilt = quote(REBUILT),
+        old = quote(table),
+    );
+    s
+}
+
+/// A widened column's value as its new kind: a cast, but a date becomes the instant it
+/// starts, midnight UTC (SQLite: in the fixed-width form the sink writes, and a value
+/// that is no date is kept as it was rather than lost).
+fn convert(column: &str, w: &Widening, dialect: Dialect) -> String {
+    let c = quote(column);
+    match (dialect, w.from, w.to) {
+        (Dialect::Sqlite, Kind::Date, Kind::Timestamp) => {
+            format!("coalesce(date({c}) || 'T00:00:00.0000000Z', {c})")
+        }
+        (Dialect::Postgres, Kind::Date, Kind::Timestamp) => {
+            format!("({c}::timestamp AT TIME ZONE 'UTC')")
+        }
+        (Dialect::Sqlite, _, to) => format!("CAST({c} AS {})", dialect.ty(to)),
+        (Dialect::Postgres, _, to) => format!("{c}::{}", dialect.ty(to)),
     }
 }
 
@@ -158,5 +263,69 @@ mod tests {
         let pg = migration(&m, Dialect::Postgres);
         assert!(pg.contains("\"balance\" numeric,"), "{pg}");
         assert!(pg.contains("\"synced_at\" timestamptz NOT NULL"), "{pg}");
+    }
+
+    fn widen() -> Migration {
+        let column = |name: &str, kind| Column {
+            name: name.into(),
+            wire: name.into(),
+            kind,
+        };
+        Migration {
+            version: 2,
+            steps: vec![Step::Widen {
+                table: "crm_customers".into(),
+                widened: vec![
+                    Widening {
+                        column: "n".into(),
+                        from: Kind::Integer,
+                        to: Kind::Decimal,
+                    },
+                    Widening {
+                        column: "d".into(),
+                        from: Kind::Date,
+                        to: Kind::Timestamp,
+                    },
+                ],
+                columns: vec![
+                    column("id", Kind::Integer),
+                    column("n", Kind::Decimal),
+                    column("d", Kind::Timestamp),
+                    column("x", Kind::Double),
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn postgres_alters_the_widened_columns_types_in_one_statement() {
+        let pg = migration(&widen(), Dialect::Postgres);
+        assert!(
+            pg.ends_with(
+                "\nALTER TABLE \"crm_customers\"\n    \
+                 ALTER COLUMN \"n\" TYPE numeric USING \"n\"::numeric,\n    \
+                 ALTER COLUMN \"d\" TYPE timestamptz USING (\"d\"::timestamp AT TIME ZONE 'UTC');\n"
+            ),
+            "{pg}"
+        );
+    }
+
+    #[test]
+    fn sqlite_builds_the_table_again_converting_the_widened_columns() {
+        let sqlite = migration(&widen(), Dialect::Sqlite);
+        let expected = "-- crm_customers: n integer -> decimal, d date -> timestamp; SQLite \
+             cannot change a column's type: the table is built again, every row converted.\n\
+             CREATE TABLE \"servicetitan_rebuilt\" (\n    \"tenant\" INTEGER NOT NULL,\n    \
+             \"id\" INTEGER NOT NULL,\n    \"n\" TEXT,\n    \"d\" TEXT,\n    \"x\" REAL,\n    \
+             \"synced_at\" TEXT NOT NULL,\n    PRIMARY KEY (\"tenant\", \"id\")\n) STRICT;\n\
+             INSERT INTO \"servicetitan_rebuilt\" (\"tenant\", \"id\", \"n\", \"d\", \"x\", \"synced_at\")\n    \
+             SELECT \"tenant\", \"id\", CAST(\"n\" AS TEXT), \
+             coalesce(date(\"d\") || 'T00:00:00.0000000Z', \"d\"), \"x\", \"synced_at\" \
+             FROM \"crm_customers\";\n\
+             DROP TABLE \"crm_customers\";\n\
+             PRAGMA legacy_alter_table = ON;\n\
+             ALTER TABLE \"servicetitan_rebuilt\" RENAME TO \"crm_customers\";\n\
+             PRAGMA legacy_alter_table = OFF;\n";
+        assert!(sqlite.ends_with(&format!("\n{expected}")), "{sqlite}");
     }
 }
