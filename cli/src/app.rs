@@ -121,7 +121,7 @@ async fn dispatch(m: &ArgMatches) -> Result<(), Failure> {
         ));
     };
     match name {
-        "sync" => crate::sync::command(sub, &choice).await,
+        "sync" => crate::service::command(sub, &choice).await,
         "profiles" => profiles(sub),
         "mcp" => crate::mcp::run(sub, &choice).await,
         domain => {

@@ -38,6 +38,51 @@ pub fn sync_command() -> Command {
         .arg(value("report-to", "DAY", "The last day of the reports' range (default yesterday, UTC)"))
         .arg(value("report-window", "DAYS", "Days per report run (default 1)"))
         .arg(value("report-look-back", "DAYS", "Days of a finished range read again (default 0)"))
+        .arg(value("every", "DURATION", "Run as a service: again this long after each run ends (`90s`, `15m`, `1h`); SIGTERM or SIGINT stops it between transactions"))
+        .arg(value("metrics", "ADDR", "Serve Prometheus metrics at ADDR (`127.0.0.1:9187`): per stream records, rows, calls, retries, 429s, failures, last success"))
+}
+
+/// How the sync runs: once or as a service, and where its metrics are served.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceArgs {
+    /// Run again this long after each run ends.
+    pub every: Option<std::time::Duration>,
+    /// Serve Prometheus metrics here.
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
+/// `sync`'s service options.
+pub fn service_matches(m: &ArgMatches) -> Fallible<ServiceArgs> {
+    let every = m
+        .get_one::<String>("every")
+        .map(|v| {
+            duration(v)
+                .ok_or_else(|| format!("--every {v}: not a duration such as 90s, 15m, 1h or 1d"))
+        })
+        .transpose()?;
+    let metrics = m
+        .get_one::<String>("metrics")
+        .map(|v| {
+            v.parse()
+                .map_err(|_| format!("--metrics {v}: not an address such as 127.0.0.1:9187"))
+        })
+        .transpose()?;
+    Ok(ServiceArgs { every, metrics })
+}
+
+/// `90s`, `15m`, `1h`, `1d` (a whole number and a unit), at least a second.
+pub fn duration(v: &str) -> Option<std::time::Duration> {
+    let v = v.trim();
+    let unit = v.chars().last()?;
+    let n: u64 = v[..v.len() - unit.len_utf8()].parse().ok()?;
+    let seconds = match unit {
+        's' => n,
+        'm' => n.checked_mul(60)?,
+        'h' => n.checked_mul(3_600)?,
+        'd' => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (seconds > 0).then(|| std::time::Duration::from_secs(seconds))
 }
 
 /// The arguments after `sync`; `env` reads variables (`DATABASE_URL`).
@@ -186,9 +231,11 @@ fn report_args(
 
 /// The runtime for `tenants` (the first stands for `ST_TENANT_ID` when they are given),
 /// and the tenants to sync.
+/// With `metrics`, every API attempt is counted under its stream (`crate::metrics`).
 pub fn runtime(
     tenants: &[i64],
     env: impl Fn(&str) -> Option<String>,
+    metrics: bool,
 ) -> Fallible<(servicetitan::Runtime, Vec<i64>)> {
     let config = Config::from_lookup(|k| match (k, tenants.first()) {
         ("ST_TENANT_ID", Some(t)) => Some(t.to_string()),
@@ -200,6 +247,9 @@ pub fn runtime(
         tenants.to_vec()
     };
     let mut builder = config.into_builder();
+    if metrics {
+        builder = builder.hook(crate::metrics::Calls);
+    }
     for t in &tenants {
         let pair = (
             env(&format!("ST_CLIENT_ID_{t}")),
@@ -245,5 +295,42 @@ mod tests {
         ] {
             assert!(args(wrong, &[]).is_err(), "{wrong}");
         }
+    }
+
+    #[test]
+    fn a_service_runs_every_whole_duration_and_serves_metrics_at_an_address() {
+        use std::time::Duration;
+        assert_eq!(duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(duration("1h"), Some(Duration::from_secs(3_600)));
+        assert_eq!(duration("2d"), Some(Duration::from_secs(172_800)));
+        for wrong in [
+            "",
+            "s",
+            "0s",
+            "15",
+            "1.5h",
+            "-1m",
+            "1w",
+            "99999999999999999999d",
+            "é",
+        ] {
+            assert_eq!(duration(wrong), None, "{wrong}");
+        }
+        let m = |line: &str| {
+            let argv = format!("sync --domains crm --to a.db {line}");
+            let m = sync_command()
+                .try_get_matches_from(argv.split_whitespace())
+                .expect("parsed");
+            service_matches(&m)
+        };
+        let a = m("--every 5m --metrics 127.0.0.1:9187").expect("ok");
+        assert_eq!(a.every, Some(Duration::from_secs(300)));
+        assert_eq!(
+            a.metrics,
+            Some("127.0.0.1:9187".parse().expect("an address"))
+        );
+        assert_eq!(m("").expect("ok"), ServiceArgs::default());
+        assert!(m("--every soon").is_err() && m("--metrics localhost").is_err());
     }
 }

@@ -6,10 +6,13 @@
 
 pub mod app;
 pub mod args;
+pub mod metrics;
 pub mod reports;
 pub mod row;
 pub mod schema;
+pub mod service;
 pub mod sink;
+pub mod stop;
 pub mod sync;
 #[rustfmt::skip]
 #[path = "../generated/tables/mod.rs"]

@@ -6,12 +6,15 @@ use crate::args::{Output, SyncArgs};
 use crate::row::{row, Row};
 use crate::schema::{Catalog, Table};
 use crate::sink::{jsonl, Commit, Database, Fallible, Session};
+use crate::stop::Stop;
 use futures_util::StreamExt;
-use servicetitan::runtime::{ChangeOptions, Checkpoint, RawRecord, SyncSource, TenantClient};
+use servicetitan::runtime::{
+    ChangeOptions, Checkpoint, RawRecord, RuntimeCounts, SyncSource, TenantClient,
+};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What one stream did in this run.
 #[derive(Debug, Clone)]
@@ -25,6 +28,15 @@ pub struct Outcome {
     pub result: Result<(), String>,
     /// Why the stream was not synced in this run, when it was not.
     pub skipped: Option<&'static str>,
+    /// Its failure is one no stream can get past: the run stopped for it (and says so once).
+    pub fatal: bool,
+}
+
+/// What every stream of a run shares.
+struct Run<'a> {
+    options: &'a ChangeOptions,
+    progress: &'a Progress,
+    stop: &'a Stop,
 }
 
 #[derive(Default)]
@@ -98,6 +110,22 @@ pub async fn run_with(
     runtime: servicetitan::Runtime,
     catalog: Catalog,
 ) -> Fallible<Vec<Outcome>> {
+    let stop = Arc::new(Stop::default());
+    let outcomes = run_until(args, runtime, catalog, stop.clone()).await?;
+    match stop.fatal() {
+        Some(why) => Err(why.into()),
+        None => Ok(outcomes),
+    }
+}
+
+/// Runs the sync of `catalog`'s sources into its tables until it ends or `stop` says:
+/// streams not begun are skipped, and those going stop after their next commit.
+pub async fn run_until(
+    args: &SyncArgs,
+    runtime: servicetitan::Runtime,
+    catalog: Catalog,
+    stop: Arc<Stop>,
+) -> Fallible<Vec<Outcome>> {
     let sources = sources(&args.domains, &catalog)?;
     let destination = match &args.output {
         Output::Database(url) => Destination::Db(Database::open(url, catalog.migrations).await?),
@@ -111,6 +139,10 @@ pub async fn run_with(
             Destination::Files(jsonl::Files::open(out, state, tenant)?)
         }
     };
+    if let Err(why) = preflight(&runtime, &args.tenants, &sources).await {
+        stop.fail(why);
+        return Ok(Vec::new());
+    }
     let progress = Arc::new(Progress::default());
     let work: Vec<(i64, &str, SyncSource)> = args
         .tenants
@@ -126,11 +158,20 @@ pub async fn run_with(
     let outcomes = futures_util::stream::iter(work)
         .map(|(tenant, module, source)| {
             let client = runtime.tenant(tenant);
-            let (destination, progress, options) =
-                (destination.clone(), progress.clone(), options.clone());
+            let (destination, progress, options, stop) = (
+                destination.clone(),
+                progress.clone(),
+                options.clone(),
+                stop.clone(),
+            );
             async move {
                 let at = (&destination, catalog);
-                let outcome = stream(&client, at, module, &source, &options, &progress).await;
+                let run = Run {
+                    options: &options,
+                    progress: &progress,
+                    stop: &stop,
+                };
+                let outcome = stream(&client, at, module, &source, &run).await;
                 progress.done.fetch_add(1, Relaxed);
                 outcome
             }
@@ -144,6 +185,48 @@ pub async fn run_with(
         bar.finish();
     }
     Ok(outcomes)
+}
+
+/// Every tenant's token, before any stream begins: credentials that do not work, a
+/// token endpoint out of reach, or scopes the app lacks for a chosen stream are said once,
+/// with their fix, after one token request (and its retries) per tenant.
+async fn preflight(
+    runtime: &servicetitan::Runtime,
+    tenants: &[i64],
+    sources: &[(&str, SyncSource)],
+) -> Result<(), String> {
+    for t in tenants {
+        let granted = runtime
+            .tenant(*t)
+            .authenticate()
+            .await
+            .map_err(|e| crate::stop::fatal(&e).unwrap_or_else(|| e.to_string()))?;
+        let Some(granted) = granted else { continue };
+        let mut missing = std::collections::BTreeMap::<&str, Vec<&str>>::new();
+        for (module, source) in sources {
+            for scope in source.operation.scopes.unwrap_or_default() {
+                if !granted.iter().any(|g| g == scope) {
+                    missing.entry(scope).or_default().push(module);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let list: Vec<String> = missing
+                .iter_mut()
+                .map(|(scope, modules)| {
+                    modules.dedup();
+                    format!("{scope} ({})", modules.join(", "))
+                })
+                .collect();
+            return Err(format!(
+                "tenant {t}: the app lacks the scopes {} that the chosen domains need: give the \
+                 app the scopes named (the developer portal, then reconnect it to the tenant), \
+                 or leave those domains out of --domains",
+                list.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The sources of `domains` (modules), with their module.
@@ -172,9 +255,9 @@ async fn stream(
     (destination, catalog): (&Destination, Catalog),
     module: &'static str,
     source: &SyncSource,
-    options: &ChangeOptions,
-    progress: &Progress,
+    run: &Run<'_>,
 ) -> Outcome {
+    let stop = run.stop;
     let tenant = client.tenant();
     let key = format!("{module}/{}", source.operation.id);
     let mut outcome = Outcome {
@@ -184,7 +267,12 @@ async fn stream(
         written: 0,
         result: Ok(()),
         skipped: None,
+        fatal: false,
     };
+    if stop.stopping() {
+        outcome.skipped = Some("the sync is stopping");
+        return outcome;
+    }
     let out = match open(destination, catalog, tenant, (module, source), &key).await {
         Ok(Ok(out)) => out,
         Ok(Err(why)) => {
@@ -202,9 +290,14 @@ async fn stream(
         .check_of(source.operation.id)
         .filter(|_| client.client().observes_drift());
     let from = (source, check);
-    if let Err(e) = copy(client, out, from, options, progress, &key, &mut outcome).await {
+    if let Err(e) = copy(client, out, from, run, &key, &mut outcome).await {
+        if let Some(why) = crate::stop::fatal(&*e) {
+            stop.fail(why);
+            outcome.fatal = true;
+        }
         outcome.result = Err(e.to_string());
     }
+    crate::metrics::ended(tenant, &key, outcome.result.is_ok());
     outcome
 }
 
@@ -248,13 +341,12 @@ async fn copy(
     client: &TenantClient,
     (mut out, since): (Out, Option<Checkpoint>),
     (source, check): (&SyncSource, Option<crate::schema::Check>),
-    options: &ChangeOptions,
-    progress: &Progress,
+    run: &Run<'_>,
     key: &str,
     outcome: &mut Outcome,
 ) -> Fallible<()> {
     let tenant = client.tenant();
-    let mut changes = source.open_raw(client, since.as_ref(), options)?;
+    let mut changes = source.open_raw(client, since.as_ref(), run.options)?;
     let mut committed = changes.checkpoint().cloned();
     let mut uncommitted = 0u64;
     let mut failure = None;
@@ -273,20 +365,28 @@ async fn copy(
         }
         out.push(&record)?;
         uncommitted += 1;
-        progress.records.fetch_add(1, Relaxed);
+        run.progress.records.fetch_add(1, Relaxed);
         if changes.checkpoint() != committed.as_ref() {
             committed = changes.checkpoint().cloned();
-            outcome.written += out
+            let written = out
                 .commit(tenant, key, committed.as_ref(), uncommitted)
                 .await?;
+            crate::metrics::committed(tenant, key, uncommitted, written);
+            outcome.written += written;
             outcome.records += std::mem::take(&mut uncommitted);
+            if run.stop.stopping() {
+                // Stopped between transactions: the next run goes on from here.
+                return Ok(());
+            }
         }
     }
     // The end (or an error) may move the checkpoint past the last records.
     if changes.checkpoint() != committed.as_ref() {
-        outcome.written += out
+        let written = out
             .commit(tenant, key, changes.checkpoint(), uncommitted)
             .await?;
+        crate::metrics::committed(tenant, key, uncommitted, written);
+        outcome.written += written;
         outcome.records += uncommitted;
     }
     match failure {
@@ -315,18 +415,28 @@ async fn draw(progress: Arc<Progress>, bar: indicatif::ProgressBar) {
     }
 }
 
-/// The summary on standard error: each stream with records or a failure, then totals.
-pub fn summary(runtime: &servicetitan::Runtime, outcomes: &[Outcome], elapsed: Duration) {
-    let counts = runtime.counts();
+/// The summary on standard error: each stream with a failure of its own (and, with
+/// `each`, each with records), then one line of totals. A failure that stopped the run is
+/// left to the caller, to be said once.
+pub fn summary(
+    runtime: &servicetitan::Runtime,
+    outcomes: &[Outcome],
+    (elapsed, before): (Duration, RuntimeCounts),
+    each: bool,
+) {
+    let now = runtime.counts();
+    let calls = now.requests - before.requests;
+    let retries = now.retries - before.retries;
+    let token_requests = now.token_requests - before.token_requests;
     let mut sorted: Vec<&Outcome> = outcomes.iter().collect();
     sorted.sort_by(|a, b| (a.tenant, &a.stream).cmp(&(b.tenant, &b.stream)));
-    for o in &sorted {
+    for o in sorted.iter().filter(|o| !o.fatal) {
         match (&o.result, o.skipped) {
             (Err(e), _) => eprintln!("{:>10}  {} {}  FAILED: {e}", o.records, o.tenant, o.stream),
-            (Ok(()), Some(why)) => {
+            (Ok(()), Some(why)) if each => {
                 eprintln!("{:>10}  {} {}  skipped: {why}", "-", o.tenant, o.stream)
             }
-            (Ok(()), None) if o.records > 0 => {
+            (Ok(()), None) if each && o.records > 0 => {
                 eprintln!(
                     "{:>10}  {} {} ({} written)",
                     o.records, o.tenant, o.stream, o.written
@@ -343,43 +453,9 @@ pub fn summary(runtime: &servicetitan::Runtime, outcomes: &[Outcome], elapsed: D
         outcomes.len(),
         outcomes.iter().filter(|o| o.records > 0).count(),
         records as f64 / secs,
-        counts.requests,
-        counts.retries,
-        counts.token_requests,
+        calls,
+        retries,
+        token_requests,
     );
     crate::ops::drift::summary(runtime);
-}
-
-/// `servicetitan sync`, as its matches say, configured by the profile and `ST_*` variables.
-pub async fn command(
-    m: &clap::ArgMatches,
-    choice: &crate::ops::context::Choice,
-) -> Result<(), crate::exit::Failure> {
-    use crate::exit::Failure;
-    let (env, _) = crate::ops::context::lookup(choice)?;
-    let mut a = crate::args::sync_matches(m, &env).map_err(|e| Failure::Usage(e.to_string()))?;
-    let (runtime, tenants) =
-        crate::args::runtime(&a.tenants, &env).map_err(|e| Failure::Usage(e.to_string()))?;
-    a.tenants = tenants;
-    let started = Instant::now();
-    let outcomes = run(&a, runtime.clone())
-        .await
-        .map_err(|e| Failure::Failed(e.to_string()))?;
-    let report_outcomes = match (&a.reports, &a.output, a.tenants.first()) {
-        (Some(r), Output::Files { out, .. }, Some(tenant)) => {
-            let client = servicetitan::Client::new(runtime.clone(), *tenant);
-            crate::reports::run(r, out, &client).await
-        }
-        _ => Vec::new(),
-    };
-    summary(&runtime, &outcomes, started.elapsed());
-    crate::reports::summary(&report_outcomes);
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count()
-        + report_outcomes.iter().filter(|o| o.result.is_err()).count();
-    match failed {
-        0 => Ok(()),
-        n => Err(Failure::Failed(format!(
-            "{n} of the sync's streams and reports failed"
-        ))),
-    }
 }

@@ -20,14 +20,7 @@ impl Runtime {
         call: &Call,
     ) -> Result<crate::auth::Token, Error> {
         let op = call.op;
-        let source = crate::auth::TokenSource {
-            http: &self.inner.http,
-            token_url: &self.inner.token_url,
-            margin: self.inner.margin,
-            policy: &self.inner.retry,
-            hooks: &self.inner.hooks,
-            replay: self.inner.observing.replay.is_some(),
-        };
+        let source = self.token_source();
         let local = &self.inner.tokens;
         let creds = &call.credentials;
         // A replay sends nothing: no limit to keep, and nothing of the fleet's to touch
@@ -81,6 +74,31 @@ impl Runtime {
             .map_err(|e| e.with_operation(op.id))?;
         self.acquire_alone(tenant, &creds.client_id, &limits).await;
         Ok(token)
+    }
+
+    /// Where tokens come from, as this client is configured.
+    fn token_source(&self) -> crate::auth::TokenSource<'_> {
+        crate::auth::TokenSource {
+            http: &self.inner.http,
+            token_url: &self.inner.token_url,
+            margin: self.inner.margin,
+            policy: &self.inner.retry,
+            hooks: &self.inner.hooks,
+            replay: self.inner.observing.replay.is_some(),
+        }
+    }
+
+    /// The tenant's token, as a call would get it (the fleet's with Redis), without a call.
+    pub(super) async fn token_of(&self, tenant: i64) -> Result<crate::auth::Token, Error> {
+        let source = self.token_source();
+        let creds = self.credentials(tenant)?;
+        #[cfg(feature = "redis")]
+        if let (Some(shared), false) = (self.shared(), source.replay) {
+            return shared
+                .token(&self.inner.tokens, &source, tenant, creds)
+                .await;
+        }
+        self.inner.tokens.get(&source, tenant, creds).await
     }
 
     /// A slot of each limit from this client's own limiter: the whole limit without

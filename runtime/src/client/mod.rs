@@ -213,7 +213,7 @@ impl Runtime {
         &self.inner.observing
     }
 
-    fn credentials(&self, tenant: i64) -> Result<&Credentials, Error> {
+    pub(super) fn credentials(&self, tenant: i64) -> Result<&Credentials, Error> {
         self.inner
             .credentials
             .get(&tenant)
@@ -335,6 +335,15 @@ impl TenantClient {
     /// The shared client (pool, credentials, tokens) this one is bound from.
     pub fn client(&self) -> &Runtime {
         &self.client
+    }
+    /// Obtains the tenant's access token now (cached, the fleet's, or from the token
+    /// endpoint, as a call would), so that a program learns before its first call whether
+    /// its credentials work; the scopes the token grants, when the endpoint says. A
+    /// program starting many calls at once calls this first: their first failure is then
+    /// one token request's, not one per call.
+    pub async fn authenticate(&self) -> Result<Option<Vec<String>>, Error> {
+        let token = self.client.token_of(self.tenant).await?;
+        Ok(token.scopes.map(|s| s.to_vec()))
     }
     /// The same shared client and per-call overrides, bound to another tenant.
     pub fn with_tenant(&self, tenant: i64) -> TenantClient {
