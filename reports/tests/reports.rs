@@ -145,21 +145,9 @@ async fn a_backfill_runs_a_window_a_day_paced_and_the_next_day_reads_its_look_ba
     let backfill = data_requests(&m);
     assert_eq!(backfill.len(), 30, "exactly 30 runs");
     assert!(backfill.iter().all(|r| r.status == 200), "none refused");
-    // Paced as the limit allows: a burst of 5, then 5 a second; in any stretch of t
-    // seconds at most 5 + 5t runs, and 30 runs take at least (30 - 5) / 5 = 5 s.
-    let times: Vec<_> = backfill.iter().map(|r| r.received).collect();
-    for i in 0..times.len() {
-        for j in i + 1..times.len() {
-            let t = times[j].duration_since(times[i]).as_secs_f64();
-            let runs = (j - i + 1) as f64;
-            assert!(runs <= 5.0 + 5.0 * t + 0.5, "{runs} runs within {t:.3} s");
-        }
-    }
-    let spread = times[29].duration_since(times[0]);
-    assert!(
-        spread >= Duration::from_millis(4_800),
-        "30 runs in {spread:?}"
-    );
+    // Paced as the limit reads at its strictest: the stand-in, counting at most 5 runs in
+    // any second, refused none (a client keeping a bucket's burst-then-rate would be).
+    let spread = backfill[29].received.duration_since(backfill[0].received);
     println!("30 runs over {spread:?}");
 
     // The next day: the look-back's three days again, then the new one.
