@@ -2,7 +2,8 @@
 //! report over the range in windows (`--report-window` days, default 1), from its
 //! checkpoint when it has one (re-reading `--report-look-back` days of a finished range),
 //! into `<out>/reports/<category>-<id>.jsonl`: one line per row, the window's days first
-//! (`window_from`, `window_to`), then each column typed by the report's fields. The
+//! (`window_from`, `window_to`), then each column the answer lists, under its own name,
+//! typed by the report's fields (a column the definition lacks as sent). The
 //! checkpoint, `<category>-<id>.checkpoint.json` beside it, moves after each window's rows
 //! are written and flushed; a run stopped between the two writes that window again on the
 //! next run, so a window's rows may appear twice (the later ones are the newer read),
@@ -60,6 +61,10 @@ pub struct ReportOutcome {
     pub rows: u64,
     /// Column -> values kept raw (not of the declared type).
     pub raw: std::collections::BTreeMap<String, u64>,
+    /// Columns the answers listed that the definition lacks (kept as sent), and columns of
+    /// the definition they lacked (null): names only.
+    pub added: std::collections::BTreeSet<String>,
+    pub missing: std::collections::BTreeSet<String>,
     pub result: Result<(), String>,
 }
 
@@ -77,6 +82,8 @@ pub async fn run(
             windows: 0,
             rows: 0,
             raw: Default::default(),
+            added: Default::default(),
+            missing: Default::default(),
             result: Ok(()),
         };
         if let Err(e) = one(args, out, client, &reports, (category, *id), &mut outcome).await {
@@ -127,6 +134,8 @@ async fn one(
         for (column, n) in &window.rows.raw {
             *outcome.raw.entry(column.clone()).or_insert(0) += n;
         }
+        outcome.added.extend(window.rows.added.iter().cloned());
+        outcome.missing.extend(window.rows.missing.iter().cloned());
         if let Some(cp) = run.checkpoint() {
             save(&checkpoint_path, cp)?;
         }
@@ -181,16 +190,25 @@ pub fn summary(outcomes: &[ReportOutcome]) {
             Err(e) => eprintln!("report {}: FAILED: {e}", o.report),
             Ok(()) => {
                 let raw: Vec<String> = o.raw.iter().map(|(c, n)| format!("{c} {n}")).collect();
-                let raw = if raw.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; values not of their column's type, kept as sent: {}",
-                        raw.join(", ")
-                    )
+                let mut notes = String::new();
+                let mut note = |what: &str, list: Vec<String>| {
+                    if !list.is_empty() {
+                        notes.push_str(&format!("; {what}: {}", list.join(", ")));
+                    }
                 };
+                note("values not of their column's type, kept as sent", raw);
+                let names =
+                    |set: &std::collections::BTreeSet<String>| set.iter().cloned().collect();
+                note(
+                    "columns not in the definition, kept as sent",
+                    names(&o.added),
+                );
+                note(
+                    "columns of the definition not in the answer, null",
+                    names(&o.missing),
+                );
                 eprintln!(
-                    "report {}: {} rows in {} windows{raw}",
+                    "report {}: {} rows in {} windows{notes}",
                     o.report, o.rows, o.windows
                 );
             }

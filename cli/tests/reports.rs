@@ -92,6 +92,52 @@ async fn a_report_runs_into_the_files_a_day_at_a_time_and_goes_on_from_its_check
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The JSON lines of a report's rows file.
+fn rows_of(dir: &Path, report: &str) -> Vec<serde_json::Value> {
+    let path = dir.join(format!("out/reports/{report}.jsonl"));
+    let text = std::fs::read_to_string(&path).expect("rows");
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+#[tokio::test]
+async fn rows_carry_each_value_under_its_own_name_when_the_answer_changed_its_columns() {
+    let m = stand_in().await;
+    let dir = temp_dir("report-columns");
+    // 1102 is 1101 answered with a column added (`Region`) and two swapped.
+    let args = [
+        "--reports",
+        "operations/1101,operations/1102",
+        "--report-from",
+        "2026-11-01",
+        "--report-to",
+        "2026-11-02",
+    ];
+    let stderr = sync(&m, &dir, &args).await;
+    let line = |report: &str| {
+        let start = format!("report {report}: 6 rows in 2 windows");
+        let line = stderr.lines().find(|l| l.starts_with(&start));
+        line.unwrap_or_else(|| panic!("no `{start}` in:\n{stderr}"))
+    };
+    let added = "columns not in the definition, kept as sent: Region";
+    assert!(line("operations/1102").ends_with(added), "{stderr}");
+    assert!(!line("operations/1101").contains("columns"), "{stderr}");
+    let (before, changed) = (
+        rows_of(&dir, "operations-1101"),
+        rows_of(&dir, "operations-1102"),
+    );
+    assert_eq!(before.len(), 6);
+    assert_eq!(before.len(), changed.len());
+    for (b, mut c) in before.into_iter().zip(changed) {
+        let region = c.as_object_mut().and_then(|o| o.remove("Region"));
+        assert!(region.is_some_and(|r| r.is_string()), "{c}");
+        assert_eq!(b, c, "the same values under the same names");
+        assert!(c["Revenue"].is_number() && c["BusinessUnit"].is_string());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn report_options_are_checked() {
     use servicetitan_cli::args::sync_args;

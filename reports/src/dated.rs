@@ -90,7 +90,8 @@ pub struct WindowRows {
 }
 
 impl Report {
-    /// Runs the report once with `params`, every page of its data; rows typed.
+    /// Runs the report once with `params`, every page of its data; rows read by the
+    /// columns each page lists, typed.
     pub async fn run(&self, params: &Params<'_>) -> Result<TypedRows, ReportError> {
         params.complete()?;
         self.read(params.values(), None).await
@@ -121,7 +122,13 @@ impl Report {
                 .send()
                 .await
                 .map_err(ReportError::Api)?;
-            rows.push_page(&self.fields, answer.data.unwrap_or_default(), window);
+            let header = answer.fields.unwrap_or_default();
+            rows.push_page(
+                &self.fields,
+                &header,
+                answer.data.unwrap_or_default(),
+                window,
+            );
             if answer.has_more != Some(true) {
                 return Ok(rows);
             }

@@ -1,8 +1,10 @@
 //! ServiceTitan's reports as data: a report's handle from its definition (fetched once per
 //! tenant), parameters checked against it before anything is sent, date ranges run in
 //! windows with a serde checkpoint and a look-back, every run paced by the report limit,
-//! and rows typed by the report's fields (values that are not of their column's type kept
-//! as they came, and counted).
+//! and rows read by the columns each answer lists, typed by the report's fields (values
+//! that are not of their column's type kept as they came, and counted; columns added to
+//! the report since its definition was read kept as they came, columns gone null, both
+//! noted by name).
 //!
 //! ```no_run
 //! use servicetitan::ids::ReportId;

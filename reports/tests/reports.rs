@@ -1,5 +1,6 @@
 //! Reports against the stand-in, whose report `operations/1101` (revenue by business unit,
-//! three rows a day) has a definition, parameters and dated data from one description.
+//! three rows a day) has a definition, parameters and dated data from one description,
+//! and `operations/1102` the same, its data answered with a column added and two swapped.
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -272,4 +273,36 @@ async fn values_not_of_their_declared_type_are_kept_raw_and_counted_exactly() {
         typed.iter().filter(|r| r.margin == json!("n/a")).count() as u64,
         expected
     );
+}
+
+#[tokio::test]
+async fn rows_are_read_by_the_columns_the_answer_lists_not_the_definitions_order() {
+    let (_m, st) = stand_in(50).await;
+    let reports = Reports::new();
+    let run = |id: i64| {
+        let (reports, st) = (reports.clone(), st.clone());
+        async move {
+            let report = reports
+                .get(&st, "operations", ReportId::new(id))
+                .await
+                .expect("the definition");
+            let params = report
+                .params()
+                .set("From", "2026-11-01")
+                .and_then(|p| p.set("To", "2026-11-03"))
+                .expect("valid");
+            report.run(&params).await.expect("a run")
+        }
+    };
+    let (before, changed) = (run(1101).await, run(1102).await);
+    assert_eq!(changed.added, ["Region".to_string()].into());
+    assert!(changed.missing.is_empty());
+    assert_eq!(changed.raw, before.raw, "no value read as another column's");
+    assert_eq!(before.rows.len(), changed.rows.len());
+    for (b, c) in before.rows.iter().zip(&changed.rows) {
+        let mut c: serde_json::Value = c.deserialize().expect("a map");
+        let region = c.as_object_mut().and_then(|m| m.remove("Region"));
+        assert!(region.is_some_and(|r| r.is_string()));
+        assert_eq!(b.deserialize::<serde_json::Value>().expect("a map"), c);
+    }
 }

@@ -4,7 +4,9 @@
 //! answered from, so they agree. The data is checked as the API checks it (an unknown
 //! parameter, a missing required one, a value not of its data type, a list for a single
 //! value, a value outside those listed: 400, naming the parameter), and is dated: a
-//! report over `From`..`To` has rows for those days only.
+//! report over `From`..`To` has rows for those days only. One report, by design, answers
+//! its data with other columns than its definition lists (`answers_with`: one added, two
+//! swapped), as a report changed since a client read its definition.
 
 use crate::data::{date_time, EPOCH};
 use crate::store::Query;
@@ -35,9 +37,62 @@ pub(crate) struct Report {
     pub id: i64,
     pub name: &'static str,
     pub params: &'static [Param],
-    /// Column names and data types.
+    /// Column names and data types, as its definition lists them.
     pub fields: &'static [(&'static str, &'static str)],
+    /// The columns its data answers with, when they are not the definition's (a report
+    /// changed since its definition was read): each row's values in this order.
+    pub answers_with: Option<&'static [(&'static str, &'static str)]>,
 }
+
+/// The parameters of the revenue reports.
+const REVENUE_PARAMS: &[Param] = &[
+    Param {
+        name: "From",
+        data_type: "Date",
+        is_array: false,
+        required: true,
+        accepts: Accepts::Any,
+    },
+    Param {
+        name: "To",
+        data_type: "Date",
+        is_array: false,
+        required: true,
+        accepts: Accepts::Any,
+    },
+    Param {
+        name: "BusinessUnitIds",
+        data_type: "Number",
+        is_array: true,
+        required: false,
+        accepts: Accepts::Set("business-units"),
+    },
+    Param {
+        name: "Status",
+        data_type: "String",
+        is_array: false,
+        required: false,
+        accepts: Accepts::Listed(&["Open", "Closed"]),
+    },
+    Param {
+        name: "IncludeAdjustments",
+        data_type: "Boolean",
+        is_array: false,
+        required: false,
+        accepts: Accepts::Any,
+    },
+];
+
+/// The columns of the revenue reports' definitions.
+const REVENUE_FIELDS: &[(&str, &str)] = &[
+    ("Date", "Date"),
+    ("BusinessUnitId", "Number"),
+    ("BusinessUnit", "String"),
+    ("Revenue", "Number"),
+    ("Jobs", "Number"),
+    ("Margin", "Number"),
+    ("Closed", "Boolean"),
+];
 
 /// Revenue by business unit, a day at a time: three rows a day, one per business unit.
 /// Its `Margin` column is declared a number, but every fifth row says `"n/a"` (as real
@@ -46,56 +101,34 @@ pub(crate) const REVENUE: Report = Report {
     category: "operations",
     id: 1101,
     name: "Revenue by business unit",
-    params: &[
-        Param {
-            name: "From",
-            data_type: "Date",
-            is_array: false,
-            required: true,
-            accepts: Accepts::Any,
-        },
-        Param {
-            name: "To",
-            data_type: "Date",
-            is_array: false,
-            required: true,
-            accepts: Accepts::Any,
-        },
-        Param {
-            name: "BusinessUnitIds",
-            data_type: "Number",
-            is_array: true,
-            required: false,
-            accepts: Accepts::Set("business-units"),
-        },
-        Param {
-            name: "Status",
-            data_type: "String",
-            is_array: false,
-            required: false,
-            accepts: Accepts::Listed(&["Open", "Closed"]),
-        },
-        Param {
-            name: "IncludeAdjustments",
-            data_type: "Boolean",
-            is_array: false,
-            required: false,
-            accepts: Accepts::Any,
-        },
-    ],
-    fields: &[
+    params: REVENUE_PARAMS,
+    fields: REVENUE_FIELDS,
+    answers_with: None,
+};
+
+/// The same report changed since its definition: its data answers with a column the
+/// definition lacks (`Region`, third) and `Revenue` and `BusinessUnit` swapped; every
+/// value the same as [`REVENUE`]'s under the same name.
+pub(crate) const REVENUE_CHANGED: Report = Report {
+    category: "operations",
+    id: 1102,
+    name: "Revenue by business unit (columns changed)",
+    params: REVENUE_PARAMS,
+    fields: REVENUE_FIELDS,
+    answers_with: Some(&[
         ("Date", "Date"),
         ("BusinessUnitId", "Number"),
-        ("BusinessUnit", "String"),
+        ("Region", "String"),
         ("Revenue", "Number"),
+        ("BusinessUnit", "String"),
         ("Jobs", "Number"),
         ("Margin", "Number"),
         ("Closed", "Boolean"),
-    ],
+    ]),
 };
 
 /// Every report of the stand-in.
-pub(crate) const REPORTS: &[Report] = &[REVENUE];
+pub(crate) const REPORTS: &[Report] = &[REVENUE, REVENUE_CHANGED];
 
 /// The business units: the dynamic value set `business-units`.
 const BUSINESS_UNITS: [(i64, &str); 3] = [(1, "North"), (2, "South"), (3, "East")];
@@ -201,15 +234,17 @@ pub(crate) fn data(r: &Report, body: Option<&Value>, q: &Query) -> Result<Value,
             if units.as_ref().is_some_and(|u| !u.contains(&unit)) {
                 continue;
             }
-            rows.push(row(d, unit, name));
+            rows.push(row(r, d, unit, name));
         }
     }
     let count = rows.len();
-    super::labelled_page(q, count, |range| rows[range].to_vec(), fields(r.fields))
+    let columns = r.answers_with.unwrap_or(r.fields);
+    super::labelled_page(q, count, |range| rows[range].to_vec(), fields(columns))
 }
 
-/// The row of business unit `unit` on day `d` (days since 1970-01-01).
-fn row(d: i64, unit: i64, name: &str) -> Value {
+/// The row of business unit `unit` on day `d` (days since 1970-01-01), its values in the
+/// order of the columns `r` answers with.
+fn row(r: &Report, d: i64, unit: i64, name: &str) -> Value {
     let n = d * 3 + unit;
     let revenue = format!("{}.{:02}", 1_000 + n % 9_000, n % 100);
     let margin = if n % 5 == 0 {
@@ -217,15 +252,19 @@ fn row(d: i64, unit: i64, name: &str) -> Value {
     } else {
         json!((n % 40) as f64 + 0.5)
     };
-    json!([
-        &date_time(d * 86_400)[..10],
-        unit,
-        name,
-        revenue.parse::<f64>().unwrap_or(0.0),
-        n % 17,
-        margin,
-        n % 2 == 0,
-    ])
+    let value = |column: &str| match column {
+        "Date" => json!(&date_time(d * 86_400)[..10]),
+        "BusinessUnitId" => json!(unit),
+        "BusinessUnit" => json!(name),
+        "Revenue" => json!(revenue.parse::<f64>().unwrap_or(0.0)),
+        "Jobs" => json!(n % 17),
+        "Margin" => margin.clone(),
+        "Closed" => json!(n % 2 == 0),
+        "Region" => json!(if unit == 1 { "Upstate" } else { "Downstate" }),
+        _ => Value::Null,
+    };
+    let columns = r.answers_with.unwrap_or(r.fields);
+    Value::Array(columns.iter().map(|(c, _)| value(c)).collect())
 }
 
 /// The parameters of a data request, checked against the report's definition.
@@ -332,5 +371,25 @@ mod tests {
         assert_eq!(day_number("2026-11-01"), Some(20_758));
         assert_eq!(day_number("2026-02-30"), None);
         assert_eq!(day_number("11/01/2026"), None);
+    }
+
+    #[test]
+    fn the_changed_report_answers_the_same_values_under_the_same_names() {
+        let by_name = |r: &Report| {
+            let columns = r.answers_with.unwrap_or(r.fields);
+            let values = row(r, 20_758, 2, "South");
+            let values = values.as_array().cloned().unwrap_or_default();
+            assert_eq!(values.len(), columns.len());
+            columns
+                .iter()
+                .map(|(c, _)| c.to_string())
+                .zip(values)
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let (before, mut after) = (by_name(&REVENUE), by_name(&REVENUE_CHANGED));
+        assert_eq!(after.remove("Region"), Some(json!("Downstate")));
+        assert_eq!(before, after);
+        let order = |r: &Report| r.answers_with.unwrap_or(r.fields).iter().map(|c| c.0);
+        assert!(order(&REVENUE).ne(order(&REVENUE_CHANGED).filter(|c| *c != "Region")));
     }
 }
