@@ -16,6 +16,13 @@ pub struct Gen<'a> {
     api: &'a Api,
     state: u64,
     depth: usize,
+    /// Ids of records a collection holds (`1..=n`): a field that refers to a record (a
+    /// typed id: a job's `customerId`) takes one of them, so that references point at
+    /// records the stand-in has.
+    ids: Option<u64>,
+    /// The object being made stands for a record named by its field (`"job": {"id": ..}`):
+    /// its `id` is a reference.
+    names_a_record: bool,
 }
 
 /// FNV-1a: a stable hash of a salt (the standard library's hasher may change).
@@ -40,6 +47,28 @@ impl<'a> Gen<'a> {
             api,
             state: seed ^ hash(salt),
             depth: 0,
+            ids: None,
+            names_a_record: false,
+        }
+    }
+
+    /// References to other records are ids from `1` to `n`, the ids every collection is
+    /// seeded with.
+    pub fn with_ids(mut self, n: usize) -> Gen<'a> {
+        self.ids = Some(n as u64);
+        self
+    }
+
+    /// A value of `ty` for a field that refers to a record: one of the seeded ids
+    /// (lists of them too), or any value of the type when no ids are set.
+    fn reference(&mut self, ty: &Ty, name: &str) -> Value {
+        match (ty, self.ids) {
+            (Ty::I32 | Ty::I64, Some(n)) => json!(1 + self.below(n)),
+            (Ty::Vec(item) | Ty::Ids { of: item, .. }, Some(_)) => {
+                let n = 1 + self.below(2);
+                Value::Array((0..n).map(|_| self.reference(item, name)).collect())
+            }
+            _ => self.value(ty, name),
         }
     }
 
@@ -118,6 +147,7 @@ impl<'a> Gen<'a> {
             TypeDef::Struct {
                 fields, page_item, ..
             } => {
+                let names_a_record = std::mem::take(&mut self.names_a_record);
                 self.depth += 1;
                 let deep = self.depth > MAX_DEPTH;
                 let mut m = Map::new();
@@ -130,6 +160,15 @@ impl<'a> Gen<'a> {
                             self.value(&Ty::Vec(Box::new(item.clone())), &f.wire)
                         }
                         _ if deep && f.nullable => Value::Null,
+                        _ if f.refers_to.is_some() => self.reference(&f.ty, &f.wire),
+                        _ if names_a_record && f.wire == "id" => self.reference(&f.ty, &f.wire),
+                        (Ty::Ref(_), _) => {
+                            self.names_a_record =
+                                self.api.resources.contains(&upper_camel(&f.wire));
+                            let v = self.value(&f.ty, &f.wire);
+                            self.names_a_record = false;
+                            v
+                        }
                         _ => self.value(&f.ty, &f.wire),
                     };
                     m.insert(f.wire.clone(), v);
@@ -182,6 +221,14 @@ impl<'a> Gen<'a> {
             &hex[20..32]
         )
     }
+}
+
+/// `businessUnit` -> `BusinessUnit`: a field's name as the resource it may name.
+fn upper_camel(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|first| first.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// `customerId` -> `customer id`: readable text for a generated string.

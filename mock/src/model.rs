@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 pub struct Api {
     pub types: BTreeMap<String, TypeDef>,
     pub domains: Vec<Domain>,
+    /// The kinds of record with ids of their own (`Customer`, `Job`).
+    pub resources: std::collections::BTreeSet<String>,
     /// Domain index by the prefix's segments (`["crm", "v2"]`), longest first.
     prefixes: Vec<(Vec<String>, usize)>,
     by_id: HashMap<(String, String), (usize, usize)>,
@@ -49,6 +51,7 @@ impl Api {
         }
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Ok(Api {
+            resources: model.resources.into_keys().collect(),
             types: model.types,
             domains,
             prefixes,

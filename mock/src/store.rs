@@ -210,7 +210,9 @@ impl Store {
                 records: BTreeMap::new(),
             };
             for i in 1..=self.records as i64 {
-                let mut value = Gen::new(api, self.seed, &format!("{key}#{i}")).value(item, "");
+                let mut value = Gen::new(api, self.seed, &format!("{key}#{i}"))
+                    .with_ids(self.records)
+                    .value(item, "");
                 let t = date_time(EPOCH + i * 60);
                 stamp(&mut value, Some(i), Some(&t), &t, true);
                 let seq = self.next_seq();
@@ -330,7 +332,9 @@ impl Store {
         let seq = self.change(api, key, item);
         let c = self.collections.get_mut(key).expect("seeded by change");
         let id = c.records.keys().next_back().map_or(1, |k| k + 1);
-        let mut value = Gen::new(api, self.seed, &format!("{key}#{id}")).value(item, "");
+        let mut value = Gen::new(api, self.seed, &format!("{key}#{id}"))
+            .with_ids(self.records)
+            .value(item, "");
         if let Some(b) = body {
             merge(api, item, &mut value, b);
         }
