@@ -199,3 +199,25 @@ pub async fn change_three_customers(m: &MockServer, renamed: &str) -> i64 {
     );
     created.id.expect("an id").get()
 }
+
+/// Every user table's rows in PostgreSQL database `db`, as JSON text without
+/// `synced_at`, in order: what [`dump`] is for SQLite.
+pub fn postgres_dump(pg: &servicetitan_tests::postgres::PostgresServer, db: &str) -> Vec<String> {
+    let tables = pg.psql(
+        db,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' \
+         AND table_name NOT LIKE 'servicetitan_%' ORDER BY table_name",
+    );
+    let mut out = Vec::new();
+    for t in tables.lines().filter(|t| !t.is_empty()) {
+        let rows = pg.psql(
+            db,
+            &format!(
+                "SELECT '{t}: ' || (to_jsonb(x) - 'synced_at')::text FROM \"{t}\" x \
+                 ORDER BY tenant, id"
+            ),
+        );
+        out.extend(rows.lines().map(String::from));
+    }
+    out
+}
