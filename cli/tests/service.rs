@@ -283,3 +283,33 @@ async fn a_scope_the_app_lacks_stops_the_sync_with_one_error() {
     );
     assert_eq!(tokens, 1, "{stderr}");
 }
+
+/// The README's systemd unit and container command line run a sync the command accepts.
+#[test]
+fn the_readme_service_lines_are_sync_commands_the_program_accepts() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("the README");
+    let section = &readme[readme.find("#### As a service").expect("the section")..];
+    let unit = section
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart=/usr/local/bin/servicetitan "))
+        .expect("a unit's ExecStart");
+    let container = section
+        .lines()
+        .find(|l| l.starts_with("docker run "))
+        .and_then(|l| l.split_once(" servicetitan sync "))
+        .map(|(_, args)| format!("sync {args}"))
+        .expect("a container line");
+    for line in [unit.to_string(), container] {
+        let m = servicetitan_cli::args::sync_command()
+            .try_get_matches_from(line.split_whitespace())
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        let env = |k: &str| (k == "DATABASE_URL").then(|| "postgres://db/copy".to_string());
+        servicetitan_cli::args::sync_matches(&m, env).unwrap_or_else(|e| panic!("{line}: {e}"));
+        let service = servicetitan_cli::args::service_matches(&m).expect("service options");
+        assert!(
+            service.every.is_some() && service.metrics.is_some(),
+            "{line}"
+        );
+    }
+}
