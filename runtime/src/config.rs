@@ -449,6 +449,10 @@ pub(crate) enum DriftSetting {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ObserveSettings {
     pub(crate) drift: Option<DriftSetting>,
+    /// How often notes are written while they change.
+    pub(crate) drift_interval: Option<std::time::Duration>,
+    /// SIGTERM and SIGINT write the notes, then end the process.
+    pub(crate) drift_signals: bool,
     pub(crate) record: Option<Recorder>,
     pub(crate) replay: Option<Arc<Replay>>,
 }
@@ -460,6 +464,22 @@ impl RuntimeBuilder {
     /// `ST_DRIFT_REPORT=FILE` in the environment does the same.
     pub fn observe_drift(mut self, file: impl Into<PathBuf>) -> Self {
         self.observe.drift = Some(DriftSetting::File(file.into()));
+        self
+    }
+    /// How often the drift notes are written into the report file while new ones come
+    /// (default 5 s; `ST_DRIFT_FLUSH_SECONDS` when not set here): a process killed with
+    /// `kill -9` loses at most this long's notes. They are also written when the runtime
+    /// is dropped and at [`crate::Runtime::flush_drift`].
+    pub fn drift_flush_interval(mut self, every: std::time::Duration) -> Self {
+        self.observe.drift_interval = Some(every.max(std::time::Duration::from_millis(10)));
+        self
+    }
+    /// Lets the runtime handle SIGTERM and SIGINT (Unix): the drift notes are written, then
+    /// the process ends as the signal ends it by default. For a program that does not
+    /// handle these signals itself; one that does calls [`crate::Runtime::flush_drift`]
+    /// in its handler, or lets the runtime drop as it exits.
+    pub fn flush_drift_on_signals(mut self) -> Self {
+        self.observe.drift_signals = true;
         self
     }
     /// Observes drift and keeps the notes in memory only ([`crate::Runtime::drift_notes`]).

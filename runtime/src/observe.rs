@@ -10,11 +10,12 @@ use crate::drift::Observer;
 use crate::error::Error;
 use crate::record::{Recorder, Replay, Writer};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The runtime's handles.
 #[derive(Debug, Default)]
 pub(crate) struct Observing {
-    pub drift: Option<Observer>,
+    pub drift: Option<Arc<Observer>>,
     pub writer: Option<Writer>,
     pub replay: Option<Arc<Replay>>,
 }
@@ -46,13 +47,22 @@ impl Observing {
                 )
             })
         });
+        let drift = drift.map(|d| match d {
+            DriftSetting::File(f) => (Arc::new(Observer::new(Some(f))), true),
+            DriftSetting::Memory => (Arc::new(Observer::new(None)), false),
+        });
+        if let Some((o, true)) = &drift {
+            let every = s.drift_interval.or_else(|| {
+                let secs = set("ST_DRIFT_FLUSH_SECONDS")?.trim().parse::<f64>().ok()?;
+                (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
+            });
+            crate::drift::flush::every(o, every.unwrap_or(crate::drift::flush::DEFAULT_INTERVAL));
+            if s.drift_signals {
+                crate::drift::flush::on_signals(o)?;
+            }
+        }
         Ok(Observing {
-            drift: drift.map(|d| {
-                Observer::new(match d {
-                    DriftSetting::File(f) => Some(f),
-                    DriftSetting::Memory => None,
-                })
-            }),
+            drift: drift.map(|(o, _)| o),
             writer: record.as_ref().map(Writer::open).transpose()?,
             replay: s.replay.clone(),
         })

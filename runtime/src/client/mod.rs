@@ -276,7 +276,7 @@ impl Runtime {
         self.observing()
             .drift
             .as_ref()
-            .map(crate::drift::Observer::notes)
+            .map(|o| o.notes())
             .unwrap_or_default()
     }
 

@@ -19,6 +19,7 @@
 //! how a model is read under observation, is in `types/observed/` (models and enums call
 //! it, and types import nothing above them).
 
+pub(crate) mod flush;
 pub mod report;
 
 use crate::request::Operation;
@@ -102,6 +103,8 @@ pub(crate) struct Observer {
     file: Option<PathBuf>,
     seen: Mutex<DriftNotes>,
     pending: Mutex<DriftNotes>,
+    /// Notes came since the file was last written.
+    pub(crate) dirty: std::sync::atomic::AtomicBool,
 }
 
 impl Observer {
@@ -110,6 +113,7 @@ impl Observer {
             file,
             seen: Mutex::default(),
             pending: Mutex::default(),
+            dirty: Default::default(),
         }
     }
 
@@ -183,6 +187,7 @@ impl Observer {
                 merge_notes(&mut t, notes);
             }
         }
+        self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Everything this runtime has noted since it was built.
