@@ -247,38 +247,19 @@ fn words(name: &str) -> String {
     }
 }
 
-/// An RFC 3339 UTC date-time for Unix seconds `t`: `2024-01-01T00:00:00Z`.
+/// An RFC 3339 UTC date-time for Unix seconds `t`: `2024-01-01T00:00:00Z` (empty past
+/// chrono's range, which no generated time reaches).
 pub fn date_time(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 /// `t` (seconds since 1970) as HTTP writes dates: `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn http_date(t: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let iso = date_time(t);
-    let (y, m, d, time) = (&iso[0..4], &iso[5..7], &iso[8..10], &iso[11..19]);
-    let month = m.parse::<usize>().map_or("Jan", |m| MONTHS[(m + 11) % 12]);
-    let day = DAYS[t.div_euclid(86_400).rem_euclid(7) as usize];
-    format!("{day}, {d} {month} {y} {time} GMT")
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        .unwrap_or_default()
 }
 
 /// The `type` of an error: the RFC section of its status, as ASP.NET writes it.
