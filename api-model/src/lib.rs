@@ -19,9 +19,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub mod check;
+mod column;
 mod lookup;
 mod method;
 
+pub use column::ColumnKind;
 pub use lookup::{fields_of, kebab, API_JSON};
 pub use method::Method;
 

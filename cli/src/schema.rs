@@ -14,21 +14,9 @@ pub fn check<T: serde::de::DeserializeOwned>(op: &Operation, record: &[u8]) -> D
     drift::observe_decode::<T>(op, record).1
 }
 
-/// What a column holds; its type in each database is in `generated/schema.*.sql`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Integer,
-    /// Exact: SQLite keeps the number's text, PostgreSQL a `numeric`.
-    Decimal,
-    Double,
-    Boolean,
-    Text,
-    /// UTC; SQLite keeps `YYYY-MM-DDTHH:MM:SS.fffffffZ`.
-    Timestamp,
-    Date,
-    Uuid,
-    Json,
-}
+/// What a column holds; its type in each database is in `generated/schema.*.sql`. One
+/// definition with the generator's, in the model crate.
+pub use servicetitan_api_model::ColumnKind as Kind;
 
 #[derive(Debug)]
 pub struct Column {

@@ -23,39 +23,9 @@ pub const CLI_GENERATED_DIR: &str = "cli/generated";
 pub const TENANT: &str = "tenant";
 pub const SYNCED_AT: &str = "synced_at";
 
-/// What a column holds, and so its type in each database (`sql.rs` has the mapping).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Integer,
-    /// A decimal number kept exactly (money).
-    Decimal,
-    /// A binary floating-point number, where the document says `double`/`float`.
-    Double,
-    Boolean,
-    Text,
-    /// An instant, UTC.
-    Timestamp,
-    Date,
-    Uuid,
-    /// An object, an array or a value of several shapes, as JSON.
-    Json,
-}
-
-impl Kind {
-    /// The kind a column of both `self` and `other` needs (a field two sources type
-    /// differently): the same, else a decimal for two numbers, else text for two
-    /// scalars written as text, else JSON.
-    fn widen(self, other: Kind) -> Kind {
-        use Kind::*;
-        match (self, other) {
-            (a, b) if a == b => a,
-            (Integer | Decimal | Double, Integer | Decimal | Double) => Decimal,
-            (Json, _) | (_, Json) => Json,
-            _ => Text,
-        }
-    }
-}
+/// What a column holds, and so its type in each database (`sql.rs` has the mapping): one
+/// definition with the command line's, in the model crate.
+pub use servicetitan_api_model::ColumnKind as Kind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
@@ -183,7 +153,7 @@ fn table(
             let kind = kind(api, d, &f.ty);
             let column = snake(&f.wire);
             match columns.iter_mut().find(|c| c.name == column) {
-                Some(c) if c.wire == f.wire => c.kind = c.kind.widen(kind),
+                Some(c) if c.wire == f.wire => c.kind = c.kind.common(kind),
                 Some(c) => {
                     return Err(format!(
                         "fields `{}` and `{}` would both be column `{column}`",
@@ -279,9 +249,9 @@ mod tests {
 
     #[test]
     fn kinds_widen_to_what_holds_both() {
-        assert_eq!(Kind::Integer.widen(Kind::Decimal), Kind::Decimal);
-        assert_eq!(Kind::Integer.widen(Kind::Text), Kind::Text);
-        assert_eq!(Kind::Json.widen(Kind::Text), Kind::Json);
-        assert_eq!(Kind::Uuid.widen(Kind::Uuid), Kind::Uuid);
+        assert_eq!(Kind::Integer.common(Kind::Decimal), Kind::Decimal);
+        assert_eq!(Kind::Integer.common(Kind::Text), Kind::Text);
+        assert_eq!(Kind::Json.common(Kind::Text), Kind::Json);
+        assert_eq!(Kind::Uuid.common(Kind::Uuid), Kind::Uuid);
     }
 }
