@@ -62,7 +62,8 @@ pub struct DriftTally {
 
 impl DriftTally {
     fn merge(&mut self, other: &DriftTally) {
-        self.count += other.count;
+        // Saturating: a report is read from a file, whose counts may be anything.
+        self.count = self.count.saturating_add(other.count);
         self.first_seen = self.first_seen.min(other.first_seen);
         self.last_seen = self.last_seen.max(other.last_seen);
     }
