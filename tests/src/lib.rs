@@ -45,6 +45,23 @@ pub fn builder_at(
     .credentials(Credentials::new(client_id, secret))
 }
 
+/// The client secret the loopback tests' clients use: distinctive, so that a test can
+/// search logs, errors and recordings for it.
+pub const SECRET: &str = "s3cr3t-client-secret-value";
+/// The app key the loopback tests' clients use (distinctive, as [`SECRET`]).
+pub const APP_KEY: &str = "ak1.app-key-value-xyz";
+
+/// A builder for the scripted server, with [`APP_KEY`], client id `cid.client` and
+/// [`SECRET`].
+pub fn scripted_builder(server: &ScriptedServer) -> RuntimeBuilder {
+    server.builder(APP_KEY, "cid.client", SECRET)
+}
+
+/// The generated client for tenant 42.
+pub fn tenant42(b: RuntimeBuilder) -> servicetitan::Client {
+    typed_client(b, 42)
+}
+
 /// The generated client for `tenant` from a runtime client's settings.
 pub fn typed_client(b: RuntimeBuilder, tenant: i64) -> servicetitan::Client {
     let runtime = servicetitan_runtime::Runtime::new(b).expect("a client of these settings");

@@ -10,8 +10,7 @@ use servicetitan_tests::{Reply, ScriptedServer};
 use std::error::Error as _;
 use std::time::Duration;
 
-const SECRET: &str = "s3cr3t-client-secret-value";
-const APP_KEY: &str = "ak1.app-key-value-xyz";
+use servicetitan_tests::{APP_KEY, SECRET};
 
 fn client(b: RuntimeBuilder) -> Client {
     servicetitan_tests::typed_client(b.retry(RetryPolicy::none()), 42)

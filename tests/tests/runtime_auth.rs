@@ -9,17 +9,7 @@ use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-const SECRET: &str = "s3cr3t-client-secret-value";
-const APP_KEY: &str = "ak1.app-key-value-xyz";
-
-fn builder(server: &ScriptedServer) -> RuntimeBuilder {
-    server.builder(APP_KEY, "cid.client", SECRET)
-}
-
-/// The generated client for tenant 42.
-fn tenant42(b: RuntimeBuilder) -> Client {
-    servicetitan_tests::typed_client(b, 42)
-}
+use servicetitan_tests::{scripted_builder as builder, tenant42, APP_KEY, SECRET};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_first_calls_make_one_token_request() {

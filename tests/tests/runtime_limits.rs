@@ -4,24 +4,13 @@
 //! answer, error bodies that are not JSON.
 
 use serde_json::json;
-use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy, RuntimeBuilder};
-use servicetitan::Client;
+use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
 use servicetitan_tests::{fast_retries, Reply, ScriptedServer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SECRET: &str = "s3cr3t-client-secret-value";
-const APP_KEY: &str = "ak1.app-key-value-xyz";
-
-fn builder(server: &ScriptedServer) -> RuntimeBuilder {
-    server.builder(APP_KEY, "cid.client", SECRET)
-}
-
-/// The generated client for tenant 42.
-fn tenant42(b: RuntimeBuilder) -> Client {
-    servicetitan_tests::typed_client(b, 42)
-}
+use servicetitan_tests::{scripted_builder as builder, tenant42, APP_KEY, SECRET};
 
 #[tokio::test]
 async fn the_client_side_limit_spaces_calls_per_tenant() {

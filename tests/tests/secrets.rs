@@ -9,8 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const SECRET: &str = "s3cr3t-client-secret-value";
-const APP_KEY: &str = "ak1.app-key-value-xyz";
+use servicetitan_tests::{APP_KEY, SECRET};
 const TOKEN: &str = "eyJ-access-token-value";
 
 #[derive(Clone, Default)]

@@ -116,15 +116,9 @@ impl Shared {
                 "shared rate limit: waiting for the slot"
             );
         }
-        let token = value.zip(id).and_then(|(value, id)| {
-            Stored {
-                value,
-                scopes,
-                id,
-                pttl,
-            }
-            .token(margin)
-        });
+        let token = value
+            .zip(id)
+            .and_then(|(value, id)| Stored::answered((value, scopes, id, pttl), margin));
         Ok((Duration::from_micros(wait), token))
     }
 }

@@ -70,6 +70,21 @@ pub(super) struct Stored {
 }
 
 impl Stored {
+    /// What a script answered for a token (value, scopes, id, remaining life), as the
+    /// token it describes if that outlives `margin` and is well formed.
+    pub fn answered(
+        (value, scopes, id, pttl): (String, Option<String>, String, i64),
+        margin: Duration,
+    ) -> Option<Token> {
+        Stored {
+            value,
+            scopes,
+            id,
+            pttl,
+        }
+        .token(margin)
+    }
+
     /// The token, if it outlives `margin` and is well formed.
     pub fn token(self, margin: Duration) -> Option<Token> {
         // A negative PTTL: no expiry (-1), or gone since (-2): not a token to use.
@@ -228,15 +243,7 @@ impl Shared {
                     .await
             })
             .await?;
-        Ok(stored.and_then(|(value, scopes, id, pttl)| {
-            Stored {
-                value,
-                scopes,
-                id,
-                pttl,
-            }
-            .token(margin)
-        }))
+        Ok(stored.and_then(|s| Stored::answered(s, margin)))
     }
 
     /// Stores a token for the fleet, expiring with it.
