@@ -8,7 +8,8 @@
 //! shared across the fleet with Redis), so no run is refused for it.
 
 use crate::definition::Report;
-use crate::params::{Params, ReportError};
+use crate::error::ReportError;
+use crate::params::Params;
 use crate::typed::{TypedRows, Window};
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};

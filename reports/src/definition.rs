@@ -2,48 +2,13 @@
 //! fetched once per tenant and kept in a [`Reports`] cache, and what it says of each
 //! parameter.
 
-use crate::params::{Params, ReportError};
+use crate::error::ReportError;
+use crate::parameter::{Accepts, Field, Parameter};
 use servicetitan::ids::ReportId;
 use servicetitan::reporting::{DataType, ReportResponse};
 use servicetitan::runtime::Json;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// What a report's definition says of one parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parameter {
-    /// The name a value is set by.
-    pub name: String,
-    /// `String`, `Number`, `Boolean`, `Date`, `Time` (or what the definition says).
-    pub data_type: String,
-    /// Whether the value is a list of such values.
-    pub is_array: bool,
-    /// Whether a run needs a value.
-    pub required: bool,
-    /// The values it accepts, when the definition says.
-    pub accepts: Accepts,
-}
-
-/// Which values a parameter accepts.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Accepts {
-    /// Any value of its data type.
-    Any,
-    /// The values listed in the definition (each row's first value).
-    Listed(Vec<Json>),
-    /// The values of a dynamic value set, by its id: [`Report::accepted_values`] reads
-    /// them on request.
-    DynamicSet(String),
-}
-
-/// A column of a report's rows: its name and declared data type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
-    /// The column's name, as rows are read by.
-    pub name: String,
-    /// Its declared data type (`String`, `Number`, `Boolean`, `Date`, `Time`).
-    pub data_type: String,
-}
 
 /// A report, ready to run: its category, id and definition, and the client it runs with.
 #[derive(Debug, Clone)]
@@ -153,18 +118,12 @@ impl Report {
             .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
-    /// An empty set of parameter values for this report; each value is checked as it is
-    /// set.
-    pub fn params(&self) -> Params<'_> {
-        Params::new(self)
-    }
-
     /// The values a parameter accepts: those the definition lists, or those of its
     /// dynamic value set (read now, every page); empty when it accepts any value.
     pub async fn accepted_values(&self, parameter: &str) -> Result<Vec<Json>, ReportError> {
         let p = self
             .parameter(parameter)
-            .ok_or_else(|| ReportError::unknown(self, parameter))?;
+            .ok_or_else(|| ReportError::unknown(&self.parameters, parameter))?;
         match &p.accepts {
             Accepts::Any => Ok(Vec::new()),
             Accepts::Listed(v) => Ok(v.clone()),

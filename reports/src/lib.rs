@@ -35,12 +35,16 @@
 
 mod dated;
 mod definition;
+mod error;
+mod parameter;
 mod params;
 mod typed;
 
 pub use dated::{Dated, DatedRun, ReportCheckpoint, WindowRows};
-pub use definition::{Accepts, Field, Parameter, Report, Reports};
-pub use params::{Params, ReportError};
+pub use definition::{Report, Reports};
+pub use error::ReportError;
+pub use parameter::{Accepts, Field, Parameter};
+pub use params::Params;
 pub use typed::{Cell, TypedRow, TypedRows, Window};
 
 /// The date type of ranges, windows and checkpoints (chrono's, with its `Datelike`

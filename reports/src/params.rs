@@ -4,89 +4,17 @@
 //! before a run. Every refusal lists the report's parameters, so a misspelt name is a
 //! message, not a 400 after the call.
 
-use crate::definition::{Accepts, Parameter, Report};
+use crate::definition::Report;
+use crate::error::ReportError;
+use crate::parameter::{Accepts, Parameter};
 use servicetitan::runtime::Json;
-use std::fmt;
 
-/// Why a report could not be run, or a value not set.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ReportError {
-    /// A parameter's name or value the definition refuses; nothing was sent.
-    Parameter {
-        /// The parameter as named.
-        name: String,
-        /// What is wrong.
-        problem: String,
-        /// The report's parameters, one a line: name, data type, list or not, required.
-        valid: String,
-    },
-    /// A date range the report cannot be run over (no pair of date parameters, a range
-    /// that ends before it starts, a checkpoint of another report).
-    Dates(String),
-    /// The API refused or failed.
-    Api(servicetitan::runtime::Error),
-}
-
-impl ReportError {
-    pub(crate) fn unknown(report: &Report, name: &str) -> ReportError {
-        ReportError::parameter(report, name, "is not a parameter of this report".into())
+impl Report {
+    /// An empty set of parameter values for this report; each value is checked as it is
+    /// set.
+    pub fn params(&self) -> Params<'_> {
+        Params::new(self)
     }
-
-    pub(crate) fn parameter(report: &Report, name: &str, problem: String) -> ReportError {
-        ReportError::Parameter {
-            name: name.to_owned(),
-            problem,
-            valid: describe(report.parameters()),
-        }
-    }
-}
-
-impl fmt::Display for ReportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReportError::Parameter {
-                name,
-                problem,
-                valid,
-            } => write!(
-                f,
-                "report parameter `{name}` {problem}; the report's parameters:\n{valid}"
-            ),
-            ReportError::Dates(m) => f.write_str(m),
-            ReportError::Api(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for ReportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ReportError::Api(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// The parameters, one a line: `  From: Date, required`.
-fn describe(params: &[Parameter]) -> String {
-    params
-        .iter()
-        .map(|p| {
-            let list = if p.is_array { " list" } else { "" };
-            let required = if p.required { ", required" } else { "" };
-            let values = match &p.accepts {
-                Accepts::Listed(v) => format!(
-                    ", one of {}",
-                    v.iter().map(Json::to_string).collect::<Vec<_>>().join(", ")
-                ),
-                Accepts::DynamicSet(s) => format!(", from the dynamic value set `{s}`"),
-                Accepts::Any => String::new(),
-            };
-            format!("  {}: {}{list}{required}{values}", p.name, p.data_type)
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Parameter values for one report, each checked when set.
@@ -110,8 +38,9 @@ impl<'r> Params<'r> {
         let p = self
             .report
             .parameter(name)
-            .ok_or_else(|| ReportError::unknown(self.report, name))?;
-        check(p, &value).map_err(|m| ReportError::parameter(self.report, &p.name, m))?;
+            .ok_or_else(|| ReportError::unknown(self.report.parameters(), name))?;
+        check(p, &value)
+            .map_err(|m| ReportError::parameter(self.report.parameters(), &p.name, m))?;
         let name = p.name.clone();
         self.values.retain(|(n, _)| *n != name);
         self.values.push((name, value));
@@ -140,7 +69,7 @@ impl<'r> Params<'r> {
             .find(|p| p.required && self.get(&p.name).is_none())
         {
             Some(p) => Err(ReportError::parameter(
-                self.report,
+                self.report.parameters(),
                 &p.name,
                 "is required and has no value".into(),
             )),

@@ -6,7 +6,7 @@
 //! report since) is kept as it came; a column the definition has and the answer lacks is
 //! null; both are noted by name, never by value.
 
-use crate::definition::Field;
+use crate::parameter::Field;
 use crate::params::{parse_date, parse_time};
 use serde::de::DeserializeOwned;
 use servicetitan::reporting::HeaderField;

@@ -240,6 +240,7 @@ const CRATES: &[(&str, &[&str])] = &[
     ("tests/src", &["lib"]),
     ("cli/src", &["lib", "main"]),
     ("commands/src", &["lib"]),
+    ("reports/src", &["lib"]),
 ];
 
 #[test]

@@ -15,6 +15,7 @@ pub(crate) fn hand_written() -> Vec<(String, String)> {
         "api-model",
         "cli",
         "commands",
+        "reports",
     ]
     .iter()
     .map(|d| root.join(d))
