@@ -271,7 +271,8 @@ impl TokenCache {
                 status: Some(status),
                 code,
                 message,
-            });
+            })
+            .with_detail(kept_text(&body));
             let class = retry::classify_status(status, false);
             return (Some(status), Err((err, class, retry_after)));
         }
@@ -279,8 +280,12 @@ impl TokenCache {
             let err = Error::new(ErrorKind::Auth {
                 status: Some(status),
                 code: None,
-                message: "the token endpoint's answer is not a token response".into(),
+                message: format!(
+                    "the token endpoint's answer is not a token response: {}",
+                    crate::error::body_shape(&String::from_utf8_lossy(&body))
+                ),
             });
+            // No detail: a success's body may hold a token.
             return (Some(status), Err((err, retry::Class::Permanent, None)));
         };
         let life = Duration::from_secs(parsed.expires_in.unwrap_or(900));
@@ -297,17 +302,20 @@ impl TokenCache {
     }
 }
 
+/// The token endpoint's answer that is neither a token nor an OAuth error, by its kind
+/// and length (never its text, which [`Error::customer_data_detail`] keeps).
 fn describe_body(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let t = text.trim_start();
-    if t.is_empty() {
-        "empty answer from the token endpoint".into()
-    } else if t.starts_with('<') {
-        "the token endpoint answered with HTML, not JSON".into()
-    } else {
-        format!(
-            "unexpected answer from the token endpoint: {}",
-            t.chars().take(200).collect::<String>()
-        )
+    if text.trim().is_empty() {
+        return "empty answer from the token endpoint".into();
     }
+    format!(
+        "unexpected answer from the token endpoint: {}",
+        crate::error::body_shape(&text)
+    )
+}
+
+/// The head of an answer as text, as much as an error keeps.
+fn kept_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(response::MAX_RAW)]).into_owned()
 }

@@ -2,7 +2,7 @@
 //! JSON decoding that names the path of a value that does not fit. A leaf: the token
 //! cache (`auth`) and the client both read answers through it.
 
-use crate::error::{transport, Error, ErrorKind};
+use crate::error::{decode_error, transport, value_at, Error, ErrorKind};
 use crate::request::Operation;
 use crate::retry;
 use crate::types::ApiErrorResponse;
@@ -86,24 +86,30 @@ pub(crate) fn file_name(disposition: &str) -> Option<String> {
         .map(|f| f.trim_matches('"').to_string())
 }
 
-/// Decodes JSON; on failure, decodes again to find the JSON path of the bad value.
+/// Decodes JSON; on failure, decodes again to find the JSON path of the bad value, and
+/// describes what the body has there by its JSON type and size (the error never holds
+/// the value but in [`Error::customer_data_detail`]).
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
         bytes
     };
-    match serde_json::from_slice(bytes) {
-        Ok(v) => Ok(v),
-        Err(first) => {
-            let de = &mut serde_json::Deserializer::from_slice(bytes);
-            let (path, message) = match serde_path_to_error::deserialize::<_, T>(de) {
-                Err(e) => (e.path().to_string(), e.inner().to_string()),
-                Ok(_) => (".".to_string(), first.to_string()),
-            };
-            Err(Error::new(ErrorKind::Decode { path, message }).with_source(first))
-        }
-    }
+    serde_json::from_slice(bytes).map_err(|first| decode_failure::<T>(bytes, first))
+}
+
+/// The error of a body that did not decode as `T`: the path of the bad value, what `T`
+/// expected, what the body has there.
+#[cold]
+fn decode_failure<T: serde::de::DeserializeOwned>(bytes: &[u8], first: serde_json::Error) -> Error {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let e = match serde_path_to_error::deserialize::<_, T>(de) {
+        Err(e) => e,
+        Ok(_) => return decode_error(".".into(), None, &first),
+    };
+    let body = serde_json::from_slice::<crate::types::Json>(bytes).ok();
+    let found = body.as_ref().and_then(|b| value_at(b, e.path()));
+    decode_error(e.path().to_string(), found, e.inner())
 }
 
 /// The typed error of an answer the call did not accept, from the head of its body.

@@ -4,7 +4,7 @@
 //! row into a struct of its own ([`Row::deserialize`]) instead of by position, which
 //! changes when the report's columns do.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{decode_error, value_at, Error};
 use crate::paging::{pages, BoxStream, PageLike, PagedRequest};
 use crate::types::{Json, Map};
 use futures_util::stream::{self, StreamExt};
@@ -88,18 +88,21 @@ impl Row {
 
     /// The row read into `T` by label (serde's `rename` names the report's field): a
     /// column `T` does not name is ignored unless `T` denies unknown fields. Fails with a
-    /// decoding error naming the row and what serde said (a missing column, a value of
-    /// another type).
+    /// decoding error naming the row and the column (`data[3].Total`), what `T` expected
+    /// and the JSON type found there (a missing column, a value of another type), never
+    /// the value.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let object: serde_json::Map<String, Json> = self
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
-        serde_json::from_value(Json::Object(object)).map_err(|e| {
-            Error::new(ErrorKind::Decode {
-                path: format!("data[{}]", self.index),
-                message: e.to_string(),
-            })
+        let object = Json::Object(
+            self.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        );
+        serde_path_to_error::deserialize::<_, T>(&object).map_err(|e| {
+            let path = match e.path().iter().next() {
+                None => format!("data[{}]", self.index),
+                Some(_) => format!("data[{}].{}", self.index, e.path()),
+            };
+            decode_error(path, value_at(&object, e.path()), e.inner())
         })
     }
 }
@@ -172,15 +175,24 @@ mod tests {
             #[serde(rename = "Total")]
             total: f64,
         }
-        let err = row(vec![json!("J-1"), json!("ten")])
+        let err = row(vec![json!("J-1"), json!("Jane Doe")])
             .deserialize::<Wanted>()
             .unwrap_err();
-        let text = err.to_string();
+        let text = format!("{err} {err:?}");
         assert!(
-            text.contains("data[3]") && text.contains("invalid type"),
+            text.contains("data[3].Total")
+                && text.contains("expected f64, found a string of 8 characters"),
             "{text}"
         );
+        assert!(!text.contains("Jane"), "no value in the error: {text}");
+        assert!(err
+            .customer_data_detail()
+            .is_some_and(|d| d.contains("Jane Doe")));
         let err = row(vec![json!("J-1")]).deserialize::<Wanted>().unwrap_err();
-        assert!(err.to_string().contains("missing field `Total`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("at `data[3]`: expected a field `Total`, found an object of 1 property"),
+            "{err}"
+        );
     }
 }

@@ -442,7 +442,8 @@ impl TenantClient {
                 Some(location) => Ok(Redirect { status, location }),
                 None => Err(Error::new(ErrorKind::Decode {
                     path: "Location".into(),
-                    message: format!("HTTP {status} without a Location header"),
+                    expected: "a `Location` header".into(),
+                    found: format!("HTTP {status} without one"),
                 })
                 .with_operation(op.id)),
             }

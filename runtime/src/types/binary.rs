@@ -67,7 +67,7 @@ impl<'de> Deserialize<'de> for Binary {
         let s = String::deserialize(d)?;
         b64_decode(&s)
             .map(Binary)
-            .ok_or_else(|| de::Error::custom("invalid base64"))
+            .ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&s), &"base64 bytes"))
     }
 }
 

@@ -92,7 +92,9 @@ pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
             i64::try_from(v)
                 .map(|v| int_listed(T::from_i64(v)))
-                .map_err(|_| E::custom("integer enum value out of range"))
+                .map_err(|_| {
+                    E::invalid_value(de::Unexpected::Unsigned(v), &"an integer within i64")
+                })
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
             if let Ok(n) = v.trim().parse::<i64>() {

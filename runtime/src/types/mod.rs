@@ -23,7 +23,7 @@ pub use models::{de_model, ModelFields, ModelShape};
 pub use money::Decimal;
 pub use nullable::Nullable;
 pub use parse::ParseError;
-pub(crate) use parse::{precise_number, truncate, FromStrVisitor};
+pub(crate) use parse::{precise_number, FromStrVisitor};
 pub use time::{Date, DateTime, TimeSpan};
 pub use uuid::Uuid;
 pub use wrappers::{ApiErrorResponse, DataResult, ExportBatch, Paged};

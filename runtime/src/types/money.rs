@@ -50,10 +50,7 @@ impl FromStr for Decimal {
         if let Some(d) = plain(t) {
             return Ok(Decimal(d));
         }
-        let err = || ParseError {
-            what: "decimal",
-            input: truncate(s),
-        };
+        let err = || ParseError::new("decimal", s);
         let (neg, t) = match t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
             Some(inner) => (true, inner.trim()),
             None => match t.strip_prefix('-') {

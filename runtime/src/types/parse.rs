@@ -7,24 +7,40 @@ use std::str::FromStr;
 // ---------------------------------------------------------------------------------------
 // Parsing helpers
 
-/// A value that did not parse as the type the document declares.
+/// A value that did not parse as the type the document declares. It says which type and
+/// how long the text was, never the text (which may be a customer's data).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     pub(crate) what: &'static str,
-    pub(crate) input: String,
+    /// The length of the text, in characters.
+    pub(crate) chars: usize,
+}
+
+impl ParseError {
+    pub(crate) fn new(what: &'static str, input: &str) -> Self {
+        ParseError {
+            what,
+            chars: input.chars().count(),
+        }
+    }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {}: {:?}", self.what, self.input)
+        let unit = if self.chars == 1 {
+            "character"
+        } else {
+            "characters"
+        };
+        write!(
+            f,
+            "not a valid {}: a string of {} {unit}",
+            self.what, self.chars
+        )
     }
 }
 
 impl std::error::Error for ParseError {}
-
-pub(crate) fn truncate(s: &str) -> String {
-    s.chars().take(64).collect()
-}
 
 pub(crate) struct FromStrVisitor<T> {
     expecting: &'static str,
@@ -40,16 +56,15 @@ impl<T> FromStrVisitor<T> {
     }
 }
 
-impl<T: FromStr> Visitor<'_> for FromStrVisitor<T>
-where
-    T::Err: fmt::Display,
-{
+impl<T: FromStr> Visitor<'_> for FromStrVisitor<T> {
     type Value = T;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.expecting)
     }
+    /// serde's own form (`invalid value: ..., expected <what this visitor expects>`), so
+    /// that a decoding error can say what was expected without the value.
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        T::from_str(v).map_err(E::custom)
+        T::from_str(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
     }
 }
 

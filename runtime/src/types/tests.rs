@@ -317,3 +317,26 @@ fn nullable_tells_absent_from_null() {
         r#"{"b":null,"c":5}"#
     );
 }
+
+#[test]
+fn parse_errors_name_the_type_and_length_never_the_text() {
+    let texts = [
+        "Jane Doe".parse::<Decimal>().map(drop),
+        "Jane Doe".parse::<DateTime>().map(drop),
+        "Jane Doe".parse::<Date>().map(drop),
+        "Jane Doe".parse::<TimeSpan>().map(drop),
+    ];
+    for result in texts {
+        let err = result.expect_err("not a value of the type");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("Jane"), "{shown}");
+        assert!(
+            err.to_string().ends_with("a string of 8 characters"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        "x".parse::<Date>().expect_err("x").to_string(),
+        "not a valid date: a string of 1 character"
+    );
+}

@@ -115,10 +115,7 @@ impl FromStr for DateTime {
                 d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
             ));
         }
-        Err(ParseError {
-            what: "date-time",
-            input: truncate(s),
-        })
+        Err(ParseError::new("date-time", s))
     }
 }
 
@@ -166,10 +163,7 @@ impl FromStr for Date {
                 return Ok(Date(d));
             }
         }
-        Err(ParseError {
-            what: "date",
-            input: truncate(s),
-        })
+        Err(ParseError::new("date", s))
     }
 }
 
@@ -236,10 +230,7 @@ impl TimeSpan {
 impl FromStr for TimeSpan {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        let err = || ParseError {
-            what: "time span",
-            input: truncate(s),
-        };
+        let err = || ParseError::new("time span", s);
         let t = s.trim();
         let (neg, t) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),

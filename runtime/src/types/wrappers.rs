@@ -60,7 +60,12 @@ fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
 }
 
 /// The API's error body (RFC 7807 style).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// Its validation messages (`errors`) and `data` can quote what was sent (`'Jane Doe' is
+/// not valid`): customer data. Its `Debug` shows the type, title, status, trace id, each
+/// field of `errors` with how many messages it has, and the keys of `data`: never a
+/// message or a value.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApiErrorResponse {
@@ -82,4 +87,41 @@ pub struct ApiErrorResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// More data about the error.
     pub data: Option<Map<Json>>,
+}
+
+impl std::fmt::Debug for ApiErrorResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// A field's messages, by their count.
+        struct Count(usize);
+        impl std::fmt::Debug for Count {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(
+                    f,
+                    "<{} message{}>",
+                    self.0,
+                    if self.0 == 1 { "" } else { "s" }
+                )
+            }
+        }
+        /// Names of a map, without its values.
+        struct Keys<'a>(&'a Map<Json>);
+        impl std::fmt::Debug for Keys<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_set().entries(self.0.keys()).finish()
+            }
+        }
+        let errors = self.errors.as_ref().map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.as_str(), Count(v.len())))
+                .collect::<Vec<_>>()
+        });
+        f.debug_struct("ApiErrorResponse")
+            .field("kind", &self.kind)
+            .field("title", &self.title)
+            .field("status", &self.status)
+            .field("trace_id", &self.trace_id)
+            .field("errors", &errors)
+            .field("data", &self.data.as_ref().map(Keys))
+            .finish()
+    }
 }

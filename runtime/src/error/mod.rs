@@ -1,34 +1,63 @@
 //! The one error type of the client.
+//!
+//! Errors go to logs and error trackers, and what passes through the client is the
+//! tenant's customers' data: an error says where and what kind of thing went wrong, never
+//! a value from a body. `show.rs` writes `Display` and `Debug` so; `privacy.rs` describes a
+//! value by its JSON type and size and keeps of the decoder's words only what the
+//! program's types say.
+
+mod privacy;
+mod show;
+
+pub(crate) use privacy::{body_shape, decode_error, value_at};
 
 use crate::retry;
 use crate::types::ApiErrorResponse;
 use std::fmt;
 use std::time::Duration;
 
-/// Everything that can go wrong with a call. Never contains a secret.
+/// Everything that can go wrong with a call. Never contains a secret, and never shows a
+/// value from a body.
 ///
 /// What programs branch on has an accessor ([`Error::status`], [`Error::retry_after`],
 /// [`Error::validation_errors`], [`Error::is_throttled`], [`Error::is_auth`],
 /// [`Error::is_retryable`], ...); [`Error::kind`] has every detail. The error underneath
-/// (the HTTP stack's, the JSON decoder's) is its `source()`.
-#[derive(Debug)]
+/// a transport failure (the HTTP stack's) is its `source()`.
+///
+/// `Display`, `Debug` (of the error, its [`ErrorKind`] and its [`ApiErrorResponse`]) and
+/// the `source()` chain name the operation, the status, the API's title, the JSON path of
+/// a value that did not decode with what the program's type expected and the JSON type
+/// and size found there (`a string of 18 characters`), the fields of validation errors
+/// with the count of their messages: never a value, a validation message, or a body,
+/// which can hold the customers' data. A program that wants those for its own debugging
+/// asks: [`Error::validation_errors`], [`Error::api_error`],
+/// [`Error::customer_data_detail`].
 pub struct Error {
     kind: Box<ErrorKind>,
     operation: Option<&'static str>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// What the answer itself said (the decoder's words, the token endpoint's answer):
+    /// may hold customer data, so never printed.
+    detail: Option<Box<str>>,
 }
 
 /// What went wrong.
-#[derive(Debug)]
+///
+/// Its `Debug` shows no value from a body: a body kept as text is described by its kind
+/// and length.
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The API answered with a status that is not a success.
     Api {
         /// The HTTP status.
         status: u16,
-        /// The parsed body, when it was an `ApiErrorResponse`.
+        /// The parsed body, when it was an `ApiErrorResponse`. Its validation messages
+        /// can quote what was sent (customer data): `Display` and `Debug` show the
+        /// fields and how many messages each has, not the messages.
         body: Option<ApiErrorResponse>,
-        /// The body as text, truncated to 4 KiB, when it was not.
+        /// The body as text, truncated to 4 KiB, when it was not: may hold customer
+        /// data, never shown by `Display` or `Debug` (which say what kind of body it was
+        /// and its length).
         raw: Option<String>,
         /// For 403: the scopes the operation requires and the token was granted.
         required_scopes: Option<Vec<String>>,
@@ -49,12 +78,19 @@ pub enum ErrorKind {
         /// What went wrong, in words.
         message: String,
     },
-    /// The response body did not match the expected type.
+    /// The response body did not match the expected type. The value itself is not kept
+    /// here: [`Error::customer_data_detail`] has the decoder's own words.
     Decode {
         /// JSON path of the value that failed, e.g. `data[3].createdOn`.
         path: String,
-        /// What the deserializer said.
-        message: String,
+        /// What the program's type expected there, as the type describes itself (`i64`,
+        /// `an RFC 3339 date-time`, `one of ...` its listed values), or `a value of the
+        /// declared type` when the decoder's words do not say it for certain.
+        expected: String,
+        /// What the body has there: its JSON type and size (`a string of 18
+        /// characters`, `a number`, `an object of 3 properties`, `an array of 2 items`,
+        /// `null`, `a boolean`), or how the JSON is malformed. Never the value.
+        found: String,
     },
     /// The request could not be sent or the response not read.
     Transport {
@@ -103,7 +139,13 @@ impl Error {
             kind: Box::new(kind),
             operation: None,
             source: None,
+            detail: None,
         }
+    }
+    /// What the answer itself said, for [`Error::customer_data_detail`] only.
+    pub(crate) fn with_detail(mut self, detail: impl Into<Box<str>>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
     /// The error underneath, as `source()` gives it.
     pub(crate) fn with_source(
@@ -143,6 +185,7 @@ impl Error {
                 .source
                 .as_ref()
                 .map(|s| Box::new(SharedCause(s.to_string())) as _),
+            detail: self.customer_data_detail().map(Into::into),
         }
     }
     pub(crate) fn with_operation(mut self, op: &'static str) -> Self {
@@ -170,6 +213,9 @@ impl Error {
     }
 
     /// The parsed `ApiErrorResponse`, when the API sent one.
+    ///
+    /// Its validation messages can quote what was sent (`'Jane Doe' is not valid`):
+    /// customer data. Never log them where the customer's data may not go.
     pub fn api_error(&self) -> Option<&ApiErrorResponse> {
         match &*self.kind {
             ErrorKind::Api { body, .. } => body.as_ref(),
@@ -222,11 +268,29 @@ impl Error {
     /// The API's validation errors, by field as the API names it (`name`,
     /// `locations[0].address.zip`), each with its messages, in field order; none for an
     /// error that is not the API's or that lists none.
+    ///
+    /// The messages can quote what was sent (`'Jane Doe' is not valid`): customer data,
+    /// which `Display` and `Debug` leave out (they count each field's messages). Never log
+    /// them where the customer's data may not go.
     pub fn validation_errors(&self) -> impl Iterator<Item = (&str, &[String])> {
         self.api_error()
             .and_then(|e| e.errors.as_ref())
             .into_iter()
             .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+    }
+
+    /// What the answer itself said, which `Display`, `Debug` and `source()` leave out:
+    /// for a body that did not decode, the decoder's own words, which quote the value
+    /// that did not fit; for an API error whose body was not an `ApiErrorResponse`, that
+    /// body as text (up to 4 KiB); for a token endpoint's unexpected answer, that answer.
+    /// `None` for other errors.
+    ///
+    /// It may hold customer data: never log it where the customer's data may not go.
+    pub fn customer_data_detail(&self) -> Option<&str> {
+        match &*self.kind {
+            ErrorKind::Api { raw, .. } => raw.as_deref(),
+            _ => self.detail.as_deref(),
+        }
     }
 
     /// Whether trying again later may succeed (429, 5xx, timeouts, connection errors,
@@ -247,74 +311,6 @@ impl Error {
                 None => retry::TRANSPORT.is_retryable(),
             },
             _ => false,
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(op) = self.operation {
-            write!(f, "{op}: ")?;
-        }
-        match &*self.kind {
-            ErrorKind::Api { status, body, raw, required_scopes, granted_scopes, retry_after, .. } => {
-                write!(f, "HTTP {status}")?;
-                if let Some(b) = body {
-                    if let Some(t) = &b.title {
-                        write!(f, ": {t}")?;
-                    }
-                    if let Some(errs) = &b.errors {
-                        for (field, msgs) in errs {
-                            write!(f, "; {field}: {}", msgs.join(" "))?;
-                        }
-                    }
-                    if let Some(id) = &b.trace_id {
-                        write!(f, " (trace id {id})")?;
-                    }
-                } else if let Some(r) = raw.as_deref().filter(|r| !r.is_empty()) {
-                    let short: String = r.chars().take(200).collect();
-                    write!(f, ": {short}")?;
-                }
-                if *status == 403 {
-                    if let Some(req) = required_scopes {
-                        write!(f, "; the operation requires scope {}", req.join(" and "))?;
-                    }
-                    if let Some(g) = granted_scopes {
-                        write!(f, "; the token was granted: {}", if g.is_empty() { "no scopes".into() } else { g.join(" ") })?;
-                    }
-                }
-                if let Some(d) = retry_after {
-                    write!(f, " (retry after {:.1}s)", d.as_secs_f64())?;
-                }
-                Ok(())
-            }
-            ErrorKind::Auth { status, code, message } => {
-                write!(f, "authentication failed")?;
-                if let Some(s) = status {
-                    write!(f, " (HTTP {s})")?;
-                }
-                if let Some(c) = code {
-                    write!(f, ": {c}")?;
-                }
-                write!(f, ": {message}")
-            }
-            ErrorKind::Decode { path, message } => write!(f, "unexpected response body at `{path}`: {message}"),
-            ErrorKind::Transport { message, .. } => write!(f, "request failed: {message}"),
-            ErrorKind::Config(m) => write!(f, "configuration error: {m}"),
-            ErrorKind::ResponseTooLarge { limit } => write!(f, "the response body is larger than the limit of {limit} bytes"),
-            ErrorKind::Checkpoint { stream, message } => write!(
-                f,
-                "cannot resume {stream} from this checkpoint: {message}; resuming from it would skip or repeat records"
-            ),
-            ErrorKind::InvalidParameter { parameter, message } => {
-                write!(f, "invalid parameter `{parameter}`: {message}. Nothing was sent.")
-            }
-            ErrorKind::MissingScope { required, granted } => write!(
-                f,
-                "the token lacks the scope this operation requires ({}); granted: {}. Nothing was sent.",
-                required.join(" and "),
-                if granted.is_empty() { "none".to_string() } else { granted.join(" ") }
-            ),
         }
     }
 }
