@@ -487,8 +487,10 @@ impl RuntimeBuilder {
         self.observe.drift = Some(DriftSetting::Memory);
         self
     }
-    /// Records every exchange (`crate::record`). Without this, `ST_RECORD=FILE` (and
-    /// `ST_RECORD_REDACT=a,b`) in the environment does the same.
+    /// Records every exchange (`crate::record`), its values redacted by their types in
+    /// the API model. Without this, `ST_RECORD=FILE` (with `ST_RECORD_ALLOW=a,b` and
+    /// `ST_RECORD_REDACT=a,b`, [`Recorder::allow`] and [`Recorder::redact`]) in the
+    /// environment does the same.
     pub fn record(mut self, recorder: Recorder) -> Self {
         self.observe.record = Some(recorder);
         self

@@ -91,7 +91,7 @@ pub use hooks::{AttemptInfo, AttemptOutcome, Hook, TokenOutcome};
 pub use http::{http_builder, USER_AGENT};
 pub use paging::PageItem;
 pub use raw::RawRequest;
-pub use record::{Recorder, Replay, PERSONAL_FIELDS, REDACTED};
+pub use record::{Recorder, Replay, REDACTED};
 /// The HTTP client crate the runtime is built on, for [`RuntimeBuilder::configure_http`] and
 /// [`RuntimeBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
 pub use reqwest;

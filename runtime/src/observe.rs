@@ -1,9 +1,10 @@
 //! What a runtime keeps of its answers, when asked: drift notes (`crate::drift`), a
 //! recording, or a recording to answer from instead of the API (`crate::record`). The
 //! builder's settings, the environment's (`ST_DRIFT_REPORT`, `ST_RECORD`,
-//! `ST_RECORD_REDACT`, read when a runtime is built, whether from `Config` or from a
-//! `RuntimeBuilder`), and the runtime's handles on them. The builder's methods are in
-//! `config.rs`, the runtime's (`drift_notes`, `flush_drift`, ...) in `client/`.
+//! `ST_RECORD_ALLOW`, `ST_RECORD_REDACT`, read when a runtime is built, whether from
+//! `Config` or from a `RuntimeBuilder`), and the runtime's handles on them. The builder's
+//! methods are in `config.rs`, the runtime's (`drift_notes`, `flush_drift`, ...) in
+//! `client/`.
 
 use crate::config::{DriftSetting, ObserveSettings};
 use crate::drift::Observer;
@@ -35,18 +36,10 @@ impl Observing {
             .drift
             .clone()
             .or_else(|| set("ST_DRIFT_REPORT").map(|f| DriftSetting::File(f.into())));
-        let record = s.record.clone().or_else(|| {
-            set("ST_RECORD").map(|f| {
-                let extra = set("ST_RECORD_REDACT").unwrap_or_default();
-                Recorder::to_file(f).redact(
-                    extra
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|n| !n.is_empty())
-                        .map(str::to_owned),
-                )
-            })
-        });
+        let record = s
+            .record
+            .clone()
+            .or_else(|| set("ST_RECORD").map(|f| Recorder::from_lookup(f, set)));
         let drift = drift.map(|d| match d {
             DriftSetting::File(f) => (Arc::new(Observer::new(Some(f))), true),
             DriftSetting::Memory => (Arc::new(Observer::new(None)), false),

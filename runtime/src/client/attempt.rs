@@ -147,7 +147,7 @@ impl Runtime {
             Some(replay) => request
                 .build()
                 .map_err(transport)
-                .and_then(|r| replay.answer_for(&self.inner.api_url, &r)),
+                .and_then(|r| replay.answer_for(&self.inner.api_url, call.op, &r)),
             None => request
                 .send()
                 .instrument(span.clone())
@@ -230,11 +230,14 @@ impl Runtime {
         let key = crate::record::call_key(
             &writer.redaction,
             &self.inner.api_url,
+            call.op,
             call.op.method.as_str(),
             &call.url,
             body,
         );
-        writer.tap(key, resp, self.inner.max_response_bytes).await
+        writer
+            .tap(key, call.op, resp, self.inner.max_response_bytes)
+            .await
     }
 
     /// What every attempt of a call sends: the URL, the body, the credentials. Fails on

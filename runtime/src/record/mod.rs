@@ -1,45 +1,61 @@
 //! Recordings: the exchanges of a run written to a file, and played back later with no
 //! server. Opt-in from code ([`crate::RuntimeBuilder::record`]) or from the environment
-//! (`ST_RECORD=FILE`, with `ST_RECORD_REDACT=a,b` naming more properties to redact).
+//! (`ST_RECORD=FILE`; `ST_RECORD_ALLOW=a,b` names properties to keep, `ST_RECORD_REDACT=a,b`
+//! properties to redact whatever their type).
 //!
 //! A recording is JSON lines, one exchange a line, in the order the answers arrived:
 //! method, path (under the API's root), query, request body; status, media type, body.
 //! What it never holds: the token exchange, any header but the answer's media type (so no
-//! `Authorization`, no `ST-App-Key`), and the values of personal properties and query
-//! parameters ([`PERSONAL_FIELDS`], extended by [`Recorder::redact`]).
+//! `Authorization`, no `ST-App-Key`), and any value the documents do not type as a
+//! number, a boolean, a date or time, a uuid, an id or a value of an enum they list: each
+//! exchange is redacted alongside its operation's types in the API model (free text, a
+//! free-form map's keys and a property the model does not describe are replaced), with
+//! the names a program gives ([`Recorder::allow`], [`Recorder::redact`]) first.
 //!
 //! [`Replay`] answers a runtime's calls from such a file: a call gets the next unused
 //! exchange recorded for the same method, path, query and body (each redacted as the
 //! recorder did), so a stream's pages and a retried call replay in order. Rooms: this
-//! one (the recorder and the file's lines), `redact.rs`, `replay.rs`.
+//! one (the recorder and the file's lines), `model.rs` (the API model, read once),
+//! `typed.rs` (a value redacted by its type), `redact.rs` (an exchange's parts by its
+//! operation), `replay.rs`.
 
+mod model;
 mod redact;
 mod replay;
+#[cfg(test)]
+mod tests;
+mod typed;
 
 pub(crate) use redact::Redaction;
-pub use redact::{PERSONAL_FIELDS, REDACTED};
 pub use replay::Replay;
+pub use typed::REDACTED;
 
 use crate::error::Error;
+use crate::request::Operation;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// Where and how to record a run: the file (created, or appended to), and the properties
-/// to redact beyond [`PERSONAL_FIELDS`].
+/// Where and how to record a run: the file (created, or appended to), the properties
+/// whose values to keep although the documents type them as text ([`Recorder::allow`]),
+/// and those to redact although they would be kept ([`Recorder::redact`]).
 ///
 /// ```
 /// use servicetitan_runtime::{Environment, Recorder, RuntimeBuilder};
 ///
-/// let b = RuntimeBuilder::new(Environment::Integration)
-///     .record(Recorder::to_file("target/run.recording.jsonl").redact(["taxNumber"]));
+/// let b = RuntimeBuilder::new(Environment::Integration).record(
+///     Recorder::to_file("target/run.recording.jsonl")
+///         .allow(["status"])
+///         .redact(["latitude", "longitude"]),
+/// );
 /// # let _ = b;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Recorder {
     pub(crate) file: PathBuf,
     pub(crate) redact: Vec<String>,
+    pub(crate) allow: Vec<String>,
 }
 
 impl Recorder {
@@ -48,12 +64,39 @@ impl Recorder {
         Recorder {
             file: file.into(),
             redact: Vec::new(),
+            allow: Vec::new(),
         }
     }
-    /// Also redacts these properties and query parameters (compared without case).
+    /// Also redacts these properties and query parameters, whatever their type (compared
+    /// without case): each string and number under them, at any depth (a number becomes
+    /// 0). Numbers are otherwise kept: `["latitude", "longitude"]` leaves out where a
+    /// customer lives. Wins over [`Recorder::allow`].
     pub fn redact<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Recorder {
         self.redact.extend(names.into_iter().map(Into::into));
         self
+    }
+    /// Keeps the values of these properties and query parameters as they came, at any
+    /// depth (compared without case), although the documents type them as free text:
+    /// `["status", "type"]` where those are plain words, not a customer's.
+    pub fn allow<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Recorder {
+        self.allow.extend(names.into_iter().map(Into::into));
+        self
+    }
+    /// The recorder `ST_RECORD=file` asks for, with the names of `ST_RECORD_ALLOW` and
+    /// `ST_RECORD_REDACT` (comma-separated) read through `get`.
+    pub(crate) fn from_lookup(file: String, get: impl Fn(&str) -> Option<String>) -> Recorder {
+        let names = |variable: &str| -> Vec<String> {
+            get(variable)
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        Recorder::to_file(file)
+            .allow(names("ST_RECORD_ALLOW"))
+            .redact(names("ST_RECORD_REDACT"))
     }
 }
 
@@ -91,13 +134,19 @@ const KEPT_HEADERS: [reqwest::header::HeaderName; 3] = [
     reqwest::header::RETRY_AFTER,
 ];
 
-/// A recording's first line: its version, and what it redacted beyond
-/// [`PERSONAL_FIELDS`] (a replay redacts its calls alike before looking them up).
+/// The version of the format this runtime writes and reads: 2, values redacted by their
+/// type in the API model (1 redacted by property name).
+pub(crate) const VERSION: u32 = 2;
+
+/// A recording's first line: its version, and the names its program gave (a replay
+/// redacts its calls alike before looking them up).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Header {
     pub servicetitan_recording: u32,
     #[serde(default)]
     pub redact: Vec<String>,
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 /// What identifies a call in a recording: method, path, redacted query and body.
@@ -114,10 +163,11 @@ impl Exchange {
     }
 }
 
-/// The call side of an exchange, redacted: method, path under `root`, query, body.
+/// The call side of an exchange of `op`, redacted: method, path under `root`, query, body.
 pub(crate) fn call_key(
     redaction: &Redaction,
     root: &url::Url,
+    op: &Operation,
     method: &str,
     url: &url::Url,
     body: Option<&[u8]>,
@@ -127,11 +177,11 @@ pub(crate) fn call_key(
     let mut request = body
         .and_then(|b| serde_json::from_slice(b).ok())
         .unwrap_or(serde_json::Value::Null);
-    redaction.json(&mut request);
+    redaction.request(op, &mut request);
     (
         method.to_owned(),
         path.to_owned(),
-        redaction.query(url.query()),
+        redaction.query(op, url.query()),
         request.to_string(),
     )
 }
@@ -166,22 +216,25 @@ impl Writer {
         let writer = Writer {
             file: Mutex::new(file),
             path: r.file.clone(),
-            redaction: Redaction::new(&r.redact),
+            redaction: Redaction::new(&r.allow, &r.redact),
         };
         if fresh {
             writer.write_line(&serde_json::to_string(&Header {
-                servicetitan_recording: 1,
+                servicetitan_recording: VERSION,
                 redact: r.redact.clone(),
+                allow: r.allow.clone(),
             }))?;
         }
         Ok(writer)
     }
 
-    /// Reads `resp`'s whole body (within `limit`), writes the exchange, and gives back an
-    /// answer with the same status, headers and body for the call to read.
+    /// Reads `resp`'s whole body (within `limit`), writes the exchange of `op` (redacted
+    /// by its types), and gives back an answer with the same status, headers and body for
+    /// the call to read.
     pub(crate) async fn tap(
         &self,
         key: CallKey,
+        op: &Operation,
         resp: reqwest::Response,
         limit: u64,
     ) -> Result<reqwest::Response, Error> {
@@ -208,7 +261,7 @@ impl Writer {
         };
         match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(mut v) => {
-                self.redaction.json(&mut v);
+                self.redaction.answer(op, status.as_u16(), &mut v);
                 exchange.json = Some(v);
             }
             Err(_) if body.is_empty() => {}

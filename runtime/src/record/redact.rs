@@ -1,167 +1,171 @@
 //! What a recording leaves out: every header but the media types and those a call reads
-//! (`Location`, `Content-Disposition`, `Retry-After`), and the values of personal
-//! properties and query parameters, by name. A redacted value keeps its JSON type (a
-//! string becomes `"[redacted]"`, or a fixed value of its format where its shape shows a
-//! date-time, a date or a uuid; a number `0` or `0.0`; inside an object or a list each
-//! string and number is redacted), so a replayed answer decodes as the recorded one did;
-//! an enum value inside a redacted object is the exception (it becomes an unlisted value).
+//! (`Location`, `Content-Disposition`, `Retry-After`), and every value the documents do
+//! not type as something other than text. Each exchange is redacted alongside its
+//! operation in the API model (`model.rs`): the answer by the operation's response type
+//! (the API's error shape for an answer that is not a success), the request's JSON body by
+//! its body type, the query by its parameters' types (`typed.rs` says what is kept). The
+//! names a program gives ([`crate::Recorder::allow`], [`crate::Recorder::redact`]) come
+//! first, compared without case.
 
+use super::model::{self, Index};
+use super::typed::{Names, Walk, REDACTED};
+use crate::request::Operation;
 use serde_json::Value;
+use servicetitan_api_model::check::Checker;
+use servicetitan_api_model::{Operation as Described, Paging, Param, Place, Ty, TypeDef};
+use std::collections::BTreeMap;
 
-/// What a redacted string becomes.
-pub const REDACTED: &str = "[redacted]";
-
-/// The properties and query parameters a recording redacts unless told otherwise: names,
-/// contact details, addresses and places, free text. Compared without case.
-pub const PERSONAL_FIELDS: &[&str] = &[
-    "name",
-    "firstName",
-    "lastName",
-    "fullName",
-    "customerName",
-    "contactName",
-    "email",
-    "emails",
-    "phone",
-    "phoneNumber",
-    "phoneNumbers",
-    "mobile",
-    "fax",
-    "address",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-    "postalCode",
-    "latitude",
-    "longitude",
-    "value",
-    "memo",
-    "notes",
-    "note",
-    "summary",
-    "comment",
-    "comments",
-    "text",
-    "body",
-    "username",
-    "loginName",
-];
-
-/// Redaction by property name.
+/// Redaction by the model's types, with a program's names.
 #[derive(Debug, Clone)]
 pub(crate) struct Redaction {
-    names: Vec<String>,
+    names: Names,
 }
 
+/// No named types: what a walk sees when the model does not read.
+static NO_TYPES: BTreeMap<String, TypeDef> = BTreeMap::new();
+
 impl Redaction {
-    pub(crate) fn new(extra: &[String]) -> Redaction {
-        let mut names: Vec<String> = PERSONAL_FIELDS
-            .iter()
-            .map(|n| n.to_ascii_lowercase())
-            .collect();
-        names.extend(extra.iter().map(|n| n.to_ascii_lowercase()));
-        names.sort();
-        names.dedup();
-        Redaction { names }
-    }
-
-    pub(crate) fn covers(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
-        self.names.binary_search(&name).is_ok()
-    }
-
-    /// `v` with the values of the properties this covers redacted, at any depth.
-    pub(crate) fn json(&self, v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map.iter_mut() {
-                    if self.covers(k) {
-                        redact_all(child);
-                    } else {
-                        self.json(child);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| self.json(i)),
-            _ => {}
+    pub(crate) fn new(allow: &[String], redact: &[String]) -> Redaction {
+        Redaction {
+            names: Names::new(allow, redact),
         }
     }
 
-    /// A query string with the values of the parameters this covers redacted.
-    pub(crate) fn query(&self, query: Option<&str>) -> String {
+    /// The model's description of `op`, and a walk over the model's types.
+    fn described(&self, op: &Operation) -> (Option<&'static Described>, Walk<'_>) {
+        let index: Option<&'static Index> = model::index();
+        let walk = Walk {
+            types: index.map_or(&NO_TYPES, Index::types),
+            names: &self.names,
+        };
+        (index.and_then(|i| i.operation(op.domain, op.id)), walk)
+    }
+
+    /// An answer of `op` with status `status`, redacted: a success by the operation's
+    /// response type, anything else as the API's error; an operation the model does not
+    /// describe (a raw call) as a value it does not describe.
+    pub(crate) fn answer(&self, op: &Operation, status: u16, v: &mut Value) {
+        let (described, walk) = self.described(op);
+        let ty = match (described, status) {
+            (_, 300..) => Some(&Ty::ApiError),
+            (Some(d), _) => model::answer_type(d),
+            (None, _) => None,
+        };
+        match ty {
+            Some(ty) => walk.typed(ty, v),
+            None => walk.undescribed(v),
+        }
+    }
+
+    /// A JSON request body of `op`, redacted by the operation's body type.
+    pub(crate) fn request(&self, op: &Operation, v: &mut Value) {
+        let (described, walk) = self.described(op);
+        match described.and_then(model::body_type) {
+            Some(ty) => walk.typed(ty, v),
+            None => walk.undescribed(v),
+        }
+    }
+
+    /// A query string of `op` with each value redacted by its parameter's type.
+    pub(crate) fn query(&self, op: &Operation, query: Option<&str>) -> String {
         let Some(query) = query else {
             return String::new();
         };
-        let pairs = url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| {
-            let v = if self.covers(&k) { REDACTED.into() } else { v };
-            (k, v)
-        });
+        let (described, walk) = self.described(op);
+        let mut map_keys = 0;
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| self.pair(described, &walk, &k, &v, &mut map_keys))
+            .collect();
         url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .finish()
     }
-}
 
-/// Every string and number in `v` redacted.
-fn redact_all(v: &mut Value) {
-    match v {
-        // A string whose shape shows a format keeps one (a date-time, a date, a uuid), so
-        // that a field of that type still decodes.
-        Value::String(s) => {
-            *s = match crate::types::observed::model::string_format(s) {
-                Some("date-time") => "2000-01-01T00:00:00Z".into(),
-                Some("date") => "2000-01-01".into(),
-                Some("uuid") => "00000000-0000-0000-0000-000000000000".into(),
-                _ => REDACTED.into(),
+    /// One query pair: a parameter's value kept where its type keeps it; a free-form
+    /// map's key (`customField.Fields[key]`) replaced; a parameter the model does not
+    /// describe keeps its name only.
+    fn pair(
+        &self,
+        op: Option<&Described>,
+        walk: &Walk,
+        key: &str,
+        value: &str,
+        map_keys: &mut usize,
+    ) -> (String, String) {
+        let param = op.and_then(|o| query_param(o, key));
+        let name = param.map_or(key, |p| p.wire.as_str());
+        let keep = |kept: bool| {
+            if kept || value.is_empty() {
+                value.to_owned()
+            } else {
+                REDACTED.to_owned()
             }
+        };
+        if self.names.redacts(name) || self.names.redacts(key) {
+            return (key.to_owned(), keep(false));
         }
-        Value::Number(n) if n.is_f64() => {
-            *n = serde_json::Number::from_f64(0.0).unwrap_or(0.into())
+        if self.names.allows(name) || self.names.allows(key) {
+            return (key.to_owned(), keep(true));
         }
-        Value::Number(n) => *n = 0.into(),
-        Value::Object(map) => map.values_mut().for_each(redact_all),
-        Value::Array(items) => items.iter_mut().for_each(redact_all),
-        Value::Bool(_) | Value::Null => {}
+        let (Some(op), Some(p)) = (op, param) else {
+            return (key.to_owned(), keep(false));
+        };
+        let rest = &key[p.wire.len()..];
+        match &p.ty {
+            _ if rest.is_empty() => (key.to_owned(), keep(param_kept(op, p, walk, value))),
+            Ty::Map(item) if rest.starts_with('[') && rest.ends_with(']') => {
+                *map_keys += 1;
+                let key = format!("{}[redacted-{map_keys}]", p.wire);
+                (key, keep(text_kept(walk, item, value)))
+            }
+            _ => (key.to_owned(), keep(false)),
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+/// The query parameter `key` is (`ids`), or is a part of (`customField.Fields[k]`): the
+/// longest such name.
+fn query_param<'o>(op: &'o Described, key: &str) -> Option<&'o Param> {
+    op.params
+        .iter()
+        .filter(|p| p.place == Place::Query)
+        .filter(|p| match key.strip_prefix(p.wire.as_str()) {
+            Some(rest) => rest.is_empty() || rest.starts_with('[') || rest.starts_with('.'),
+            None => false,
+        })
+        .max_by_key(|p| p.wire.len())
+}
 
-    #[test]
-    fn personal_values_are_redacted_with_their_types_kept() {
-        let r = Redaction::new(&["taxNumber".into()]);
-        let mut v = json!({
-            "id": 7,
-            "Name": "Ada Lovelace",
-            "address": {"street": "1 Main St", "zip": 12345, "country": "GB", "latitude": 51.5},
-            "notes": [{"text": "called", "on": "2026-11-02T10:00:00Z"}],
-            "contacts": [{"type": "Email", "value": "ada@example.com"}],
-            "taxNumber": "GB-123",
-            "active": true,
-            "balance": 12.5
-        });
-        r.json(&mut v);
-        assert_eq!(
-            v,
-            json!({
-                "id": 7,
-                "Name": "[redacted]",
-                "address": {"street": "[redacted]", "zip": 0, "country": "[redacted]", "latitude": 0.0},
-                "notes": [{"text": "[redacted]", "on": "2000-01-01T00:00:00Z"}],
-                "contacts": [{"type": "Email", "value": "[redacted]"}],
-                "taxNumber": "[redacted]",
-                "active": true,
-                "balance": 12.5
-            })
-        );
-        assert_eq!(
-            r.query(Some("name=Ada+L&page=2&phone=555")),
-            "name=%5Bredacted%5D&page=2&phone=%5Bredacted%5D"
-        );
+/// Whether a parameter's text is kept: an export's position, an id, or a value its type
+/// keeps.
+fn param_kept(op: &Described, p: &Param, walk: &Walk, text: &str) -> bool {
+    let position = matches!(&op.paging, Some(Paging::Export(name)) if *name == p.wire);
+    position || p.refers_to.is_some() || text_kept(walk, &p.ty, text)
+}
+
+/// Whether a query text of type `ty` is kept: it is not free text, and it is a value of
+/// its type (a number, a date, a listed enum value, ids, ...).
+fn text_kept(walk: &Walk, ty: &Ty, text: &str) -> bool {
+    match ty {
+        Ty::Vec(item) => text.split(',').all(|part| text_kept(walk, item, part)),
+        Ty::Ref(key) => match walk.types.get(key) {
+            Some(TypeDef::Alias { ty }) => text_kept(walk, ty, text),
+            Some(TypeDef::Union { variants }) => variants.iter().any(|v| text_kept(walk, v, text)),
+            Some(TypeDef::Enum { .. } | TypeDef::IntEnum { .. }) => checks(walk, ty, text),
+            _ => false,
+        },
+        _ if walk.free_text(ty) => false,
+        _ => checks(walk, ty, text),
     }
+}
+
+fn checks(walk: &Walk, ty: &Ty, text: &str) -> bool {
+    let checker = Checker {
+        types: walk.types,
+        formats: &crate::types::WireFormats,
+        unknown_fields: false,
+    };
+    let mut problems = Vec::new();
+    checker.text(ty, text, "", &mut problems);
+    problems.is_empty()
 }

@@ -2,7 +2,7 @@
 //! it, with no connection made; the token exchange is answered here too (a token that
 //! grants nothing is checked: scopes are not known, so not checked).
 
-use super::{call_key, CallKey, Exchange, Header, Redaction};
+use super::{call_key, CallKey, Exchange, Header, Redaction, VERSION};
 use crate::error::Error;
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
@@ -54,11 +54,19 @@ impl Replay {
                 .map_err(|e| format!("line 1 is not a recording's header: {e}"))?,
             None => return Err("empty: not a recording".into()),
         };
-        if header.servicetitan_recording != 1 {
-            return Err(format!(
-                "version {} of the format; this runtime reads version 1",
-                header.servicetitan_recording
-            ));
+        match header.servicetitan_recording {
+            VERSION => {}
+            1 => {
+                return Err(format!(
+                    "version 1 of the format (values redacted by property name); this \
+                     runtime reads version {VERSION} (values redacted by type): record it again"
+                ))
+            }
+            other => {
+                return Err(format!(
+                    "version {other} of the format; this runtime reads version {VERSION}"
+                ))
+            }
         }
         let mut queues: HashMap<CallKey, VecDeque<Exchange>> = HashMap::new();
         let mut total = 0;
@@ -77,7 +85,7 @@ impl Replay {
         }
         Ok(Replay {
             queues: Mutex::new(queues),
-            redaction: Redaction::new(&header.redact),
+            redaction: Redaction::new(&header.allow, &header.redact),
             total,
         })
     }
@@ -100,16 +108,19 @@ impl Replay {
             .unwrap_or(0)
     }
 
-    /// The answer recorded for a call, or an error naming the call when none is left.
+    /// The answer recorded for a call of `op`, or an error naming the call when none is
+    /// left.
     pub(crate) fn answer_for(
         &self,
         root: &url::Url,
+        op: &crate::request::Operation,
         request: &reqwest::Request,
     ) -> Result<reqwest::Response, Error> {
         let body = request.body().and_then(reqwest::Body::as_bytes);
         let key = call_key(
             &self.redaction,
             root,
+            op,
             request.method().as_str(),
             request.url(),
             body,
