@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use servicetitan::runtime::{Method, Operation, SourceKind, SyncSource};
 use servicetitan_cli::args::{Output, SyncArgs};
 use servicetitan_cli::schema::{Catalog, Column, Kind, Migration, Table};
-use servicetitan_codegen::tables::migrations::{Migration as Steps, Step, Widening};
-use servicetitan_codegen::{load, names::NameLock, Options};
+use servicetitan_codegen::tables::sync::migrations::{Migration as Steps, Step, Widening};
+use servicetitan_codegen::{input::load, names::NameLock, Options};
 use servicetitan_tests::postgres::PostgresServer;
 use servicetitan_tests::{Reply, ScriptedServer};
 use std::path::PathBuf;
@@ -58,8 +58,8 @@ fn generate_edited(
     servicetitan_codegen::generate_from(&docs, &options).expect("generates")
 }
 
-fn kind(k: servicetitan_codegen::tables::Kind) -> Kind {
-    use servicetitan_codegen::tables::Kind as K;
+fn kind(k: servicetitan_codegen::tables::sync::Kind) -> Kind {
+    use servicetitan_codegen::tables::sync::Kind as K;
     match k {
         K::Integer => Kind::Integer,
         K::Decimal => Kind::Decimal,
@@ -243,10 +243,10 @@ async fn a_release_that_adds_a_field_migrates_a_filled_database_and_the_next_syn
         steps[1].steps,
         [Step::AddColumn {
             table: "shop_customers".into(),
-            column: servicetitan_codegen::tables::Column {
+            column: servicetitan_codegen::tables::sync::Column {
                 name: "email".into(),
                 wire: "email".into(),
-                kind: servicetitan_codegen::tables::Kind::Text,
+                kind: servicetitan_codegen::tables::sync::Kind::Text,
             },
         }]
     );
@@ -322,7 +322,7 @@ fn widening_generations() -> [Catalog; 3] {
         a.migrations.clone(),
     );
     let c = with_fields([integer, double, instant], b.migrations.clone());
-    use servicetitan_codegen::tables::Kind as K;
+    use servicetitan_codegen::tables::sync::Kind as K;
     let Step::Widen { table, widened, .. } = &b.migrations[1].steps[0] else {
         panic!("{:?}", b.migrations[1].steps);
     };

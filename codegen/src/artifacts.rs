@@ -5,10 +5,11 @@
 //! `ensure_file_contents`); `cargo xtask generate`, `generate --check` and the freshness
 //! test all call it, so they cannot disagree. The inputs lock's format lives here too.
 
-use crate::domains::DomainTable;
+use crate::input::domains::DomainTable;
 use crate::names::NameLock;
-use crate::tables::{self, migrations::Migration};
-use crate::{emit, examples, write, Options, Output};
+use crate::tables::sync::{self, migrations::Migration};
+use crate::tables::{self, examples};
+use crate::{write, Options, Output};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ pub const GENERATED: &str = "generated";
 pub const KEEP: &[&str] = &["examples/", "tests/", "benches/"];
 /// The Rust names given to schemas ([`NameLock`]).
 pub const NAMES_LOCK: &str = "specs/names.lock";
-/// The known domains and their names ([`crate::domains::DomainTable`]).
+/// The known domains and their names ([`crate::input::domains::DomainTable`]).
 pub const DOMAINS_LOCK: &str = "specs/domains.lock";
 /// The sha256 of every input `generated/` was built from ([`inputs_lock`]).
 pub const INPUTS_LOCK: &str = "specs/inputs.lock";
@@ -37,7 +38,7 @@ pub const CORRECTIONS: &str = "specs/corrections";
 pub const PLACEHOLDERS: &str = "specs/example-placeholders.yaml";
 /// The schema's history for a copy of a tenant's data, one `NNNN.json` per migration
 /// (with each dialect's script beside it), written by generation under
-/// [`tables::CLI_GENERATED_DIR`].
+/// [`sync::CLI_GENERATED_DIR`].
 pub const MIGRATIONS: &str = "cli/generated/migrations";
 /// How the generated crate, inside the workspace, depends on the runtime.
 pub const RUNTIME_IN_WORKSPACE: &str = "{ path = \"../runtime\", version = \"0.1.0\" }";
@@ -127,18 +128,18 @@ pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(),
         (root.join(DOMAINS_LOCK), out.domains.render()),
         (root.join(INPUTS_LOCK), inputs_lock(specs, &out.inputs)),
         (root.join(examples::TABLE_PATH), out.example_table.clone()),
-        (root.join(emit::API_MODEL_PATH), out.api_model.clone()),
-        (root.join(emit::LINKS_TABLE_PATH), out.links_table.clone()),
+        (root.join(tables::API_MODEL_PATH), out.api_model.clone()),
+        (root.join(tables::LINKS_TABLE_PATH), out.links_table.clone()),
     ];
     // Generated trees: the crate, and the stand-in's call table.
     let trees = [
         (root.join(GENERATED), &out.files, KEEP),
-        (root.join(emit::CALLS_TABLE_DIR), &out.calls_table, &[][..]),
         (
-            root.join(tables::CLI_GENERATED_DIR),
-            &out.cli_files,
+            root.join(tables::CALLS_TABLE_DIR),
+            &out.calls_table,
             &[][..],
         ),
+        (root.join(sync::CLI_GENERATED_DIR), &out.cli_files, &[][..]),
     ];
     if mode == Mode::Write {
         for (dir, tree, keep) in &trees {

@@ -9,26 +9,21 @@
 
 pub mod artifacts;
 pub mod diag;
-pub mod diff;
-pub mod domains;
 pub mod emit;
-pub mod examples;
+pub mod input;
 pub mod ir;
-pub mod load;
 pub mod model;
 pub mod names;
-pub mod overlay;
-pub mod propose;
-pub mod schema;
-pub mod scopes;
-pub mod semver;
-pub mod surface;
+pub mod review;
 pub mod tables;
 pub mod write;
 
 use diag::{Diagnostic, Diagnostics};
+use input::{domains, load, overlay};
+use review::surface;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use tables::{examples, sync};
 
 /// Input of a generation run.
 #[derive(Debug, Clone)]
@@ -51,7 +46,7 @@ pub struct Options {
     pub example_placeholders: Option<PathBuf>,
     /// The schema's history for a copy of a tenant's data
     /// (`cli/generated/migrations/*.json`, oldest first); empty for a first run.
-    pub migrations: Vec<tables::migrations::Migration>,
+    pub migrations: Vec<sync::migrations::Migration>,
 }
 
 /// `Options::runtime_dependency` for a crate built outside `generated/` (benchmarks,
@@ -70,19 +65,19 @@ pub struct Output {
     pub files: emit::Files,
     /// API surface listing per domain module.
     pub surfaces: BTreeMap<String, String>,
-    /// The type table of the examples round-trip test ([`emit::example_table`]).
+    /// The type table of the examples round-trip test ([`tables::example_table`]).
     pub example_table: String,
-    /// The API model as data for the stand-in server ([`emit::api_model()`]).
+    /// The API model as data for the stand-in server ([`tables::api_model()`]).
     pub api_model: String,
     /// The call table of the stand-in server's every-operation test, by file
-    /// ([`emit::calls_table`]).
+    /// ([`tables::calls_table`]).
     pub calls_table: emit::Files,
-    /// The compile checks of typed ids ([`emit::links_table`]).
+    /// The compile checks of typed ids ([`tables::links_table`]).
     pub links_table: String,
-    /// The tables of a copy of a tenant's data ([`tables::schema`]).
-    pub schema: tables::Schema,
+    /// The tables of a copy of a tenant's data ([`sync::schema`]).
+    pub schema: sync::Schema,
     /// The schema's history: [`Options::migrations`] and, when the tables changed, one more.
-    pub migrations: Vec<tables::migrations::Migration>,
+    pub migrations: Vec<sync::migrations::Migration>,
     /// `cli/generated/`: the tables as data, the schema in SQL, every migration.
     pub cli_files: emit::Files,
     /// The names in use, to store as the new lock.
@@ -196,17 +191,17 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
     let generator =
         |e: String| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]);
     let files = emit::emit(&api, &opts.runtime_dependency).map_err(generator)?;
-    let example_table = emit::example_table(&api).map_err(generator)?;
+    let example_table = tables::example_table(&api).map_err(generator)?;
     let examples = match &opts.example_placeholders {
         Some(path) => response_examples(docs, path)?,
         None => BTreeMap::new(),
     };
-    let api_model = emit::api_model(&api, &examples).map_err(generator)?;
-    let calls_table = emit::calls_table(&api).map_err(generator)?;
-    let links_table = emit::links_table(&api);
-    let schema = tables::schema(&api);
-    let migrations = tables::migrations::extend(&opts.migrations, &schema);
-    let cli_files = tables::rust::files(&schema, &migrations);
+    let api_model = tables::api_model(&api, &examples).map_err(generator)?;
+    let calls_table = tables::calls_table(&api).map_err(generator)?;
+    let links_table = tables::links_table(&api);
+    let schema = sync::schema(&api);
+    let migrations = sync::migrations::extend(&opts.migrations, &schema);
+    let cli_files = sync::rust::files(&schema, &migrations);
     let mut surfaces: BTreeMap<String, String> = api
         .domains
         .iter()

@@ -144,7 +144,7 @@ pub fn module_name(stem: &str) -> String {
     m.trim_start_matches("r#").to_string()
 }
 
-/// The names of one ServiceTitan domain (a row of the domain table, `crate::domains`).
+/// The names of one ServiceTitan domain (a row of the domain table, `crate::input::domains`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainEntry {
     /// The server path that identifies the domain's document (`/crm/v2`).

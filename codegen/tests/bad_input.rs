@@ -1,6 +1,6 @@
 //! Documents the generator must refuse with a precise diagnostic, writing nothing.
 
-use servicetitan_codegen::{generate, load, names::NameLock, Options};
+use servicetitan_codegen::{generate, input::load, names::NameLock, Options};
 use std::path::Path;
 
 fn diag(name: &str, text: &str) -> String {
@@ -144,7 +144,7 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
     // The domain is named from the document's title, `X`, not from the file's name.
     assert_eq!(
         out.surfaces["x"]
-            .split(servicetitan_codegen::surface::ID_LINKS_HEADING)
+            .split(servicetitan_codegen::review::surface::ID_LINKS_HEADING)
             .next()
             .unwrap_or_default()
             .lines()

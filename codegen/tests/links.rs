@@ -1,9 +1,9 @@
 //! Typed ids from the documents: resources found from the paths, links by name across
 //! domains, `x-id-of` for a name that does not say, and what stays `i64`.
 
-use servicetitan_codegen::diff::Impact;
 use servicetitan_codegen::ir::{Api, Ty, TypeDefKind};
-use servicetitan_codegen::{load, names::NameLock, Options};
+use servicetitan_codegen::review::diff::Impact;
+use servicetitan_codegen::{input::load, names::NameLock, Options};
 use std::path::Path;
 
 const PEOPLE: &str = r##"{"openapi": "3.1.0", "info": {"title": "People"}, "servers": [{"url": "https://h/people/v2"}],
@@ -151,7 +151,7 @@ fn a_link_that_changes_is_a_breaking_change() {
         (&unlinked, &linked, "linked"),
         (&linked, &unlinked, "unlinked"),
     ] {
-        let changes = servicetitan_codegen::diff::diff(old, new);
+        let changes = servicetitan_codegen::review::diff::diff(old, new);
         let change = changes
             .iter()
             .find(|c| c.text.contains("Job.created_by_id"))

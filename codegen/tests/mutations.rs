@@ -5,7 +5,7 @@
 //! `ST_MUTATION_SECONDS=600 ST_MUTATION_SEED=7 cargo test --release -p servicetitan-codegen --test mutations -- --nocapture`
 
 use serde_json::{json, Value};
-use servicetitan_codegen::{generate_from, load, names::NameLock, Options};
+use servicetitan_codegen::{generate_from, input::load, names::NameLock, Options};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

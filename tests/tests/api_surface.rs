@@ -2,7 +2,7 @@
 //! `METHOD /path` as the document writes it, then the Rust call and its response type.
 //! When the documents change, reviewers read this snapshot's diff.
 
-use servicetitan_codegen::surface::ID_LINKS_HEADING;
+use servicetitan_codegen::review::surface::ID_LINKS_HEADING;
 use servicetitan_tests::{generate, spec_documents};
 use std::collections::BTreeSet;
 

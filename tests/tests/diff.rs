@@ -3,8 +3,8 @@
 //! the snapshot. And the real sets: the current documents against themselves report
 //! nothing.
 
-use servicetitan_codegen::diff::{diff, markdown, Impact, MIGRATE};
-use servicetitan_codegen::semver::{compare, parse_findings};
+use servicetitan_codegen::review::diff::{diff, markdown, Impact, MIGRATE};
+use servicetitan_codegen::review::semver::{compare, parse_findings};
 use servicetitan_codegen::{generate, names::NameLock, Options};
 use servicetitan_tests::{generate as generate_set, workspace_root};
 

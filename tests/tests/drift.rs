@@ -288,14 +288,14 @@ async fn the_report_proposes_corrections_that_generate_and_type_the_answer() {
     let b = server.builder("ak1.x", "cid.x", "cs1.x");
     let runtime = calls(b.observe_drift_in_memory()).await;
     let text = report::render(&runtime.drift_notes());
-    let notes = servicetitan_codegen::propose::read_report(&text).expect("notes");
+    let notes = servicetitan_codegen::review::propose::read_report(&text).expect("notes");
 
     let root = workspace_root();
     let (corrections, mut options) = corrections_copy();
     let documents = servicetitan_codegen::load_inputs(&options)
         .expect("inputs")
         .documents;
-    let proposal = servicetitan_codegen::propose::propose(&documents, &notes);
+    let proposal = servicetitan_codegen::review::propose::propose(&documents, &notes);
     assert_eq!(proposal.overlays.len(), 1, "{proposal:?}");
     let overlay = &proposal.overlays["crm-v2.drift.yaml"];
     assert_eq!(overlay.extends, "crm-v2.json");

@@ -2,7 +2,7 @@
 //! 3.0 form (`tests/fixtures/openapi-3.{0,1}/<feature>.yaml`). The generated code is the
 //! snapshot; both forms must generate exactly the same code.
 
-use servicetitan_codegen::{generate_from, load, names::NameLock, Options};
+use servicetitan_codegen::{generate_from, input::load, names::NameLock, Options};
 use servicetitan_tests::workspace_root;
 
 fn generate_fixture(version: &str, feature: &str) -> String {

@@ -10,7 +10,7 @@
 //! `ST_MUTATED_CRATES=40 ST_MUTATION_SEED=7 cargo test -p servicetitan-tests --test mutated_crates -- --nocapture`
 
 use serde_json::{json, Value};
-use servicetitan_codegen::{generate_from, load, names::NameLock, Options};
+use servicetitan_codegen::{generate_from, input::load, names::NameLock, Options};
 use servicetitan_tests::workspace_root;
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! Scopes as data: what an application must request when it is created in the portal.
 
 use servicetitan::runtime::RequiredScopes;
-use servicetitan_codegen::scopes::{report, Selection};
+use servicetitan_codegen::review::scopes::{report, Selection};
 use servicetitan_tests::generate;
 
 fn sel(domains: &[&str], controllers: &[&str], operations: &[&str]) -> Selection {

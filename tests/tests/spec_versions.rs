@@ -3,8 +3,8 @@
 //! generates a crate that compiles is shown by `examples_round_trip`, which builds and
 //! runs it.)
 
+use servicetitan_codegen::input::schema::{self, Node, NodeKind};
 use servicetitan_codegen::ir::{Api, TypeDef, TypeDefKind};
-use servicetitan_codegen::schema::{self, Node, NodeKind};
 use servicetitan_tests::{generate, spec_documents};
 use std::collections::BTreeMap;
 use std::path::Path;

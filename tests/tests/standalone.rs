@@ -68,13 +68,15 @@ fn every_document_has_its_provenance_and_the_recorded_sha256() {
             std::fs::read(workspace_root().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(
             e["sha256"].as_str(),
-            Some(codegen::load::sha256_hex(&bytes).as_str()),
+            Some(codegen::input::load::sha256_hex(&bytes).as_str()),
             "{file}"
         );
         listed.insert(file.to_string());
     }
     for set in [artifacts::SPECS, artifacts::SPECS_OPENAPI_3_0] {
-        for f in codegen::load::list_documents(&workspace_root().join(set)).expect("documents") {
+        for f in
+            codegen::input::load::list_documents(&workspace_root().join(set)).expect("documents")
+        {
             let name = format!("{set}/{}", f.file_name().unwrap().to_string_lossy());
             assert!(listed.contains(&name), "{name} has no provenance entry");
         }
@@ -86,7 +88,7 @@ fn renamed(tag: &str, write: impl Fn(&Path, &serde_json::Value, &str)) -> PathBu
     let dir = workspace_root().join(format!("target/standalone-names/{tag}/v2"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
-    for f in codegen::load::list_documents(&specs_dir("v2")).expect("documents") {
+    for f in codegen::input::load::list_documents(&specs_dir("v2")).expect("documents") {
         let stem = f.file_stem().unwrap().to_string_lossy();
         let domain = stem.trim_end_matches("-v2");
         let doc: serde_json::Value =
@@ -206,12 +208,12 @@ fn a_hand_edited_document_without_a_server_path_is_known_by_its_paths() {
         .collect::<serde_json::Map<_, _>>()
         .into();
     let table = options("v2").domains;
-    let mut docs =
-        vec![
-            codegen::load::parse_document(Path::new("calls.yaml"), doc.to_string().as_bytes())
-                .expect("parses"),
-        ];
-    codegen::domains::identify(&mut docs, &table).expect("identified");
+    let mut docs = vec![codegen::input::load::parse_document(
+        Path::new("calls.yaml"),
+        doc.to_string().as_bytes(),
+    )
+    .expect("parses")];
+    codegen::input::domains::identify(&mut docs, &table).expect("identified");
     let d = docs[0].domain.as_ref().expect("a domain");
     assert_eq!(
         (d.module.as_str(), d.feature.as_str(), d.file.as_str()),

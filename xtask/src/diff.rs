@@ -30,7 +30,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 /// A change report, as markdown, with what it found.
 pub struct Report {
     pub markdown: String,
-    pub changes: Vec<codegen::diff::Change>,
+    pub changes: Vec<codegen::review::diff::Change>,
     /// Items on which the report and cargo-semver-checks disagree (0 when not run).
     pub disagreements: usize,
 }
@@ -57,7 +57,7 @@ pub fn report(
 ) -> Result<Report, String> {
     let t0 = Instant::now();
     let generate = |inputs: &crate::inputs::Inputs,
-                    history: Option<Vec<codegen::tables::migrations::Migration>>|
+                    history: Option<Vec<codegen::tables::sync::migrations::Migration>>|
      -> Result<codegen::Output, String> {
         let mut options = inputs.options()?;
         // The new documents' tables are compared with what the old ones' lead to.
@@ -77,20 +77,21 @@ pub fn report(
     };
     let o = generate(old, None)?;
     let n = generate(new, Some(o.migrations.clone()))?;
-    let changes = codegen::diff::diff(&o.api, &n.api);
-    let mut markdown = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
+    let changes = codegen::review::diff::diff(&o.api, &n.api);
+    let mut markdown =
+        codegen::review::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
     // The migration the new documents add to a copy's database, if any.
     for m in &n.migrations[o.migrations.len()..] {
-        markdown += &codegen::tables::migrations::markdown(m);
+        markdown += &codegen::tables::sync::migrations::markdown(m);
     }
     let elapsed = t0.elapsed();
     let mut disagreements = 0;
     if semver {
         let t1 = Instant::now();
         let (old_features, new_features) =
-            codegen::semver::touched_features(&changes, &o.api, &n.api);
+            codegen::review::semver::touched_features(&changes, &o.api, &n.api);
         let findings = semver_checks(&o, &n, &old_features, &new_features)?;
-        let agreement = codegen::semver::compare(&changes, &findings);
+        let agreement = codegen::review::semver::compare(&changes, &findings);
         let mut features = old_features.clone();
         features.extend(
             new_features
@@ -98,7 +99,8 @@ pub fn report(
                 .filter(|f| !old_features.contains(f))
                 .cloned(),
         );
-        markdown += &codegen::semver::markdown(&agreement, &features, t1.elapsed().as_secs_f64());
+        markdown +=
+            &codegen::review::semver::markdown(&agreement, &features, t1.elapsed().as_secs_f64());
         disagreements = agreement.disagreements.len();
         eprintln!(
             "cargo-semver-checks: {} findings; {} items, {} agree, {} beyond the tool, {} disagreements ({:.0} s)",
@@ -138,7 +140,7 @@ fn semver_checks(
     new: &codegen::Output,
     old_features: &[String],
     new_features: &[String],
-) -> Result<Vec<codegen::semver::Finding>, String> {
+) -> Result<Vec<codegen::review::semver::Finding>, String> {
     if !semver_checks_installed() {
         return Err(
             "--semver-checks needs cargo-semver-checks: `cargo install cargo-semver-checks --locked` (about 15 minutes on 2 cores)"
@@ -185,7 +187,7 @@ fn semver_checks(
     if !output.status.success() && !text.contains("Summary") {
         return Err(format!("cargo semver-checks failed:\n{text}"));
     }
-    Ok(codegen::semver::parse_findings(&text))
+    Ok(codegen::review::semver::parse_findings(&text))
 }
 
 fn feature_args(flag: &str, features: &[String]) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! generated crate (the corrections before against the corrections after).
 
 use crate::args::Args;
-use servicetitan_codegen::{self as codegen, propose};
+use servicetitan_codegen::{self as codegen, review::propose};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &Args) -> Result<(), String> {

@@ -5,13 +5,13 @@ use servicetitan_codegen as codegen;
 
 pub fn run(args: &Args) -> Result<(), String> {
     let inputs = crate::inputs::Inputs::from_args(args);
-    let sel = codegen::scopes::Selection {
+    let sel = codegen::review::scopes::Selection {
         domains: args.list("--domains"),
         controllers: args.list("--controllers"),
         operations: args.list("--operations"),
     };
     let out = codegen::generate(&inputs.options()?)
         .map_err(|d| format!("{d}cannot read the documents"))?;
-    print!("{}", codegen::scopes::report(&out.api, &sel)?);
+    print!("{}", codegen::review::scopes::report(&out.api, &sel)?);
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `cargo xtask update --from DIR`: a folder of fresh portal downloads (any file names,
 //! JSON or YAML, OpenAPI 3.0 or 3.1) becomes the repository's documents. Each download is
-//! identified by its domain (`codegen::domains`), written to `specs/v2` under the name the
+//! identified by its domain (`codegen::input::domains`), written to `specs/v2` under the name the
 //! domain table gives it, and recorded in `specs/provenance.yaml`; then the crate, the
 //! locks and the stand-in's model are regenerated, the change report against the
 //! documents before is printed (with cargo-semver-checks' agreement where the tool is
@@ -12,8 +12,11 @@
 use crate::args::Args;
 use crate::diff;
 use crate::inputs::{project_root, Inputs};
-use servicetitan_codegen::diff::{Change, Impact};
-use servicetitan_codegen::{self as codegen, artifacts, domains, load};
+use servicetitan_codegen::review::diff::{Change, Impact};
+use servicetitan_codegen::{
+    self as codegen, artifacts,
+    input::{domains, load},
+};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &Args) -> Result<(), String> {

@@ -44,7 +44,7 @@ fn is_plain_ident(s: &str) -> bool {
 
 /// Where a type is referred to from: decides the path of local generated types.
 #[derive(Clone, Copy)]
-pub(super) enum From<'a> {
+pub(crate) enum From<'a> {
     /// Inside the domain's `models` module (or `common` itself).
     Models,
     /// Inside the domain's `ops` module.
@@ -53,7 +53,7 @@ pub(super) enum From<'a> {
     External(&'a str),
 }
 
-pub(super) fn ty_tokens(t: &Ty, from: From) -> TokenStream {
+pub(crate) fn ty_tokens(t: &Ty, from: From) -> TokenStream {
     match t {
         Ty::Bool => quote!(bool),
         Ty::I32 => quote!(i32),

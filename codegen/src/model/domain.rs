@@ -27,7 +27,7 @@ impl DomainBuilder<'_> {
             ));
             return None;
         };
-        let prefix = crate::domains::server_path(url);
+        let prefix = crate::input::domains::server_path(url);
         for (schema, rust) in self.local_names() {
             self.schema_type(&schema, &rust);
         }

@@ -6,8 +6,8 @@
 //! maximum.
 
 use super::types::DomainBuilder;
+use crate::input::schema::{self, Node, NodeKind};
 use crate::ir::Ty;
-use crate::schema::{self, Node, NodeKind};
 use serde_json::Value;
 
 /// What the generator knows of one id-list parameter.

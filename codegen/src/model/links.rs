@@ -10,7 +10,7 @@
 //! - a field or parameter named `<resource>Id` (`customerId`), a list `<resource>Ids`,
 //!   and the `ids` list of the resource's own list operation refer to it;
 //! - a correction names the resource of a field whose name does not say (`createdById`)
-//!   with `x-id-of` on its schema ([`crate::schema::ID_OF`]), read when types are built.
+//!   with `x-id-of` on its schema ([`crate::input::schema::ID_OF`]), read when types are built.
 //!
 //! Names that stay `i64` are the ones no single resource claims.
 
@@ -268,7 +268,7 @@ fn check_named(
             "",
             format!(
                 "`{type_name}.{wire}`: `{}: {resource}` names no resource with {} ids (resources: {}, ...)",
-                crate::schema::ID_OF,
+                crate::input::schema::ID_OF,
                 if guid { "guid" } else { "integer" },
                 names.join(", ")
             ),

@@ -26,8 +26,8 @@ mod types;
 mod usage;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::input::load::Document;
 use crate::ir::*;
-use crate::load::Document;
 use crate::names::{self, NameLock};
 use schemas::DocSchemas;
 use std::collections::{BTreeMap, BTreeSet};

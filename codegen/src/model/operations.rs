@@ -2,10 +2,10 @@
 //! error bodies, scopes, and the names users call them by.
 
 use crate::diag::{ptr, Diagnostic};
+use crate::input::load::is_json;
+use crate::input::schema::{self, NodeKind};
 use crate::ir::*;
-use crate::load::is_json;
 use crate::names;
-use crate::schema::{self, NodeKind};
 use heck::ToSnakeCase;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -2,8 +2,8 @@
 //! found by shape, not by name), and the schemas several documents share.
 
 use crate::diag::{ptr, Diagnostic, Diagnostics};
-use crate::load::Document;
-use crate::schema::{self, Node, NodeKind};
+use crate::input::load::Document;
+use crate::input::schema::{self, Node, NodeKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

@@ -2,10 +2,10 @@
 //! (and reported when they do not resolve), inline types named after where they appear.
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::input::load::Document;
+use crate::input::schema::{Node, NodeKind, ObjectNode};
 use crate::ir::*;
-use crate::load::Document;
 use crate::names;
-use crate::schema::{Node, NodeKind, ObjectNode};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::schemas::{classify, DocSchemas, Wrapper};

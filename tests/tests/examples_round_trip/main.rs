@@ -13,10 +13,10 @@ mod types;
 mod runner;
 
 use serde_json::Value;
-use servicetitan_codegen::examples::{
+use servicetitan_codegen::names::module_name;
+use servicetitan_codegen::tables::examples::{
     collect, replacement_counts, Applies, OtherExample, Placeholders,
 };
-use servicetitan_codegen::names::module_name;
 use servicetitan_tests::{generate, options, workspace_root};
 
 /// JSON examples in the corrected `v2` documents. The documents hold 1,509; four are the

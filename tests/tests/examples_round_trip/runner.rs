@@ -9,7 +9,7 @@ use servicetitan::runtime::{DateTime, Decimal};
 /// `types::check` of some generated crate: the example written back, or why not.
 pub type Check = fn(&str, &str, &str, &[u8]) -> Option<Result<Vec<u8>, String>>;
 
-/// Runs every example (as `servicetitan_codegen::examples::Example` serializes it) and
+/// Runs every example (as `servicetitan_codegen::tables::examples::Example` serializes it) and
 /// returns `{"checked": n, "failures": [{file, pointer, operation, part, message}]}`. An
 /// example fails if it does not read, if what is written back does not read to the same
 /// value, or if a value of the example is missing from what is written back (data lost).

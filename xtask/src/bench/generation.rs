@@ -44,7 +44,7 @@ pub(super) fn measure(
     };
     let ours_v2 = ours(&v2, "ours-v2")?;
     let ours_30 = ours(&v30, "ours-3.0")?;
-    let docs = codegen::load::list_documents(&v30).map_err(|d| d.to_string())?;
+    let docs = codegen::input::load::list_documents(&v30).map_err(|d| d.to_string())?;
     let (prog_30, generated) = progenitor(dir, &docs, rounds.min(3))?;
     let g = Generation {
         floor,
@@ -142,7 +142,7 @@ fn parse_floor(xtask: &Path, specs: &Path, rounds: usize) -> Result<Duration, St
 pub fn parse_floor_job(args: &Args) -> Result<(), String> {
     let inputs = crate::inputs::Inputs::from_args(args);
     let rounds = args.count("--rounds", 5)?;
-    let files = codegen::load::list_documents(&inputs.specs).map_err(|d| d.to_string())?;
+    let files = codegen::input::load::list_documents(&inputs.specs).map_err(|d| d.to_string())?;
     let d = median(rounds.max(1), || {
         let t = Instant::now();
         for f in &files {

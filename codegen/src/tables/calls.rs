@@ -1,8 +1,8 @@
 //! The call table of the stand-in server's every-operation test: test support generated
 //! from the model, not part of the crate.
 
-use super::tokens::{format_file, ident, ty_tokens, From};
-use super::Files;
+use crate::emit::tokens::{format_file, ident, ty_tokens, From};
+use crate::emit::Files;
 use crate::ir::*;
 use quote::quote;
 

@@ -12,7 +12,7 @@
 //! document's title (or its key), and generation adds the row.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::load::Document;
+use crate::input::load::Document;
 use crate::names::{self, DomainEntry};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -21,7 +21,7 @@ pub struct Document {
     pub root: Value,
     /// sha256 of the file's bytes, for the lock.
     pub sha256: String,
-    /// The domain it describes, once identified (`crate::domains::identify`).
+    /// The domain it describes, once identified (`crate::input::domains::identify`).
     pub domain: Option<crate::names::DomainEntry>,
 }
 

@@ -1,7 +1,7 @@
 //! The round-trip table of the examples test: test support generated from the model, not
 //! part of the crate.
 
-use super::tokens::{format_file, ty_tokens, From};
+use crate::emit::tokens::{format_file, ty_tokens, From};
 use crate::ir::*;
 use quote::quote;
 

@@ -10,8 +10,8 @@
 //! its position matches a rule; anything else is read as the document gives it.
 
 use crate::diag::{ptr, Diagnostic};
-use crate::load::{self, Document};
-use crate::schema::{self, Node, NodeKind};
+use crate::input::load::{self, Document};
+use crate::input::schema::{self, Node, NodeKind};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};

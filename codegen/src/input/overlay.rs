@@ -13,7 +13,7 @@
 //! must be reviewed.
 
 use crate::diag::{ptr, Diagnostic, Diagnostics};
-use crate::load::{self, Document};
+use crate::input::load::{self, Document};
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use std::path::{Path, PathBuf};

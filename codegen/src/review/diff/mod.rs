@@ -16,7 +16,7 @@
 //!
 //! Every breaking change says what users' code must change ("To migrate: ..."), so the
 //! report doubles as migration notes, and names the Rust items it breaks as
-//! cargo-semver-checks names them (`Change::items`, read by `crate::semver`).
+//! cargo-semver-checks names them (`Change::items`, read by `crate::review::semver`).
 //!
 //! Files: this one (the report, its items, domains and types found or gone, markdown),
 //! `operations.rs` (operations, controllers, optional inputs, scopes, id-list limits),

@@ -8,8 +8,8 @@
 //! Everything else is a disagreement: a finding no breaking item explains, or a breaking
 //! item the tool should have seen and did not.
 
-use crate::diff::{Change, Impact};
 use crate::ir::Api;
+use crate::review::diff::{Change, Impact};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -207,7 +207,7 @@ pub fn markdown(a: &Agreement, features: &[String], seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::Subject;
+    use crate::review::diff::Subject;
 
     /// Lines as cargo-semver-checks 0.51 wrote them for the fixture pair.
     const OUTPUT: &str = "\

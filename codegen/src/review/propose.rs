@@ -14,7 +14,7 @@
 //! One file per document, `<stem>.drift.yaml` beside the other corrections, merged with
 //! what an earlier proposal wrote there.
 
-use crate::load::Document;
+use crate::input::load::Document;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 //! mismatched types), and one doc test makes every sampled call with the right ids,
 //! which must.
 
-use super::tokens::ident;
+use crate::emit::tokens::ident;
 use crate::ir::*;
 
 /// Where the repository keeps the table, relative to its root.
@@ -96,7 +96,7 @@ fn sample(api: &Api) -> Vec<(String, String, String, String, String, String)> {
 pub fn links_table(api: &Api) -> String {
     let calls = sample(api);
     let domains: std::collections::BTreeSet<&str> = calls.iter().map(|c| c.0.as_str()).collect();
-    let mut s = String::from(super::PREAMBLE);
+    let mut s = String::from(crate::emit::PREAMBLE);
     s.push_str(&format!(
         "//! Typed ids, checked by the compiler: {} operations of {} domains whose arguments are all\n//! ids. Each call with the id of another resource must not compile (`E0308`, mismatched\n//! types); the same calls with the right ids compile (the first doc test).\n//!\n//! ```\n//! # #![allow(unused)]\n//! # fn calls(st: &servicetitan::Client) {{\n",
         calls.len(),
