@@ -33,11 +33,12 @@ pub fn sync_command() -> Command {
         .arg(value("concurrency", "N", "Resources read at once (default 4)"))
         .arg(value("page-size", "N", "Records per page (default 1000)"))
         .arg(Arg::new("quiet").long("quiet").action(ArgAction::SetTrue).help("No progress on standard error"))
-        .arg(value("reports", "CATEGORY/ID,...", "Reports to run into the JSON-lines files (with --out); --domains may then be left out"))
+        .arg(value("reports", "CATEGORY/ID,...", "Reports to run: into a table each (report_<category>_<id>) with --to, or into the JSON-lines files with --out; --domains may then be left out"))
         .arg(value("report-from", "DAY", "The first day of the reports' range"))
         .arg(value("report-to", "DAY", "The last day of the reports' range (default yesterday, UTC)"))
         .arg(value("report-window", "DAYS", "Days per report run (default 1)"))
         .arg(value("report-look-back", "DAYS", "Days of a finished range read again (default 0)"))
+        .arg(value("report-param", "NAME=VALUE", "A report parameter besides the dates, checked against each report's definition; repeat it for a list (BusinessUnitIds=1 and BusinessUnitIds=2)").action(ArgAction::Append))
         .arg(value("every", "DURATION", "Run as a service: again this long after each run ends (`90s`, `15m`, `1h`); SIGTERM or SIGINT stops it between transactions"))
         .arg(value("metrics", "ADDR", "Serve Prometheus metrics at ADDR (`127.0.0.1:9187`): per stream records, rows, calls, retries, 429s, failures, last success"))
 }
@@ -113,7 +114,7 @@ pub struct SyncArgs {
     pub concurrency: usize,
     pub page_size: i32,
     pub progress: bool,
-    /// Reports to run into the files.
+    /// Reports to run, into the database or the files.
     pub reports: Option<crate::reports::ReportArgs>,
 }
 
@@ -143,7 +144,11 @@ pub fn sync_matches(m: &ArgMatches, env: impl Fn(&str) -> Option<String>) -> Fal
         "report-look-back",
     ]
     .map(text);
-    let reports = report_args(report)?;
+    let params: Vec<String> = m
+        .get_many::<String>("report-param")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+    let reports = report_args(report, &params)?;
     let domains = match (domains, &reports) {
         (Some(d), _) => d,
         (None, Some(_)) => String::new(),
@@ -165,11 +170,6 @@ pub fn sync_matches(m: &ArgMatches, env: impl Fn(&str) -> Option<String>) -> Fal
         },
         (None, _, _) => return Err("--out and --state go together".to_string().into()),
     };
-    if reports.is_some() && !matches!(output, Output::Files { .. }) {
-        return Err("reports go into the JSON-lines files: --out and --state"
-            .to_string()
-            .into());
-    }
     let tenants = match tenants {
         Some(list) => list
             .split(',')
@@ -199,10 +199,12 @@ pub fn sync_matches(m: &ArgMatches, env: impl Fn(&str) -> Option<String>) -> Fal
 /// The report options: all or none of them, `--reports` and `--report-from` needed.
 fn report_args(
     [reports, from, to, window, look_back]: [Option<String>; 5],
+    params: &[String],
 ) -> Fallible<Option<crate::reports::ReportArgs>> {
     use crate::reports::ReportArgs;
     let Some(reports) = reports else {
-        if from.is_some() || to.is_some() || window.is_some() || look_back.is_some() {
+        let others = [&from, &to, &window, &look_back];
+        if others.iter().any(|o| o.is_some()) || !params.is_empty() {
             return Err("the --report-* options go with --reports"
                 .to_string()
                 .into());
@@ -226,6 +228,10 @@ fn report_args(
         to: to.as_deref().map(ReportArgs::parse_day).transpose()?,
         window_days: days(window, 1)?.max(1),
         look_back_days: days(look_back, 0)?,
+        params: params
+            .iter()
+            .map(|p| ReportArgs::parse_param(p))
+            .collect::<Fallible<_>>()?,
     }))
 }
 

@@ -7,6 +7,8 @@
 
 use crate::args::{Output, SyncArgs};
 use crate::exit::Failure;
+use crate::reports::Destination;
+use crate::sink::Database;
 use crate::stop::Stop;
 use std::sync::Arc;
 use std::time::Instant;
@@ -29,18 +31,33 @@ pub async fn command(
     let (runtime, tenants) =
         crate::args::runtime(&a.tenants, &env, service.metrics.is_some()).map_err(usage)?;
     a.tenants = tenants;
+    // Reports' parameters are checked against their definitions before anything runs;
+    // the first run takes the definitions read for it, each later run reads them again
+    // (a field a report gained is a column its table gains).
+    let mut reports = servicetitan_reports::Reports::new();
+    if let Some(r) = &a.reports {
+        let clients: Vec<servicetitan::Client> = a
+            .tenants
+            .iter()
+            .map(|t| servicetitan::Client::new(runtime.clone(), *t))
+            .collect();
+        crate::reports::check(r, &clients, &reports)
+            .await
+            .map_err(Failure::Usage)?;
+    }
     let stop = Arc::new(Stop::default());
     tokio::spawn(on_signals(stop.clone()));
     let mut failed = 0;
     for number in 1.. {
         metrics::counter!(crate::metrics::RUNS).increment(1);
         failed = once(
-            &a,
+            (&a, &reports),
             &runtime,
             &stop,
             service.every.is_some().then_some(number),
         )
         .await?;
+        reports = servicetitan_reports::Reports::new();
         if let Some(why) = stop.fatal() {
             return Err(Failure::Failed(why.to_string()));
         }
@@ -64,7 +81,7 @@ pub async fn command(
 /// One run, and its summary (with `run`: the service's run number, one line); how many
 /// streams and reports failed.
 async fn once(
-    a: &SyncArgs,
+    (a, reports): (&SyncArgs, &servicetitan_reports::Reports),
     runtime: &servicetitan::Runtime,
     stop: &Arc<Stop>,
     run: Option<u64>,
@@ -74,13 +91,30 @@ async fn once(
     let outcomes = crate::sync::run_until(a, runtime.clone(), catalog, stop.clone())
         .await
         .map_err(|e| Failure::Failed(e.to_string()))?;
-    let report_outcomes = match (&a.reports, &a.output, a.tenants.first()) {
-        (Some(r), Output::Files { out, .. }, Some(tenant)) if !stop.stopping() => {
-            let client = servicetitan::Client::new(runtime.clone(), *tenant);
-            crate::reports::run(r, out, &client).await
+    let mut report_outcomes = Vec::new();
+    if let Some(r) = a.reports.as_ref().filter(|_| !stop.stopping()) {
+        let failed = |e: Box<dyn std::error::Error + Send + Sync>| Failure::Failed(e.to_string());
+        let client = |t: &i64| servicetitan::Client::new(runtime.clone(), *t);
+        match &a.output {
+            Output::Database(url) => {
+                let db = Database::open(url, catalog.migrations)
+                    .await
+                    .map_err(failed)?;
+                for t in &a.tenants {
+                    let to = Destination::Database(&db);
+                    let done = crate::reports::run(r, to, &client(t), reports, stop).await;
+                    report_outcomes.extend(done);
+                }
+            }
+            // The files hold one tenant (the sync refused several).
+            Output::Files { out, .. } => {
+                if let Some(t) = a.tenants.first() {
+                    let to = Destination::Files(out);
+                    report_outcomes = crate::reports::run(r, to, &client(t), reports, stop).await;
+                }
+            }
         }
-        _ => Vec::new(),
-    };
+    }
     if let Some(n) = run {
         eprint!("run {n}: ");
     }

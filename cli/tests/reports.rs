@@ -147,13 +147,29 @@ fn report_options_are_checked() {
         e.to_string().contains("--reports needs --report-from"),
         "{e}"
     );
-    let e = args("--reports operations/1101 --report-from 2026-11-01 --to sqlite:x.db")
-        .expect_err("a database");
-    assert!(
-        e.to_string()
-            .contains("reports go into the JSON-lines files"),
-        "{e}"
+    let db = args(
+        "--reports operations/1101 --report-from 2026-11-01 --to sqlite:x.db \
+         --report-param BusinessUnitIds=1 --report-param BusinessUnitIds=2 --report-param Note=a=b",
+    )
+    .expect("a database takes reports");
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        db.reports.expect("reports").params,
+        pairs(&[
+            ("BusinessUnitIds", "1"),
+            ("BusinessUnitIds", "2"),
+            ("Note", "a=b")
+        ])
     );
+    let e = args("--reports operations/1101 --report-from 2026-11-01 --to x.db --report-param x")
+        .expect_err("no value");
+    assert!(e.to_string().contains("`x`: not NAME=VALUE"), "{e}");
+    let e = args("--domains crm --to x.db --report-param Status=Open").expect_err("alone");
+    assert!(e.to_string().contains("go with --reports"), "{e}");
     let e =
         args("--reports operations --report-from 2026-11-01 --out o --state s").expect_err("no id");
     assert!(e.to_string().contains("is not CATEGORY/ID"), "{e}");

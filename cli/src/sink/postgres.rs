@@ -72,6 +72,11 @@ fn lock_key(tenant: i64, stream: &str) -> i64 {
 }
 
 impl Session {
+    /// The connection, holding the session's lock (a report's table writes through it).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
     pub async fn checkpoint(&self, tenant: i64, stream: &str) -> Fallible<Option<Checkpoint>> {
         let row = self
             .client

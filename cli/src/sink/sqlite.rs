@@ -37,7 +37,8 @@ impl Sqlite {
         &self.path
     }
 
-    async fn with<T: Send + 'static>(
+    /// Runs `f` on the connection in a blocking task (a report's table writes through it).
+    pub(crate) async fn with<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Fallible<T> + Send + 'static,
     ) -> Fallible<T> {
