@@ -54,6 +54,7 @@
 mod auth;
 mod client;
 mod config;
+#[doc(hidden)]
 pub mod contract;
 pub mod drift;
 mod env;
@@ -84,6 +85,8 @@ pub use client::RuntimeCounts;
 #[cfg(feature = "redis")]
 pub use config::RedisSettings;
 pub use config::{Credentials, Environment, RuntimeBuilder, Secret};
+#[doc(hidden)]
+pub use contract::generated::*;
 pub use contract::*;
 pub use env::Config;
 pub use error::ErrorKind;
