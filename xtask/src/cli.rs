@@ -118,6 +118,16 @@ pub const JOBS: &[Job] = &[
         run: crate::bench::generation::parse_floor_job,
     },
     Job {
+        name: "fuzz",
+        help: "Run the property tests of every reader of outside input (tests/tests/properties) for\n      --minutes: round after round, each with a new random seed and --scale times CI's cases.\n      A failing case is shrunk and kept in tests/tests/proptest-regressions/<module>.txt, which\n      every later run replays first; the job names the file and the case, and stops.",
+        opts: &[
+            Opt { name: "--minutes", value: Some("N"), help: "how long to run (default 10)" },
+            Opt { name: "--scale", value: Some("N"), help: "cases per round, as a multiple of CI's (default 10)" },
+            Opt { name: "--target", value: Some("NAME"), help: "only the tests whose name contains NAME (answers, documents, drift_notes,\n        recordings, report_rows, stand_in)" },
+        ],
+        run: crate::fuzz::run,
+    },
+    Job {
         name: "fresh-resolve",
         help: "Check the workspace against the newest dependency versions its ranges allow, as a user\n      without our Cargo.lock builds it: a copy in target/fresh-resolve/, its Cargo.lock resolved\n      again, `cargo check --workspace --all-targets --all-features` with -D warnings; prints what\n      changed against Cargo.lock. Reaches the registry and is not part of CI: an upstream\n      release can turn it red with no change here. Several minutes.",
         opts: &[],

@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod diff;
 mod fresh;
+mod fuzz;
 mod generate;
 mod inputs;
 mod propose;
