@@ -1,7 +1,7 @@
 //! Environments, credentials and client settings.
 
 use crate::error::Error;
-use crate::record::{Recorder, Replay};
+use crate::observe::record::{Recorder, Replay};
 use crate::retry::RetryPolicy;
 use std::collections::HashMap;
 use std::fmt;
@@ -460,7 +460,7 @@ pub(crate) struct ObserveSettings {
 impl RuntimeBuilder {
     /// Observes drift between the API's answers and the documents, and merges the notes
     /// into the JSON-lines report `file` when the runtime is dropped or
-    /// [`crate::Runtime::flush_drift`] is called (`crate::drift`). Without this,
+    /// [`crate::Runtime::flush_drift`] is called (`crate::observe::drift`). Without this,
     /// `ST_DRIFT_REPORT=FILE` in the environment does the same.
     pub fn observe_drift(mut self, file: impl Into<PathBuf>) -> Self {
         self.observe.drift = Some(DriftSetting::File(file.into()));
@@ -487,7 +487,7 @@ impl RuntimeBuilder {
         self.observe.drift = Some(DriftSetting::Memory);
         self
     }
-    /// Records every exchange (`crate::record`), its values redacted by their types in
+    /// Records every exchange (`crate::observe::record`), its values redacted by their types in
     /// the API model. Without this, `ST_RECORD=FILE` (with `ST_RECORD_ALLOW=a,b` and
     /// `ST_RECORD_REDACT=a,b`, [`Recorder::allow`] and [`Recorder::redact`]) in the
     /// environment does the same.

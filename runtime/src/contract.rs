@@ -17,9 +17,9 @@
 
 // Calls: the tenant-bound client every request builder holds, what it sends, and what
 // comes back.
+pub use crate::budget::limits::RateLimit;
 pub use crate::client::{ResponseFuture, Runtime, TenantClient};
 pub use crate::error::Error;
-pub use crate::limit::RateLimit;
 pub use crate::options::{CallOptions, Overrides};
 pub use crate::request::{Method, Operation, Request};
 pub use crate::scopes::RequiredScopes;

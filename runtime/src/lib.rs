@@ -51,24 +51,21 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod auth;
+mod budget;
 mod client;
 mod config;
 #[doc(hidden)]
 pub mod contract;
-pub mod drift;
 mod env;
 mod error;
 mod hooks;
 mod http;
 mod ids;
-mod limit;
 mod observe;
 mod options;
 mod paging;
 mod query;
 mod raw;
-mod record;
 mod request;
 mod resource;
 mod response;
@@ -76,8 +73,6 @@ mod retry;
 mod retrying;
 mod rows;
 mod scopes;
-#[cfg(feature = "redis")]
-mod shared;
 mod sync;
 mod types;
 
@@ -92,9 +87,10 @@ pub use env::Config;
 pub use error::ErrorKind;
 pub use hooks::{AttemptInfo, AttemptOutcome, Hook, TokenOutcome};
 pub use http::{http_builder, USER_AGENT};
+pub use observe::drift;
+pub use observe::record::{Recorder, Replay, REDACTED};
 pub use paging::PageItem;
 pub use raw::RawRequest;
-pub use record::{Recorder, Replay, REDACTED};
 /// The HTTP client crate the runtime is built on, for [`RuntimeBuilder::configure_http`] and
 /// [`RuntimeBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
 pub use reqwest;

@@ -515,3 +515,40 @@ fn the_api_is_described_once() {
         );
     }
 }
+
+/// Every path ARCHITECTURE.md's "Where to change what" names exists, so the map stays
+/// true when code moves.
+#[test]
+fn where_to_change_what_names_files_that_exist() {
+    let root = servicetitan_tests::workspace_root();
+    let text = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let section = &text[text.find("## Where to change what").expect("the section")..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let tops = [
+        "api-model",
+        "cli",
+        "codegen",
+        "commands",
+        "generated",
+        "mock",
+        "readme",
+        "reports",
+        "runtime",
+        "specs",
+        "tests",
+        "xtask",
+    ];
+    let mut checked = 0;
+    for (i, quoted) in section.split('`').enumerate() {
+        let top = quoted.split('/').next().unwrap_or_default();
+        if i % 2 == 0 || !quoted.contains('/') || !tops.contains(&top) || quoted.contains('<') {
+            continue;
+        }
+        assert!(
+            root.join(quoted).exists(),
+            "ARCHITECTURE.md names `{quoted}`, which does not exist"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} paths found");
+}

@@ -18,7 +18,7 @@ impl Runtime {
         &self,
         tenant: i64,
         call: &Call,
-    ) -> Result<crate::auth::Token, Error> {
+    ) -> Result<crate::budget::tokens::Token, Error> {
         let op = call.op;
         let source = self.token_source();
         let local = &self.inner.tokens;
@@ -77,8 +77,8 @@ impl Runtime {
     }
 
     /// Where tokens come from, as this client is configured.
-    fn token_source(&self) -> crate::auth::TokenSource<'_> {
-        crate::auth::TokenSource {
+    fn token_source(&self) -> crate::budget::tokens::TokenSource<'_> {
+        crate::budget::tokens::TokenSource {
             http: &self.inner.http,
             token_url: &self.inner.token_url,
             margin: self.inner.margin,
@@ -89,7 +89,10 @@ impl Runtime {
     }
 
     /// The tenant's token, as a call would get it (the fleet's with Redis), without a call.
-    pub(super) async fn token_of(&self, tenant: i64) -> Result<crate::auth::Token, Error> {
+    pub(super) async fn token_of(
+        &self,
+        tenant: i64,
+    ) -> Result<crate::budget::tokens::Token, Error> {
         let source = self.token_source();
         let creds = self.credentials(tenant)?;
         #[cfg(feature = "redis")]
@@ -122,8 +125,8 @@ impl Runtime {
     pub(super) fn check_scopes(
         &self,
         op: &Operation,
-        token: crate::auth::Token,
-    ) -> Result<crate::auth::Token, Error> {
+        token: crate::budget::tokens::Token,
+    ) -> Result<crate::budget::tokens::Token, Error> {
         if self.inner.check_scopes {
             if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
                 if !required.iter().all(|r| granted.iter().any(|g| g == r)) {
@@ -170,7 +173,7 @@ impl Runtime {
 
     /// The fleet's shared state, when Redis is configured.
     #[cfg(feature = "redis")]
-    pub(super) fn shared(&self) -> Option<&crate::shared::Shared> {
+    pub(super) fn shared(&self) -> Option<&crate::budget::redis::Shared> {
         self.inner.shared.as_ref()
     }
 }

@@ -126,7 +126,7 @@ impl Runtime {
         call: &Call,
         tenant: i64,
         attempt: u32,
-        token: &crate::auth::Token,
+        token: &crate::budget::tokens::Token,
         span: &tracing::Span,
     ) -> Result<Result<reqwest::Response, Error>, Error> {
         let mut headers = call.headers.clone();
@@ -227,7 +227,7 @@ impl Runtime {
             SendBody::Json(b) => Some(&b[..]),
             _ => None,
         };
-        let key = crate::record::call_key(
+        let key = crate::observe::record::call_key(
             &writer.redaction,
             &self.inner.api_url,
             call.op,
@@ -284,7 +284,7 @@ impl Runtime {
     pub(super) fn request(
         &self,
         call: &Call,
-        token: &crate::auth::Token,
+        token: &crate::budget::tokens::Token,
         headers: reqwest::header::HeaderMap,
     ) -> Result<reqwest::RequestBuilder, Error> {
         let accept = !headers.contains_key(reqwest::header::ACCEPT);
@@ -338,7 +338,7 @@ pub(super) struct Call {
 struct Answer<'a> {
     call: &'a Call,
     tenant: i64,
-    token: &'a crate::auth::Token,
+    token: &'a crate::budget::tokens::Token,
     span: &'a tracing::Span,
 }
 
@@ -393,7 +393,7 @@ fn request_span(call: &Call, tenant: i64, attempt: u32) -> tracing::Span {
 async fn refused(
     resp: reqwest::Response,
     op: &Operation,
-    token: &crate::auth::Token,
+    token: &crate::budget::tokens::Token,
 ) -> (Error, retry::Class, Option<Duration>) {
     let code = resp.status().as_u16();
     let retry_after = response::retry_after(&resp);

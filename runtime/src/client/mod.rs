@@ -8,7 +8,7 @@
 mod admission;
 mod attempt;
 
-use crate::auth::TokenCache;
+use crate::budget::tokens::TokenCache;
 use crate::config::{check_url, Credentials, Environment, RuntimeBuilder, Secret};
 use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
@@ -38,7 +38,7 @@ struct Inner {
     check_scopes: bool,
     max_response_bytes: u64,
     tokens: TokenCache,
-    limiter: crate::limit::Limiter,
+    limiter: crate::budget::limits::Limiter,
     tenant_limit: Option<crate::RateLimit>,
     operation_limits: bool,
     operation_limit_overrides: std::collections::HashMap<String, crate::RateLimit>,
@@ -49,7 +49,7 @@ struct Inner {
     observing: crate::observe::Observing,
     /// The fleet's limits and tokens, when Redis is configured.
     #[cfg(feature = "redis")]
-    shared: Option<crate::shared::Shared>,
+    shared: Option<crate::budget::redis::Shared>,
 }
 
 /// What the client has sent, for summaries and benchmarks.
@@ -156,7 +156,7 @@ impl Runtime {
                 shared: b
                     .redis
                     .as_ref()
-                    .map(crate::shared::Shared::new)
+                    .map(crate::budget::redis::Shared::new)
                     .transpose()?,
             }),
         })
@@ -272,7 +272,7 @@ impl Runtime {
 impl Runtime {
     /// What drift observation has noted since this runtime was built (empty when it is
     /// off): by place, with counts and times.
-    pub fn drift_notes(&self) -> crate::drift::DriftNotes {
+    pub fn drift_notes(&self) -> crate::observe::drift::DriftNotes {
         self.observing()
             .drift
             .as_ref()
@@ -290,9 +290,9 @@ impl Runtime {
     }
 
     /// Adds notes found outside this runtime's own decoding (records a program reads raw
-    /// and checks with [`crate::drift::observe_decode`]) to its notes and report; nothing
+    /// and checks with [`crate::observe::drift::observe_decode`]) to its notes and report; nothing
     /// when drift is not observed.
-    pub fn note_drift(&self, notes: &crate::drift::DriftNotes) {
+    pub fn note_drift(&self, notes: &crate::observe::drift::DriftNotes) {
         if let Some(d) = &self.observing().drift {
             d.add_notes(notes);
         }

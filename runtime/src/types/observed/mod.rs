@@ -1,4 +1,4 @@
-//! Drift observation's decoding side (`crate::drift` is the rest): where the answer being
+//! Drift observation's decoding side (`crate::observe::drift` is the rest): where the answer being
 //! decoded is: a thread-local scope, set while one answer is read
 //! (decoding is synchronous, so one thread reads one answer at a time), with the schema
 //! and field each value belongs to, and what was found in it. When no answer is observed,

@@ -1,15 +1,18 @@
-//! What a runtime keeps of its answers, when asked: drift notes (`crate::drift`), a
-//! recording, or a recording to answer from instead of the API (`crate::record`). The
+//! What a runtime keeps of its answers, when asked: drift notes (`crate::observe::drift`), a
+//! recording, or a recording to answer from instead of the API (`crate::observe::record`). The
 //! builder's settings, the environment's (`ST_DRIFT_REPORT`, `ST_RECORD`,
 //! `ST_RECORD_ALLOW`, `ST_RECORD_REDACT`, read when a runtime is built, whether from
 //! `Config` or from a `RuntimeBuilder`), and the runtime's handles on them. The builder's
 //! methods are in `config.rs`, the runtime's (`drift_notes`, `flush_drift`, ...) in
 //! `client/`.
 
+pub mod drift;
+pub(crate) mod record;
+
 use crate::config::{DriftSetting, ObserveSettings};
-use crate::drift::Observer;
 use crate::error::Error;
-use crate::record::{Recorder, Replay, Writer};
+use crate::observe::drift::Observer;
+use crate::observe::record::{Recorder, Replay, Writer};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,9 +52,12 @@ impl Observing {
                 let secs = set("ST_DRIFT_FLUSH_SECONDS")?.trim().parse::<f64>().ok()?;
                 (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
             });
-            crate::drift::flush::every(o, every.unwrap_or(crate::drift::flush::DEFAULT_INTERVAL));
+            crate::observe::drift::flush::every(
+                o,
+                every.unwrap_or(crate::observe::drift::flush::DEFAULT_INTERVAL),
+            );
             if s.drift_signals {
-                crate::drift::flush::on_signals(o)?;
+                crate::observe::drift::flush::on_signals(o)?;
             }
         }
         Ok(Observing {

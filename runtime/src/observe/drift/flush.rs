@@ -96,17 +96,17 @@ mod tests {
         let file = dir.join("notes.jsonl");
         let observer = Arc::new(Observer::new(Some(file.clone())));
         every(&observer, Duration::from_millis(20));
-        let place = crate::drift::DriftPlace {
+        let place = crate::observe::drift::DriftPlace {
             domain: "crm".into(),
             operation: "Customers_GetList".into(),
             schema: "Crm.V2.Customer".into(),
             field: "loyalty".into(),
             path: "loyalty".into(),
-            kind: crate::drift::DriftKind::UnknownField,
+            kind: crate::observe::drift::DriftKind::UnknownField,
             detail: "string".into(),
         };
         let now = chrono::Utc::now();
-        let tally = crate::drift::DriftTally {
+        let tally = crate::observe::drift::DriftTally {
             count: 1,
             first_seen: now,
             last_seen: now,
@@ -115,7 +115,7 @@ mod tests {
         let mut read = Default::default();
         for _ in 0..500 {
             std::thread::sleep(Duration::from_millis(10));
-            read = crate::drift::report::read(&file).unwrap_or_default();
+            read = crate::observe::drift::report::read(&file).unwrap_or_default();
             if !read.is_empty() {
                 break;
             }

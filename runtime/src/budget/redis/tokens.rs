@@ -9,7 +9,7 @@
 //! lives under the client's key prefix (see `RedisSettings`).
 
 use super::{Shared, Unavailable};
-use crate::auth::{Token, TokenCache, TokenSource};
+use crate::budget::tokens::{Token, TokenCache, TokenSource};
 use crate::config::{Credentials, Secret};
 use crate::error::Error;
 use std::sync::Arc;

@@ -13,7 +13,7 @@
 
 use super::tokens::Stored;
 use super::{Shared, Unavailable};
-use crate::auth::Token;
+use crate::budget::tokens::Token;
 use crate::RateLimit;
 use std::time::Duration;
 
