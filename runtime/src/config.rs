@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::observe::record::{Recorder, Replay};
+use crate::observe::{DriftSetting, ObserveSettings};
 use crate::retry::RetryPolicy;
 use std::collections::HashMap;
 use std::fmt;
@@ -438,25 +439,6 @@ pub(crate) fn check_url(what: &str, url: &str) -> Result<url::Url, Error> {
 // ---------------------------------------------------------------------------------------
 // What a runtime keeps of its answers (`crate::observe`)
 
-/// Where drift notes go.
-#[derive(Debug, Clone)]
-pub(crate) enum DriftSetting {
-    File(PathBuf),
-    Memory,
-}
-
-/// What the builder was told.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ObserveSettings {
-    pub(crate) drift: Option<DriftSetting>,
-    /// How often notes are written while they change.
-    pub(crate) drift_interval: Option<std::time::Duration>,
-    /// SIGTERM and SIGINT write the notes, then end the process.
-    pub(crate) drift_signals: bool,
-    pub(crate) record: Option<Recorder>,
-    pub(crate) replay: Option<Arc<Replay>>,
-}
-
 impl RuntimeBuilder {
     /// Observes drift between the API's answers and the documents, and merges the notes
     /// into the JSON-lines report `file` when the runtime is dropped or
@@ -500,12 +482,5 @@ impl RuntimeBuilder {
     pub fn replay(mut self, replay: Replay) -> Self {
         self.observe.replay = Some(Arc::new(replay));
         self
-    }
-}
-
-impl ObserveSettings {
-    /// Whether calls are answered from a recording.
-    pub(crate) fn replays(&self) -> bool {
-        self.replay.is_some()
     }
 }

@@ -9,10 +9,10 @@
 pub mod drift;
 pub(crate) mod record;
 
-use crate::config::{DriftSetting, ObserveSettings};
 use crate::error::Error;
 use crate::observe::drift::Observer;
 use crate::observe::record::{Recorder, Replay, Writer};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,6 +65,32 @@ impl Observing {
             writer: record.as_ref().map(Writer::open).transpose()?,
             replay: s.replay.clone(),
         })
+    }
+}
+
+/// Where drift notes go.
+#[derive(Debug, Clone)]
+pub(crate) enum DriftSetting {
+    File(PathBuf),
+    Memory,
+}
+
+/// What the builder was told.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ObserveSettings {
+    pub(crate) drift: Option<DriftSetting>,
+    /// How often notes are written while they change.
+    pub(crate) drift_interval: Option<std::time::Duration>,
+    /// SIGTERM and SIGINT write the notes, then end the process.
+    pub(crate) drift_signals: bool,
+    pub(crate) record: Option<Recorder>,
+    pub(crate) replay: Option<Arc<Replay>>,
+}
+
+impl ObserveSettings {
+    /// Whether calls are answered from a recording.
+    pub(crate) fn replays(&self) -> bool {
+        self.replay.is_some()
     }
 }
 
