@@ -1,11 +1,11 @@
 //! Drift observation in the sync command: switched on from the environment alone
-//! (`ST_DRIFT_REPORT`), the run ends with the report's one-line summary and the report is
+//! (`ST_DRIFT_NOTES`), the run ends with the notes' one-line summary and the notes file is
 //! written; every record copied is checked against its model as a typed call's answer is.
 
 mod common;
 
 use common::{command, stand_in, temp_dir};
-use servicetitan::runtime::drift::{report, DriftKind};
+use servicetitan::runtime::drift::{notes_file, DriftKind};
 use servicetitan_cli::schema::Catalog;
 
 #[tokio::test]
@@ -15,15 +15,19 @@ async fn the_environment_switches_drift_on_and_the_run_ends_with_its_summary() {
     let file = dir.join("drift.jsonl");
     let db = format!("sqlite:{}", dir.join("copy.db").display());
     let out = command(&m, &db)
-        .env("ST_DRIFT_REPORT", &file)
+        .env("ST_DRIFT_NOTES", &file)
         .output()
         .await
         .expect("the sync runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let text = std::fs::read_to_string(&file).expect("the report is written");
-    let notes = report::parse(&text).expect("the report parses");
-    let line = format!("{} (report: {})", report::summary(&notes), file.display());
+    let notes = notes_file::parse(&text).expect("the report parses");
+    let line = format!(
+        "{} (notes: {})",
+        notes_file::summary(&notes),
+        file.display()
+    );
     assert!(
         stderr.lines().any(|l| l == line),
         "no `{line}` in:\n{stderr}"
@@ -56,6 +60,6 @@ fn a_record_read_raw_is_checked_against_its_model() {
             (DriftKind::UnlistedEnumValue, "type", "Municipal"),
         ]
     );
-    let text = report::render(&notes);
+    let text = notes_file::render(&notes);
     assert!(!text.contains("rv-"), "{text}");
 }

@@ -443,7 +443,7 @@ impl RuntimeBuilder {
     /// Observes drift between the API's answers and the documents, and merges the notes
     /// into the JSON-lines report `file` when the runtime is dropped or
     /// [`crate::Runtime::flush_drift`] is called (`crate::observe::drift`). Without this,
-    /// `ST_DRIFT_REPORT=FILE` in the environment does the same.
+    /// `ST_DRIFT_NOTES=FILE` in the environment does the same.
     pub fn observe_drift(mut self, file: impl Into<PathBuf>) -> Self {
         self.observe.drift = Some(DriftSetting::File(file.into()));
         self

@@ -7,7 +7,7 @@
 //! its own (a crate built beside the repository shows it).
 
 use serde_json::{json, Value};
-use servicetitan::runtime::drift::{report, DriftKind, DriftNotes};
+use servicetitan::runtime::drift::{notes_file, DriftKind, DriftNotes};
 use servicetitan::runtime::{Recorder, Replay, Runtime, REDACTED};
 use servicetitan_tests::{cargo_in, workspace_root, Reply, ScriptedServer};
 use std::path::{Path, PathBuf};
@@ -221,7 +221,7 @@ async fn drift_is_reported_by_place_without_a_value_of_any_record_and_replays_of
 
     // Merged into the file when the runtime went; a second run adds its counts.
     let text = std::fs::read_to_string(&file).expect("the report was written");
-    let notes = report::parse(&text).expect("the report parses");
+    let notes = notes_file::parse(&text).expect("the report parses");
     assert_eq!(sorted(places(&notes)), expected());
     for value in record_values() {
         assert!(
@@ -229,7 +229,7 @@ async fn drift_is_reported_by_place_without_a_value_of_any_record_and_replays_of
             "the report holds the record value {value:?}:\n{text}"
         );
     }
-    let summary = report::summary(&notes);
+    let summary = notes_file::summary(&notes);
     assert_eq!(
         summary,
         "drift: 1 unknown field, 1 missing required, 1 unexpected null, 1 unlisted enum value, \
@@ -287,7 +287,7 @@ async fn the_report_proposes_corrections_that_generate_and_type_the_answer() {
     let server = server().await;
     let b = server.builder("ak1.x", "cid.x", "cs1.x");
     let runtime = calls(b.observe_drift_in_memory()).await;
-    let text = report::render(&runtime.drift_notes());
+    let text = notes_file::render(&runtime.drift_notes());
     let notes = servicetitan_codegen::review::propose::read_report(&text).expect("notes");
 
     let root = workspace_root();

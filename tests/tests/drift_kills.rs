@@ -5,7 +5,7 @@
 //! does.
 
 use serde_json::json;
-use servicetitan::runtime::drift::{report, DriftKind};
+use servicetitan::runtime::drift::{notes_file, DriftKind};
 use servicetitan_tests::{Reply, ScriptedServer};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -43,6 +43,7 @@ async fn noted(
         .env("DRIFT_FILE", file)
         .env("DRIFT_FLUSH_MS", every_ms.to_string())
         .env_remove("ST_DRIFT_REPORT")
+        .env_remove("ST_DRIFT_NOTES")
         .env_remove("ST_DRIFT_FLUSH_SECONDS")
         .stdout(Stdio::piped())
         .kill_on_drop(true);
@@ -61,7 +62,7 @@ async fn noted(
 }
 
 fn unknown_fields(file: &Path) -> usize {
-    match report::read(file) {
+    match notes_file::read(file) {
         Ok(notes) => notes
             .keys()
             .filter(|p| p.kind == DriftKind::UnknownField && p.field == "loyaltyTier")

@@ -73,9 +73,9 @@ pub const JOBS: &[Job] = &[
     },
     Job {
         name: "propose-corrections",
-        help: "Turn drift reports (what the runtime's drift observation noted in real answers) into\n      Overlay corrections, `<document>.drift.yaml` beside the others, each action with its\n      evidence; then print the change report of what they do to the generated crate.",
+        help: "Turn drift notes files (what the runtime's drift observation noted in real answers) into\n      Overlay corrections, `<document>.drift.yaml` beside the others, each action with its\n      evidence; then print the change report of what they do to the generated crate.",
         opts: &[
-            Opt { name: "--drift", value: Some("a.jsonl,.."), help: "the drift reports (required)" },
+            Opt { name: "--drift", value: Some("a.jsonl,.."), help: "the drift notes files (required)" },
             SPECS,
             CORRECTIONS,
         ],

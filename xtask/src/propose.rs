@@ -1,4 +1,4 @@
-//! `cargo xtask propose-corrections --drift FILE`: drift reports (what the runtime's drift
+//! `cargo xtask propose-corrections --drift FILE`: drift notes files (what the runtime's drift
 //! observation noted in real answers) -> Overlay corrections beside the others
 //! (`<document>.drift.yaml`), for review; then the change report of what they do to the
 //! generated crate (the corrections before against the corrections after).

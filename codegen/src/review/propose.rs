@@ -1,4 +1,4 @@
-//! Corrections proposed from drift reports: what the runtime's drift observation noted in
+//! Corrections proposed from drift notes files: what the runtime's drift observation noted in
 //! real answers (a JSON-lines report, `servicetitan_runtime::drift`), turned into Overlay
 //! actions on the documents, each with its evidence as its `description`:
 //!
@@ -18,7 +18,7 @@ use crate::input::load::Document;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// One line of a drift report: the fields a proposal reads.
+/// One line of a drift notes file: the fields a proposal reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub domain: String,
@@ -32,7 +32,7 @@ pub struct Note {
     pub last_seen: String,
 }
 
-/// Reads a drift report's lines; the error names the line (from 1).
+/// Reads a drift notes file's lines; the error names the line (from 1).
 pub fn read_report(text: &str) -> Result<Vec<Note>, String> {
     let mut notes = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -105,7 +105,7 @@ impl Overlay {
         let doc = json!({
             "overlay": "1.0.0",
             "info": {
-                "title": format!("Corrections of {} proposed from drift reports", self.domain),
+                "title": format!("Corrections of {} proposed from drift notes files", self.domain),
                 "version": "1.0.0",
             },
             "extends": self.extends,
@@ -269,7 +269,7 @@ fn evidence(notes: &[&Note]) -> String {
         .max()
         .unwrap_or("");
     format!(
-        "seen {count} time(s) in {} between {first} and {last} (drift report)",
+        "seen {count} time(s) in {} between {first} and {last} (drift notes file)",
         ops.join(", ")
     )
 }

@@ -1,7 +1,7 @@
 //! Drift observation for the commands and the MCP server: they read answers as JSON, not
 //! through the generated models, so each answer is checked against the model here, by
 //! the rules the runtime's observed decoding keeps (the same kinds, places and details,
-//! so that notes from a program and from the command merge in one report): properties
+//! so that notes from a program and from the command merge in one notes file): properties
 //! the model does not know (by JSON type), required ones absent, `null` where not allowed,
 //! enum values not listed, values of another type. Only the API's vocabulary is noted,
 //! never a value of a record. The status and media type are noted by the runtime itself,
@@ -192,18 +192,21 @@ impl Walk<'_> {
     }
 }
 
-/// When drift is observed: the report written, and its one line on standard error
-/// (`drift: 1 unknown field in 1 operation (report: drift.jsonl)`).
+/// When drift is observed: the notes file written, and its one line on standard error
+/// (`drift: 1 unknown field in 1 operation (notes: drift.jsonl)`).
 pub fn summary(runtime: &servicetitan_runtime::Runtime) {
     if !runtime.observes_drift() {
         return;
     }
     let file = match runtime.flush_drift() {
-        Ok(Some(f)) => format!(" (report: {})", f.display()),
+        Ok(Some(f)) => format!(" (notes: {})", f.display()),
         Ok(None) => String::new(),
-        Err(e) => format!(" (the report could not be written: {e})"),
+        Err(e) => format!(" (the notes file could not be written: {e})"),
     };
-    eprintln!("{}{file}", drift::report::summary(&runtime.drift_notes()));
+    eprintln!(
+        "{}{file}",
+        drift::notes_file::summary(&runtime.drift_notes())
+    );
 }
 
 #[cfg(test)]

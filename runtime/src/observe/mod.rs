@@ -1,6 +1,6 @@
 //! What a runtime keeps of its answers, when asked: drift notes (`crate::observe::drift`), a
 //! recording, or a recording to answer from instead of the API (`crate::observe::record`). The
-//! builder's settings, the environment's (`ST_DRIFT_REPORT`, `ST_RECORD`,
+//! builder's settings, the environment's (`ST_DRIFT_NOTES`, `ST_RECORD`,
 //! `ST_RECORD_ALLOW`, `ST_RECORD_REDACT`, read when a runtime is built, whether from
 //! `Config` or from a `RuntimeBuilder`), and the runtime's handles on them. The builder's
 //! methods are in `config.rs`, the runtime's (`drift_notes`, `flush_drift`, ...) in
@@ -35,10 +35,11 @@ impl Observing {
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Observing, Error> {
         let set = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let drift = s
-            .drift
-            .clone()
-            .or_else(|| set("ST_DRIFT_REPORT").map(|f| DriftSetting::File(f.into())));
+        let drift = s.drift.clone().or_else(|| {
+            // `ST_DRIFT_REPORT`: the variable's earlier name, still read.
+            let file = set("ST_DRIFT_NOTES").or_else(|| set("ST_DRIFT_REPORT"))?;
+            Some(DriftSetting::File(file.into()))
+        });
         let record = s
             .record
             .clone()
@@ -101,7 +102,7 @@ mod tests {
     #[test]
     fn the_environment_switches_observation_on_when_the_code_does_not() {
         let vars = [
-            ("ST_DRIFT_REPORT", "target/drift-env-test.jsonl"),
+            ("ST_DRIFT_NOTES", "target/drift-env-test.jsonl"),
             ("ST_RECORD_REDACT", "taxNumber, vin"),
         ];
         let get = |k: &str| {

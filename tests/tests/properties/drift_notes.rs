@@ -1,12 +1,12 @@
 //! The drift-notes reader: reports (JSON lines, one note a line) with a note of every
-//! kind, mutated line by line and as text, read from a file (`report::read`) and merged
-//! into (`report::merge_into`, which reads the file first).
+//! kind, mutated line by line and as text, read from a file (`notes_file::read`) and merged
+//! into (`notes_file::merge_into`, which reads the file first).
 
 use crate::guard::{self, Scratch};
 use crate::mutate::{mutation, Mutation};
 use proptest::prelude::*;
 use serde_json::Value;
-use servicetitan::runtime::drift::{report, DriftKind, DriftNotes, DriftPlace, DriftTally};
+use servicetitan::runtime::drift::{notes_file, DriftKind, DriftNotes, DriftPlace, DriftTally};
 use std::time::Duration;
 
 const CASES: u32 = 1500;
@@ -59,7 +59,7 @@ fn notes() -> DriftNotes {
 /// The report's lines as values, mutated as one array, written one a line; then its text
 /// mutated.
 fn mutated_report(m: &Mutation) -> Vec<u8> {
-    let lines: Vec<Value> = report::render(&notes())
+    let lines: Vec<Value> = notes_file::render(&notes())
         .lines()
         .map(|l| serde_json::from_str(l).expect("a rendered line is JSON"))
         .collect();
@@ -81,9 +81,9 @@ fn check(bytes: &[u8]) {
     let scratch = Scratch::new("drift");
     let file = scratch.0.join("drift.jsonl");
     std::fs::write(&file, bytes).expect("write the report");
-    let read = report::read(&file);
+    let read = notes_file::read(&file);
     if let Ok(notes) = &read {
-        let again = report::parse(&report::render(notes));
+        let again = notes_file::parse(&notes_file::render(notes));
         assert_eq!(
             again.as_ref(),
             Ok(notes),
@@ -91,7 +91,7 @@ fn check(bytes: &[u8]) {
         );
     }
     let more = notes();
-    let merged = report::merge_into(&file, &more);
+    let merged = notes_file::merge_into(&file, &more);
     assert_eq!(
         merged.is_ok(),
         read.is_ok(),
@@ -99,7 +99,7 @@ fn check(bytes: &[u8]) {
     );
     if let Ok(mut expected) = read {
         servicetitan::runtime::drift::merge_notes(&mut expected, &more);
-        let after = report::read(&file).expect("the merged report reads");
+        let after = notes_file::read(&file).expect("the merged report reads");
         assert_eq!(after, expected, "the merged report holds both");
     } else {
         assert_eq!(
@@ -122,7 +122,7 @@ proptest! {
 
 #[test]
 fn the_unmutated_report_reads_back() {
-    let text = report::render(&notes());
-    assert_eq!(report::parse(&text), Ok(notes()));
+    let text = notes_file::render(&notes());
+    assert_eq!(notes_file::parse(&text), Ok(notes()));
     check(text.as_bytes());
 }

@@ -1,4 +1,4 @@
-//! Drift notes that survive the process: a thread writes the notes into the report file
+//! Drift notes that survive the process: a thread writes the notes into the notes file
 //! every interval while they change (so a `kill -9` loses at most the last interval's),
 //! and, when the program lets the runtime handle them, SIGTERM and SIGINT write them
 //! before the process ends as those signals end it by default.
@@ -31,7 +31,7 @@ pub(crate) fn every(observer: &Arc<Observer>, every: Duration) {
 fn write_if_changed(o: &Observer) {
     if o.dirty.swap(false, Ordering::SeqCst) {
         if let Err(e) = o.flush() {
-            tracing::warn!(error = %e, "the drift report could not be written");
+            tracing::warn!(error = %e, "the drift notes file could not be written");
         }
     }
 }
@@ -80,7 +80,7 @@ fn write_all() {
     let observers = ON_SIGNAL.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for o in observers.iter().filter_map(Weak::upgrade) {
         if let Err(e) = o.flush() {
-            tracing::warn!(error = %e, "the drift report could not be written");
+            tracing::warn!(error = %e, "the drift notes file could not be written");
         }
     }
 }
@@ -115,7 +115,7 @@ mod tests {
         let mut read = Default::default();
         for _ in 0..500 {
             std::thread::sleep(Duration::from_millis(10));
-            read = crate::observe::drift::report::read(&file).unwrap_or_default();
+            read = crate::observe::drift::notes_file::read(&file).unwrap_or_default();
             if !read.is_empty() {
                 break;
             }

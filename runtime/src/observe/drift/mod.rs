@@ -1,6 +1,6 @@
 //! Drift observation: where the API's answers and the documents the client was generated
 //! from disagree. Off by default; on from code ([`crate::RuntimeBuilder::observe_drift`])
-//! or from the environment (`ST_DRIFT_REPORT=FILE`, read when a runtime is built, so a
+//! or from the environment (`ST_DRIFT_NOTES=FILE`, read when a runtime is built, so a
 //! program need not change).
 //!
 //! While it is on, every JSON answer a typed call decodes is checked against what the
@@ -10,17 +10,17 @@
 //! answer's status and media type against those the operation declares. What is noted is
 //! the API's vocabulary (schema and property names, JSON types, enum values, statuses,
 //! media types), counted per operation and place with the first and last time seen; never
-//! a value of a record. The notes are merged into a JSON-lines file ([`report`]) that a
+//! a value of a record. The notes are merged into a JSON-lines file ([`notes_file`]) that a
 //! team can attach to a bug or commit, and that `cargo xtask propose-corrections` turns
 //! into Overlay corrections.
 //!
-//! Rooms: this one (the notes, the runtime's observer), `report.rs` (the file: merged
+//! Rooms: this one (the notes, the runtime's observer), `notes_file.rs` (the file: merged
 //! across runs and processes); the decoding side, where the answer being decoded is and
 //! how a model is read under observation, is in `types/observed/` (models and enums call
 //! it, and types import nothing above them).
 
 pub(crate) mod flush;
-pub mod report;
+pub mod notes_file;
 
 use crate::request::Operation;
 pub use crate::types::observed::DriftKind;
@@ -62,7 +62,7 @@ pub struct DriftTally {
 
 impl DriftTally {
     fn merge(&mut self, other: &DriftTally) {
-        // Saturating: a report is read from a file, whose counts may be anything.
+        // Saturating: a notes file is read from disk, whose counts may be anything.
         self.count = self.count.saturating_add(other.count);
         self.first_seen = self.first_seen.min(other.first_seen);
         self.last_seen = self.last_seen.max(other.last_seen);
@@ -196,7 +196,7 @@ impl Observer {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Merges what is not yet in the report file into it; the file, if there is one.
+    /// Merges what is not yet in the notes file into it; the file, if there is one.
     pub(crate) fn flush(&self) -> Result<Option<PathBuf>, crate::Error> {
         let Some(file) = &self.file else {
             return Ok(None);
@@ -206,7 +206,7 @@ impl Observer {
             Err(_) => return Ok(Some(file.clone())),
         };
         // Merged even when empty: the file then says that nothing disagreed.
-        if let Err(e) = report::merge_into(file, &pending) {
+        if let Err(e) = notes_file::merge_into(file, &pending) {
             // Kept for the next flush.
             if let Ok(mut p) = self.pending.lock() {
                 merge_notes(&mut p, &pending);
@@ -220,7 +220,7 @@ impl Observer {
 impl Drop for Observer {
     fn drop(&mut self) {
         if let Err(e) = self.flush() {
-            tracing::warn!(error = %e, "the drift report could not be written");
+            tracing::warn!(error = %e, "the drift notes file could not be written");
         }
     }
 }

@@ -1,7 +1,7 @@
-//! The drift report: a JSON-lines file, one note per line, sorted by place, so that it
+//! The drift notes file: a JSON-lines file, one note per line, sorted by place, so that it
 //! reads well in a diff and merges by addition. Writers merge under an exclusive lock of a
-//! file beside it (`<report>.lock`) and replace the report whole (written beside it, then
-//! renamed), so runs and processes add to one report and a reader never sees half of one.
+//! file beside it (`<file>.lock`) and replace the file whole (written beside it, then
+//! renamed), so runs and processes add to one file and a reader never sees half of one.
 //!
 //! A line: `{"domain":"crm","operation":"Customers_GetList","schema":"Crm.V2.CustomerResponse",
 //! "field":"loyaltyTier","path":"loyaltyTier","kind":"unknown_field","detail":"string",
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
 
-/// Reads a report; a file that does not exist is an empty report.
+/// Reads a notes file; a file that does not exist holds no notes.
 pub fn read(file: &Path) -> Result<DriftNotes, Error> {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
@@ -21,11 +21,14 @@ pub fn read(file: &Path) -> Result<DriftNotes, Error> {
         Err(e) => return Err(io_error(file, "cannot read", e)),
     };
     parse(&text).map_err(|(line, m)| {
-        Error::config(format!("drift report {}: line {line}: {m}", file.display()))
+        Error::config(format!(
+            "drift notes file {}: line {line}: {m}",
+            file.display()
+        ))
     })
 }
 
-/// Parses a report's text; the error names the line (from 1).
+/// Parses a notes file's text; the error names the line (from 1).
 pub fn parse(text: &str) -> Result<DriftNotes, (usize, String)> {
     let mut notes = DriftNotes::new();
     for (i, line) in text.lines().enumerate() {
@@ -72,7 +75,7 @@ fn parse_line(line: &str) -> Result<(DriftPlace, DriftTally), String> {
     Ok((place, tally))
 }
 
-/// The report's text: one line per note, in place order.
+/// A notes file's text: one line per note, in place order.
 pub fn render(notes: &DriftNotes) -> String {
     let mut out = String::new();
     for (p, t) in notes {
@@ -94,7 +97,7 @@ pub fn render(notes: &DriftNotes) -> String {
     out
 }
 
-/// Adds `notes` to the report in `file` (created if absent), under the report's lock.
+/// Adds `notes` to the notes file `file` (created if absent), under its lock.
 pub fn merge_into(file: &Path, notes: &DriftNotes) -> Result<(), Error> {
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "cannot create", e))?;
@@ -187,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn reports_merge_by_place_across_writers() {
+    fn notes_merge_by_place_across_writers() {
         let dir = std::env::temp_dir().join(format!("drift-report-{}", std::process::id()));
         let file = dir.join("drift.jsonl");
         let _ = std::fs::remove_file(&file);
