@@ -5,7 +5,7 @@
 //! (which every later run replays first: commit it with the fix); this job names the file
 //! and the lines it gained, and stops.
 
-use crate::cli::Args;
+use crate::args::Args;
 use crate::inputs::project_root;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
