@@ -118,8 +118,7 @@ async fn once(
     if let Some(n) = run {
         eprint!("run {n}: ");
     }
-    let totals = (started.elapsed(), before);
-    crate::sync::summary(runtime, &outcomes, totals, run.is_none());
+    crate::sync::summary(runtime, &outcomes, started.elapsed(), before, run.is_none());
     crate::reports::summary(&report_outcomes);
     Ok(outcomes.iter().filter(|o| o.result.is_err()).count()
         + report_outcomes.iter().filter(|o| o.result.is_err()).count())

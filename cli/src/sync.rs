@@ -34,9 +34,26 @@ pub struct Outcome {
 
 /// What every stream of a run shares.
 struct Run<'a> {
+    destination: &'a Destination,
+    catalog: Catalog,
     options: &'a ChangeOptions,
     progress: &'a Progress,
     stop: &'a Stop,
+}
+
+/// One stream: a tenant's source, and its name in checkpoints, locks and metrics.
+struct Stream<'a> {
+    client: &'a TenantClient,
+    module: &'static str,
+    source: &'a SyncSource,
+    /// `<module>/<operation id>`.
+    key: String,
+}
+
+/// A stream's output, opened, and the checkpoint it goes on from.
+struct Opened {
+    out: Out,
+    since: Option<Checkpoint>,
 }
 
 #[derive(Default)]
@@ -165,13 +182,21 @@ pub async fn run_until(
                 stop.clone(),
             );
             async move {
-                let at = (&destination, catalog);
                 let run = Run {
+                    destination: &destination,
+                    catalog,
                     options: &options,
                     progress: &progress,
                     stop: &stop,
                 };
-                let outcome = stream(&client, at, module, &source, &run).await;
+                let key = format!("{module}/{}", source.operation.id);
+                let s = Stream {
+                    client: &client,
+                    module,
+                    source: &source,
+                    key,
+                };
+                let outcome = stream(&s, &run).await;
                 progress.done.fetch_add(1, Relaxed);
                 outcome
             }
@@ -250,19 +275,12 @@ fn sources(domains: &[String], catalog: &Catalog) -> Fallible<Vec<(&'static str,
     Ok(out)
 }
 
-async fn stream(
-    client: &TenantClient,
-    (destination, catalog): (&Destination, Catalog),
-    module: &'static str,
-    source: &SyncSource,
-    run: &Run<'_>,
-) -> Outcome {
+async fn stream(s: &Stream<'_>, run: &Run<'_>) -> Outcome {
     let stop = run.stop;
-    let tenant = client.tenant();
-    let key = format!("{module}/{}", source.operation.id);
+    let tenant = s.client.tenant();
     let mut outcome = Outcome {
         tenant,
-        stream: key.clone(),
+        stream: s.key.clone(),
         records: 0,
         written: 0,
         result: Ok(()),
@@ -273,8 +291,8 @@ async fn stream(
         outcome.skipped = Some("the sync is stopping");
         return outcome;
     }
-    let out = match open(destination, catalog, tenant, (module, source), &key).await {
-        Ok(Ok(out)) => out,
+    let opened = match open(s, run).await {
+        Ok(Ok(opened)) => opened,
         Ok(Err(why)) => {
             outcome.skipped = Some(why);
             return outcome;
@@ -286,37 +304,33 @@ async fn stream(
     };
     // Records are read raw (exact numbers); when drift is observed, each is also checked
     // against its model, as a typed call's answer is.
-    let check = catalog
-        .check_of(source.operation.id)
-        .filter(|_| client.client().observes_drift());
-    let from = (source, check);
-    if let Err(e) = copy(client, out, from, run, &key, &mut outcome).await {
+    let check = run
+        .catalog
+        .check_of(s.source.operation.id)
+        .filter(|_| s.client.client().observes_drift());
+    if let Err(e) = copy(s, opened, check, run, &mut outcome).await {
         if let Some(why) = crate::stop::fatal(&*e) {
             stop.fail(why);
             outcome.fatal = true;
         }
         outcome.result = Err(e.to_string());
     }
-    crate::metrics::ended(tenant, &key, outcome.result.is_ok());
+    crate::metrics::ended(tenant, &s.key, outcome.result.is_ok());
     outcome
 }
 
 /// The stream's output, or why it is not synced in this run.
-async fn open(
-    destination: &Destination,
-    catalog: Catalog,
-    tenant: i64,
-    (module, source): (&str, &SyncSource),
-    key: &str,
-) -> Fallible<Result<(Out, Option<Checkpoint>), &'static str>> {
-    match destination {
+async fn open(s: &Stream<'_>, run: &Run<'_>) -> Fallible<Result<Opened, &'static str>> {
+    let (tenant, key) = (s.client.tenant(), s.key.as_str());
+    match run.destination {
         Destination::Files(files) => {
             let f = files.stream(key)?;
             let since = f.checkpoint().cloned();
-            Ok(Ok((Out::Files(Box::new(f)), since)))
+            let out = Out::Files(Box::new(f));
+            Ok(Ok(Opened { out, since }))
         }
         Destination::Db(db) => {
-            let Some(table) = catalog.table_of(module, source.operation.id) else {
+            let Some(table) = run.catalog.table_of(s.module, s.source.operation.id) else {
                 return Ok(Err("no table: its records have no id"));
             };
             let Some(session) = db.session(tenant, key).await? else {
@@ -324,27 +338,25 @@ async fn open(
             };
             let since = session.checkpoint(tenant, key).await?;
             let rows = Vec::new();
-            Ok(Ok((
-                Out::Db {
-                    session,
-                    table,
-                    rows,
-                },
-                since,
-            )))
+            let out = Out::Db {
+                session,
+                table,
+                rows,
+            };
+            Ok(Ok(Opened { out, since }))
         }
     }
 }
 
 /// Copies one stream's changes, committing at every checkpoint.
 async fn copy(
-    client: &TenantClient,
-    (mut out, since): (Out, Option<Checkpoint>),
-    (source, check): (&SyncSource, Option<crate::schema::Check>),
+    s: &Stream<'_>,
+    Opened { mut out, since }: Opened,
+    check: Option<crate::schema::Check>,
     run: &Run<'_>,
-    key: &str,
     outcome: &mut Outcome,
 ) -> Fallible<()> {
+    let (client, source, key) = (s.client, s.source, s.key.as_str());
     let tenant = client.tenant();
     let mut changes = source.open_raw(client, since.as_ref(), run.options)?;
     let mut committed = changes.checkpoint().cloned();
@@ -421,7 +433,8 @@ async fn draw(progress: Arc<Progress>, bar: indicatif::ProgressBar) {
 pub fn summary(
     runtime: &servicetitan::Runtime,
     outcomes: &[Outcome],
-    (elapsed, before): (Duration, RuntimeCounts),
+    elapsed: Duration,
+    before: RuntimeCounts,
     each: bool,
 ) {
     let now = runtime.counts();

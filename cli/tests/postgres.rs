@@ -5,26 +5,8 @@
 
 mod common;
 
-use common::{command, stand_in, sync_once};
+use common::{command, postgres_dump as dump, stand_in, sync_once};
 use servicetitan_tests::postgres::PostgresServer;
-
-/// Every user table's rows as JSON text without `synced_at`, in order.
-fn dump(pg: &PostgresServer, db: &str) -> Vec<String> {
-    let tables = pg.psql(
-        db,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' \
-         AND table_name NOT LIKE 'servicetitan_%' ORDER BY table_name",
-    );
-    let mut out = Vec::new();
-    for t in tables.lines().filter(|t| !t.is_empty()) {
-        let rows = pg.psql(
-            db,
-            &format!("SELECT '{t}: ' || (to_jsonb(x) - 'synced_at')::text FROM \"{t}\" x ORDER BY tenant, id"),
-        );
-        out.extend(rows.lines().map(String::from));
-    }
-    out
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_into_postgres_keeps_one_typed_row_per_record() {
