@@ -4,6 +4,7 @@
 //! cluster belongs to the `postgres` user and its commands run through `runuser`. A test
 //! that cannot start it fails saying what to install; it never skips.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -40,6 +41,16 @@ fn bin_dir() -> PathBuf {
 impl PostgresServer {
     /// Creates and starts a cluster; its superuser is `postgres`, trusted on loopback.
     pub fn start() -> PostgresServer {
+        PostgresServer::start_with(None)
+    }
+
+    /// A cluster with TLS on (`ssl=on`), serving `certs`' server certificate and key
+    /// (copied into its folder: the key owned by the server's user, mode 0600).
+    pub fn start_tls(certs: &Certificates) -> PostgresServer {
+        PostgresServer::start_with(Some(certs))
+    }
+
+    fn start_with(tls: Option<&Certificates>) -> PostgresServer {
         let bin = bin_dir();
         let as_postgres = is_root();
         let port = crate::redis::free_port();
@@ -52,6 +63,22 @@ impl PostgresServer {
             port,
             as_postgres,
         };
+        let mut options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            server.dir.display()
+        );
+        if let Some(certs) = tls {
+            let (cert, key) = (server.dir.join("server.crt"), server.dir.join("server.key"));
+            std::fs::copy(certs.dir.join("server.crt"), &cert).expect("the certificate copied");
+            std::fs::copy(certs.dir.join("server.key"), &key).expect("the key copied");
+            let private = std::fs::Permissions::from_mode(0o600);
+            std::fs::set_permissions(&key, private).expect("the key's mode");
+            options += &format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            );
+        }
         if as_postgres {
             let ok = Command::new("chown")
                 .args(["-R", "postgres:postgres"])
@@ -74,10 +101,6 @@ impl PostgresServer {
                 "-E".as_ref(),
                 "UTF8".as_ref(),
             ],
-        );
-        let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            server.dir.display()
         );
         let log = server.dir.join("log");
         server.run(
@@ -129,6 +152,12 @@ impl PostgresServer {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 
+    /// The URL of database `name` by host name `host` (`localhost`, the name the test
+    /// certificate is for), with `user_part` (`postgres`, or `postgres:PASSWORD`).
+    pub fn url_by(&self, user_part: &str, host: &str, name: &str) -> String {
+        format!("postgres://{user_part}@{host}:{}/{name}", self.port)
+    }
+
     /// Runs SQL with `psql` (creating databases, reading results as text).
     pub fn psql(&self, database: &str, sql: &str) -> String {
         let out = Command::new("psql")
@@ -175,4 +204,94 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A test certificate authority (`ca.crt`), a server certificate it signed for
+/// `localhost` only (`server.crt`, `server.key`), and another authority that signed
+/// nothing (`other-ca.crt`), made by the `openssl` command line in a folder of their own,
+/// valid for two days from now. Elliptic-curve keys (P-256): quick to make.
+pub struct Certificates {
+    pub dir: PathBuf,
+}
+
+impl Certificates {
+    pub fn make() -> Certificates {
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("st-pg-certs-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a folder for certificates");
+        let certs = Certificates { dir };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        for (name, subject) in [("ca", "servicetitan test CA"), ("other-ca", "another CA")] {
+            let (key, crt) = (format!("{name}.key"), format!("{name}.crt"));
+            let subject = format!("/CN={subject}");
+            let mut args = vec!["req", "-x509", "-days", "2", "-subj", &subject];
+            args.extend(ec);
+            args.extend(["-keyout", &key, "-out", &crt]);
+            args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+            args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+            certs.openssl(&args);
+        }
+        std::fs::write(
+            certs.dir.join("server.ext"),
+            "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n\
+             basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+        )
+        .expect("the server certificate's extensions");
+        let mut args = vec!["req", "-new", "-subj", "/CN=localhost"];
+        args.extend(ec);
+        args.extend(["-keyout", "server.key", "-out", "server.csr"]);
+        certs.openssl(&args);
+        certs.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            "2",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ]);
+        certs
+    }
+
+    fn openssl(&self, args: &[&str]) {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .expect("openssl runs (apt-get install openssl; scripts/test does)");
+        assert!(
+            out.status.success(),
+            "openssl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A file of this folder, as a URL parameter's value (no character to escape).
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+}
+
+impl Drop for Certificates {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

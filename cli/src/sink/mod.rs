@@ -5,6 +5,8 @@
 
 pub mod jsonl;
 #[cfg(feature = "postgres")]
+pub mod pg_tls;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;

@@ -3,7 +3,8 @@
 //! database split the work and never sync one tenant's resource twice at once. A batch
 //! is one transaction: its rows, sent as one JSON array (`jsonb_populate_recordset`:
 //! numbers stay exact), and its checkpoint. Migrations run under a transaction-scoped
-//! advisory lock, so two processes starting together migrate once.
+//! advisory lock, so two processes starting together migrate once. The connection's TLS
+//! is `pg_tls.rs`'s.
 
 use super::sql::{self, Dialect};
 use super::{Commit, Fallible};
@@ -11,7 +12,7 @@ use crate::row::{Cell, Row};
 use crate::schema::Migration;
 use servicetitan::runtime::Checkpoint;
 use std::fmt::Write as _;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// The advisory lock key migrations take (any constant the program owns).
 const MIGRATION_LOCK: i64 = 0x5354_5359_4e43; // "STSYNC"
@@ -27,15 +28,7 @@ pub struct Session {
 }
 
 async fn connect(url: &str) -> Fallible<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .map_err(|e| format!("PostgreSQL: {e}"))?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            eprintln!("PostgreSQL connection: {e}");
-        }
-    });
-    Ok(client)
+    super::pg_tls::connect(&super::pg_tls::target(url)?).await
 }
 
 impl Postgres {
