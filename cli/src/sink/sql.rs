@@ -1,7 +1,8 @@
 //! The statements both databases run: an upsert of the columns a record has, which
 //! replaces a row only by a version at least as new (`modifiedOn`) and only when
 //! something differs (so `synced_at` says when the content last changed), and the
-//! bookkeeping tables.
+//! bookkeeping tables. PostgreSQL's rows come through a stage (a temporary table a
+//! batch is copied into).
 
 use crate::schema::Table;
 
@@ -16,9 +17,48 @@ pub enum Dialect {
     Postgres,
 }
 
+/// PostgreSQL's stage of `table`: a session's temporary table a batch's rows are
+/// copied into (`COPY`), emptied at every commit. Its columns are a group number
+/// ([`GROUP`]: the rows of one upsert) and `table`'s columns; its name is fixed by
+/// `table`'s (FNV-1a: within PostgreSQL's 63 bytes however long `table`'s is).
+pub fn stage(table: &Table) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in table.name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("servicetitan_stage_{h:016x}")
+}
+
+/// The stage's group column: a name no generated column has (those are snake case).
+pub const GROUP: &str = "\"stage group\"";
+
+/// Creates `table`'s stage in this session if it has none: the column types are
+/// `table`'s, so a value copied in is read as the table reads it.
+pub fn create_stage(table: &Table) -> String {
+    let columns: Vec<String> = table.columns.iter().map(|c| quote(c.name)).collect();
+    format!(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS AS \
+         SELECT 0::integer AS {GROUP}, {} FROM {} WITH NO DATA",
+        stage(table),
+        columns.join(", "),
+        quote(table.name)
+    )
+}
+
+/// `COPY` (text) into `table`'s stage: the group, then every column of `table`.
+pub fn copy_to_stage(table: &Table) -> String {
+    let columns: Vec<String> = table.columns.iter().map(|c| quote(c.name)).collect();
+    format!(
+        "COPY {} ({GROUP}, {}) FROM STDIN",
+        stage(table),
+        columns.join(", ")
+    )
+}
+
 /// The upsert of `table`'s columns where `present` is set; the values come as the
 /// tenant, the present columns in order, then `synced_at` (SQLite: `?1`, `?2`, ...), or,
-/// for PostgreSQL, from `source` (a `FROM` clause naming the rows `r`).
+/// for PostgreSQL, from the stage's rows of group `$2` (the tenant `$1`), by id.
 pub fn upsert(table: &Table, present: &[bool], dialect: Dialect) -> String {
     let t = quote(table.name);
     let columns: Vec<String> = table
@@ -40,8 +80,9 @@ pub fn upsert(table: &Table, present: &[bool], dialect: Dialect) -> String {
         Dialect::Postgres => {
             let picked: Vec<String> = columns.iter().map(|c| format!("r.{c}")).collect();
             format!(
-                "SELECT $1::bigint, {}now() FROM jsonb_populate_recordset(null::{t}, $2::text::jsonb) AS r",
-                picked.iter().map(|c| format!("{c}, ")).collect::<String>()
+                "SELECT $1::bigint, {}now() FROM {} AS r WHERE r.{GROUP} = $2 ORDER BY r.{id}",
+                picked.iter().map(|c| format!("{c}, ")).collect::<String>(),
+                stage(table)
             )
         }
     };
@@ -167,7 +208,13 @@ mod tests {
              \"crm_customers\".\"modified_on\" IS NOT excluded.\"modified_on\")"
         );
         let pg = upsert(&TABLE, &[true, true, false], Dialect::Postgres);
-        assert!(pg.contains("SELECT $1::bigint, r.\"id\", r.\"name\", now() FROM jsonb_populate_recordset(null::\"crm_customers\", $2::text::jsonb) AS r"), "{pg}");
+        let stage = stage(&TABLE);
+        assert!(pg.contains(&format!("SELECT $1::bigint, r.\"id\", r.\"name\", now() FROM {stage} AS r WHERE r.\"stage group\" = $2 ORDER BY r.\"id\" ON CONFLICT")), "{pg}");
+        assert_eq!(stage.len(), "servicetitan_stage_".len() + 16);
+        assert_eq!(
+            copy_to_stage(&TABLE),
+            format!("COPY {stage} (\"stage group\", \"id\", \"name\", \"modified_on\") FROM STDIN")
+        );
         assert!(
             !pg.contains("modified_on"),
             "a column the records lack is left as it is: {pg}"
