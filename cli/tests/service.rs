@@ -313,3 +313,30 @@ fn the_readme_service_lines_are_sync_commands_the_program_accepts() {
         );
     }
 }
+
+/// A stream's own failure (one resource answering 500 after its retries) is reported,
+/// and every other stream goes on: the rest of the copy is there, and the run exits 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streams_own_failure_leaves_the_others_going() {
+    use servicetitan_mock::{Fault, Target};
+    let m = stand_in().await;
+    m.on(Target::operation("Leads_GetList"), [Fault::Status(500); 64]);
+    let dir = temp_dir("own-failure");
+    let db = dir.join("copy.db");
+    let out = command(&m, &format!("sqlite:{}", db.display()))
+        .output()
+        .await
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("FAILED").count(), 1, "{stderr}");
+    assert!(stderr.contains("crm/Leads_GetList  FAILED"), "{stderr}");
+    let conn = Connection::open(&db).expect("opens");
+    for table in ["crm_customers", "crm_locations", "jpm_jobs"] {
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("counted");
+        assert!(n > 0, "{table} synced beside the failure");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -75,7 +75,12 @@ fn the_runtime_the_generated_crate_and_the_stand_in_package_and_build_from_their
     for (name, must) in [
         (
             "servicetitan-runtime",
-            &["Cargo.toml", "README.md", "src/lib.rs", "src/budget/redis/mod.rs"][..],
+            &[
+                "Cargo.toml",
+                "README.md",
+                "src/lib.rs",
+                "src/budget/redis/mod.rs",
+            ][..],
         ),
         (
             "servicetitan",
