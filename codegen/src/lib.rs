@@ -1,11 +1,11 @@
 //! The ServiceTitan client generator.
 //!
-//! Pipeline, one module per stage:
-//! [`load`] (read JSON/YAML, check the version) -> [`schema`] (normalise 3.0 and 3.1 into
-//! one schema tree) -> [`model`] (build the API model, [`ir`]) -> [`emit`] (Rust tokens,
-//! formatted) -> [`mod@write`] (write or check the files). [`surface`] lists the API for review.
-//! Between load and normalise, [`overlay`] applies the project's corrections to the
-//! documents. [`diff`] compares two generations for the change report.
+//! Pipeline, one folder per stage: [`input`] (read JSON/YAML and check the version,
+//! identify each document's domain, apply the project's corrections, normalise 3.0 and
+//! 3.1 schemas into one tree) -> [`model`] (build the API model, [`ir`]) -> [`emit`] (the
+//! client crate: Rust tokens, formatted) and [`tables`] (what other crates read) ->
+//! [`mod@write`] (write or check the files). [`review`] lists the API, compares two
+//! generations for the change report, and proposes corrections from drift notes.
 
 pub mod artifacts;
 pub mod diag;
