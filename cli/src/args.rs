@@ -1,6 +1,6 @@
 //! `servicetitan sync`'s arguments, parsed by clap, and the client from `ST_*` variables.
 
-use crate::sink::Fallible;
+use crate::fallible::Fallible;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use servicetitan::runtime::{Config, Credentials};
 use std::path::PathBuf;

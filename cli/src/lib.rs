@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod args;
+pub mod fallible;
 pub mod metrics;
 pub mod reports;
 pub mod row;

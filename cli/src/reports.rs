@@ -23,7 +23,8 @@ mod db;
 mod params;
 mod table;
 
-use crate::sink::{Database, Fallible};
+use crate::fallible::Fallible;
+use crate::sink::Database;
 use crate::stop::Stop;
 use chrono::NaiveDate;
 use servicetitan::ids::ReportId;

@@ -3,9 +3,10 @@
 //! from the last checkpoint and resumable after a kill at any moment.
 
 use crate::args::{Output, SyncArgs};
+use crate::fallible::Fallible;
 use crate::row::{row, Row};
 use crate::schema::{Catalog, Table};
-use crate::sink::{jsonl, Commit, Database, Fallible, Session};
+use crate::sink::{jsonl, Commit, Database, Session};
 use crate::stop::Stop;
 use futures_util::StreamExt;
 use servicetitan::runtime::{

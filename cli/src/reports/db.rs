@@ -7,8 +7,9 @@
 //! advisory lock), so two workers never write one tenant's report at once.
 
 use super::table::{self, Layout, Value};
+use crate::fallible::Fallible;
 use crate::sink::sql::Dialect;
-use crate::sink::{Database, Fallible, Session};
+use crate::sink::{Database, Session};
 use rusqlite::{params, params_from_iter, Connection, TransactionBehavior};
 use servicetitan_reports::{Report, ReportCheckpoint, WindowRows};
 use std::sync::Arc;

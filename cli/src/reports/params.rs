@@ -6,7 +6,7 @@
 //! value or the reverse, a value outside those listed), so every refusal names the
 //! parameter and lists what the report takes.
 
-use crate::sink::Fallible;
+use crate::fallible::Fallible;
 use servicetitan::runtime::Json;
 use servicetitan_reports::{Params, Report};
 

@@ -6,7 +6,7 @@
 //! records after the last checkpoint in the file: the next run cuts them off and fetches
 //! them again, so no record is lost or repeated.
 
-use super::Fallible;
+use crate::fallible::Fallible;
 use serde::{Deserialize, Serialize};
 use servicetitan::runtime::{Checkpoint, RawRecord};
 use std::collections::BTreeMap;

@@ -15,7 +15,7 @@ use crate::row::Row;
 use crate::schema::{Migration, Table};
 use servicetitan::runtime::Checkpoint;
 
-pub type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+use crate::fallible::Fallible;
 
 /// One stream's batch: rows of one table and the checkpoint after them.
 #[derive(Debug)]
@@ -28,6 +28,22 @@ pub struct Commit {
     pub checkpoint: Option<Checkpoint>,
     /// Records read for these rows (some may be versions of one record).
     pub records: u64,
+}
+
+impl Commit {
+    /// The checkpoint as both databases keep it: JSON text, or null before any.
+    pub fn checkpoint_text(&self) -> Fallible<Option<String>> {
+        Ok(self
+            .checkpoint
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?)
+    }
+}
+
+/// A checkpoint read back from either database's `checkpoint` column.
+pub fn checkpoint_of(text: Option<String>) -> Fallible<Option<Checkpoint>> {
+    Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
 }
 
 /// The migrations of `all` a database at `current` needs, or why it must not be touched.

@@ -10,7 +10,7 @@
 //! with `verify-full` only (as in libpq 16). A failed check is an error saying which
 //! check failed; no error shows a password or anything of a certificate.
 
-use super::Fallible;
+use crate::fallible::Fallible;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;

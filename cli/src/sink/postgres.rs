@@ -9,7 +9,8 @@
 
 use super::pg_tls::{self, Target};
 use super::sql::{self, Dialect};
-use super::{Commit, Fallible};
+use super::Commit;
+use crate::fallible::Fallible;
 use crate::row::{Cell, Row};
 use crate::schema::{Migration, Table};
 use bytes::{BufMut, Bytes, BytesMut};
@@ -98,11 +99,7 @@ impl Session {
                 &[&tenant, &stream],
             )
             .await?;
-        let text: Option<String> = row.and_then(|r| r.get(0));
-        Ok(match text {
-            Some(t) => Some(serde_json::from_str(&t)?),
-            None => None,
-        })
+        super::checkpoint_of(row.and_then(|r| r.get(0)))
     }
 
     pub async fn commit(&mut self, c: Commit) -> Fallible<u64> {
@@ -135,11 +132,7 @@ impl Session {
         for (group, upsert) in upserts.iter().enumerate() {
             changed += tx.execute(upsert, &[&c.tenant, &(group as i32)]).await?;
         }
-        let checkpoint = c
-            .checkpoint
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?;
+        let checkpoint = c.checkpoint_text()?;
         tx.execute(
             &save,
             &[&c.tenant, &c.stream, &checkpoint, &(c.records as i64)],

@@ -3,7 +3,8 @@
 //! commit of a stream is one `IMMEDIATE` transaction: its rows and its checkpoint.
 
 use super::sql::{self, Dialect};
-use super::{Commit, Fallible};
+use super::Commit;
+use crate::fallible::Fallible;
 use crate::row::Cell;
 use crate::schema::Migration;
 use rusqlite::types::Value;
@@ -64,10 +65,7 @@ impl Sqlite {
                     rusqlite::Error::QueryReturnedNoRows => Ok(None),
                     e => Err(e),
                 })?;
-            Ok(match text.flatten() {
-                Some(t) => Some(serde_json::from_str(&t)?),
-                None => None,
-            })
+            super::checkpoint_of(text.flatten())
         })
         .await
     }
@@ -92,11 +90,7 @@ impl Sqlite {
                 values.push(Value::Text(now.clone()));
                 changed += st.execute(rusqlite::params_from_iter(values))? as u64;
             }
-            let checkpoint = c
-                .checkpoint
-                .as_ref()
-                .map(serde_json::to_string)
-                .transpose()?;
+            let checkpoint = c.checkpoint_text()?;
             tx.execute(
                 sql::save_checkpoint(Dialect::Sqlite),
                 params![c.tenant, c.stream, checkpoint, c.records as i64, now],
