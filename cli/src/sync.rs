@@ -230,10 +230,8 @@ async fn preflight(
         let Some(granted) = granted else { continue };
         let mut missing = std::collections::BTreeMap::<&str, Vec<&str>>::new();
         for (module, source) in sources {
-            for scope in source.operation.scopes.unwrap_or_default() {
-                if !granted.iter().any(|g| g == scope) {
-                    missing.entry(scope).or_default().push(module);
-                }
+            for scope in source.operation.missing_scopes(&granted) {
+                missing.entry(scope).or_default().push(module);
             }
         }
         if !missing.is_empty() {

@@ -48,6 +48,20 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The scopes the operation requires that `granted` lacks (none when the document
+    /// declares none): the one rule the runtime's scope check and a program's own
+    /// checks before a run share.
+    pub fn missing_scopes<'g>(
+        &self,
+        granted: &'g [String],
+    ) -> impl Iterator<Item = &'static str> + 'g {
+        self.scopes
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(move |r| !granted.iter().any(|g| g == r))
+    }
+
     /// An operation the documents do not describe, for [`crate::TenantClient::raw`]: its
     /// id (named by errors, spans and hooks), method and whole path template from the
     /// API's root (`/crm/v2/tenant/{tenant}/customers/{id}/notes`), with no scopes to

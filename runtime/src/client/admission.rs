@@ -129,7 +129,7 @@ impl Runtime {
     ) -> Result<crate::budget::tokens::Token, Error> {
         if self.inner.check_scopes {
             if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
-                if !required.iter().all(|r| granted.iter().any(|g| g == r)) {
+                if op.missing_scopes(granted).next().is_some() {
                     return Err(Error::new(ErrorKind::MissingScope {
                         required: required.iter().map(|s| s.to_string()).collect(),
                         granted: granted.to_vec(),
