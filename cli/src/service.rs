@@ -88,31 +88,38 @@ async fn once(
 ) -> Result<usize, Failure> {
     let (started, before) = (Instant::now(), runtime.counts());
     let catalog = crate::schema::Catalog::generated();
-    let outcomes = crate::sync::run_until(a, runtime.clone(), catalog, stop.clone())
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| Failure::Failed(e.to_string());
+    // The database is opened (and migrated) once a run, for the streams and the reports.
+    let db = match &a.output {
+        Output::Database(url) => Some(
+            Database::open(url, catalog.migrations)
+                .await
+                .map_err(failed)?,
+        ),
+        Output::Files { .. } => None,
+    };
+    let outcomes = crate::sync::run_until(a, runtime.clone(), catalog, stop.clone(), db.clone())
         .await
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        .map_err(failed)?;
     let mut report_outcomes = Vec::new();
     if let Some(r) = a.reports.as_ref().filter(|_| !stop.stopping()) {
-        let failed = |e: Box<dyn std::error::Error + Send + Sync>| Failure::Failed(e.to_string());
         let client = |t: &i64| servicetitan::Client::new(runtime.clone(), *t);
-        match &a.output {
-            Output::Database(url) => {
-                let db = Database::open(url, catalog.migrations)
-                    .await
-                    .map_err(failed)?;
+        match (&db, &a.output) {
+            (Some(db), _) => {
                 for t in &a.tenants {
-                    let to = Destination::Database(&db);
+                    let to = Destination::Database(db);
                     let done = crate::reports::run(r, to, &client(t), reports, stop).await;
                     report_outcomes.extend(done);
                 }
             }
             // The files hold one tenant (the sync refused several).
-            Output::Files { out, .. } => {
+            (None, Output::Files { out, .. }) => {
                 if let Some(t) = a.tenants.first() {
                     let to = Destination::Files(out);
                     report_outcomes = crate::reports::run(r, to, &client(t), reports, stop).await;
                 }
             }
+            (None, Output::Database(_)) => {}
         }
     }
     if let Some(n) = run {

@@ -129,7 +129,7 @@ pub async fn run_with(
     catalog: Catalog,
 ) -> Fallible<Vec<Outcome>> {
     let stop = Arc::new(Stop::default());
-    let outcomes = run_until(args, runtime, catalog, stop.clone()).await?;
+    let outcomes = run_until(args, runtime, catalog, stop.clone(), None).await?;
     match stop.fatal() {
         Some(why) => Err(why.into()),
         None => Ok(outcomes),
@@ -137,17 +137,22 @@ pub async fn run_with(
 }
 
 /// Runs the sync of `catalog`'s sources into its tables until it ends or `stop` says:
-/// streams not begun are skipped, and those going stop after their next commit.
+/// streams not begun are skipped, and those going stop after their next commit. `opened`:
+/// the database of `--to`, when the caller has opened (and migrated) it already.
 pub async fn run_until(
     args: &SyncArgs,
     runtime: servicetitan::Runtime,
     catalog: Catalog,
     stop: Arc<Stop>,
+    opened: Option<Database>,
 ) -> Fallible<Vec<Outcome>> {
     let sources = sources(&args.domains, &catalog)?;
-    let destination = match &args.output {
-        Output::Database(url) => Destination::Db(Database::open(url, catalog.migrations).await?),
-        Output::Files { out, state } => {
+    let destination = match (&args.output, opened) {
+        (Output::Database(_), Some(db)) => Destination::Db(db),
+        (Output::Database(url), None) => {
+            Destination::Db(Database::open(url, catalog.migrations).await?)
+        }
+        (Output::Files { out, state }, _) => {
             let [tenant] = args.tenants[..] else {
                 return Err(
                     "JSON-lines files hold one tenant: several tenants need a database (--to)"
